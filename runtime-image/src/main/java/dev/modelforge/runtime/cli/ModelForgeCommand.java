@@ -1,0 +1,56 @@
+package dev.modelforge.runtime.cli;
+
+import java.io.IOException;
+import java.io.InputStream;
+import java.util.Properties;
+import picocli.CommandLine;
+import picocli.CommandLine.Command;
+
+/** The `modelforge` program: every user-facing command and every workload pod's entry point. */
+@Command(
+    name = "modelforge",
+    mixinStandardHelpOptions = true,
+    versionProvider = ModelForgeCommand.Version.class,
+    description = "Fetch, fine-tune and serve language models with the ModelForge engine.",
+    subcommands = {CommandLine.HelpCommand.class},
+    footer = {
+      "",
+      "Run 'modelforge COMMAND --help' for the options of one command.",
+      "Exit codes: 0 success, 1 failure, 2 usage error."
+    })
+public final class ModelForgeCommand implements Runnable {
+
+  @CommandLine.Spec CommandLine.Model.CommandSpec spec;
+
+  @Override
+  public void run() {
+    spec.commandLine().usage(spec.commandLine().getOut());
+  }
+
+  public static CommandLine commandLine() {
+    return new CommandLine(new ModelForgeCommand());
+  }
+
+  public static void main(String[] args) {
+    System.exit(commandLine().execute(args));
+  }
+
+  /** Reads the project version that the build wrote into the jar. */
+  static final class Version implements CommandLine.IVersionProvider {
+    @Override
+    public String[] getVersion() throws IOException {
+      Properties props = new Properties();
+      try (InputStream in =
+          ModelForgeCommand.class.getResourceAsStream(
+              "/dev/modelforge/runtime/version.properties")) {
+        if (in != null) {
+          props.load(in);
+        }
+      }
+      return new String[] {
+        "modelforge " + props.getProperty("version", "unknown"),
+        "Java " + Runtime.version() + " (" + System.getProperty("java.vendor", "?") + ")"
+      };
+    }
+  }
+}
