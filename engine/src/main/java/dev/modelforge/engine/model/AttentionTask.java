@@ -1,0 +1,87 @@
+package dev.modelforge.engine.model;
+
+import dev.modelforge.engine.tensor.Parallel;
+import dev.modelforge.engine.tensor.VectorMath;
+
+/**
+ * Causal multi-head attention of T new tokens over the cache, one (token, head) pair per work item.
+ * With GQA, query head h reads KV head {@code h / (NH / KVH)}. Reused between calls so the hot path
+ * allocates nothing.
+ */
+final class AttentionTask implements Parallel.RangeTask {
+
+  private static final ThreadLocal<float[][]> SCORES =
+      ThreadLocal.withInitial(() -> new float[1][0]);
+
+  private final int heads;
+  private final int headDim;
+  private final int qDim;
+  private final int groupSize;
+  private final float scale;
+
+  private float[] q;
+  private float[] out;
+  private KvCache cache;
+  private int layer;
+  private int pos0;
+
+  AttentionTask(ModelConfig c) {
+    this.heads = c.heads();
+    this.headDim = c.headDim();
+    this.qDim = c.qDim();
+    this.groupSize = c.heads() / c.kvHeads();
+    this.scale = (float) (1.0 / Math.sqrt(c.headDim()));
+  }
+
+  void run(Parallel pool, float[] q, float[] out, KvCache cache, int layer, int pos0, int tokens) {
+    this.q = q;
+    this.out = out;
+    this.cache = cache;
+    this.layer = layer;
+    this.pos0 = pos0;
+    pool.run(tokens * heads, this);
+    this.q = null;
+    this.out = null;
+    this.cache = null;
+  }
+
+  @Override
+  public void run(int start, int end) {
+    float[] keys = cache.keys(layer);
+    float[] values = cache.values(layer);
+    for (int item = start; item < end; item++) {
+      int t = item / heads;
+      int h = item % heads;
+      int len = pos0 + t + 1; // causal: positions 0 .. pos0 + t
+      float[] scores = scores(len);
+      int qOff = t * qDim + h * headDim;
+      int kvHeadOff = (h / groupSize) * headDim;
+      float max = Float.NEGATIVE_INFINITY;
+      for (int p = 0; p < len; p++) {
+        float s = VectorMath.dot(q, qOff, keys, cache.offset(p) + kvHeadOff, headDim) * scale;
+        scores[p] = s;
+        max = Math.max(max, s);
+      }
+      float sum = 0;
+      for (int p = 0; p < len; p++) {
+        float e = (float) Math.exp(scores[p] - max);
+        scores[p] = e;
+        sum += e;
+      }
+      int oOff = t * qDim + h * headDim;
+      java.util.Arrays.fill(out, oOff, oOff + headDim, 0f);
+      float inv = 1f / sum;
+      for (int p = 0; p < len; p++) {
+        VectorMath.axpy(scores[p] * inv, values, cache.offset(p) + kvHeadOff, out, oOff, headDim);
+      }
+    }
+  }
+
+  private static float[] scores(int len) {
+    float[][] holder = SCORES.get();
+    if (holder[0].length < len) {
+      holder[0] = new float[Math.max(len, holder[0].length * 2)];
+    }
+    return holder[0];
+  }
+}

@@ -1,0 +1,45 @@
+package dev.modelforge.engine.model;
+
+/** A single sequence's cache as one {@code [capacity, KVH*HS]} array per layer. */
+public final class ContiguousKvCache implements KvCache {
+
+  private final float[][] keys;
+  private final float[][] values;
+  private final int kvDim;
+  private final int capacity;
+
+  public ContiguousKvCache(ModelConfig config, int capacity) {
+    if (capacity <= 0) {
+      throw new IllegalArgumentException("KV cache capacity must be positive, got " + capacity);
+    }
+    this.kvDim = config.kvDim();
+    this.capacity = capacity;
+    long floats = (long) capacity * kvDim;
+    if (floats > Integer.MAX_VALUE - 16) {
+      throw new IllegalArgumentException(
+          "a KV cache of " + capacity + " positions x " + kvDim + " is too large for one array");
+    }
+    this.keys = new float[config.layers()][(int) floats];
+    this.values = new float[config.layers()][(int) floats];
+  }
+
+  @Override
+  public float[] keys(int layer) {
+    return keys[layer];
+  }
+
+  @Override
+  public float[] values(int layer) {
+    return values[layer];
+  }
+
+  @Override
+  public int offset(int pos) {
+    return pos * kvDim;
+  }
+
+  @Override
+  public int capacity() {
+    return capacity;
+  }
+}

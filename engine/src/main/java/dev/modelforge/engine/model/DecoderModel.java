@@ -1,0 +1,238 @@
+package dev.modelforge.engine.model;
+
+import dev.modelforge.engine.tensor.Parallel;
+import dev.modelforge.engine.tensor.VectorMath;
+
+/**
+ * A decoder-only transformer (Llama, Mistral, Qwen2, Qwen3, GPT-2) ready to run: config, weights
+ * and the position tables. Immutable and shared; all mutable data lives in {@link InferenceState}
+ * and {@link KvCache}.
+ *
+ * <p>Shapes: T tokens in the chunk, C model width, NH / KVH query / KV heads, HS head size, F MLP
+ * width, V vocabulary.
+ */
+public final class DecoderModel {
+
+  private final ModelConfig config;
+  private final ModelWeights weights;
+  private final Rope rope;
+
+  public DecoderModel(ModelConfig config, ModelWeights weights) {
+    this.config = config;
+    this.weights = weights;
+    this.rope =
+        config.architecture().isGpt2()
+            ? null
+            : new Rope(config.rope(), config.headDim(), config.maxPositions());
+  }
+
+  public ModelConfig config() {
+    return config;
+  }
+
+  public ModelWeights weights() {
+    return weights;
+  }
+
+  /** Longest sequence the model can attend over. */
+  public int maxPositions() {
+    return config.maxPositions();
+  }
+
+  /** Buffers for chunks of up to {@code maxTokens} tokens, keeping only the last row's logits. */
+  public InferenceState newState(int maxTokens, Parallel pool) {
+    return new InferenceState(config, maxTokens, false, pool);
+  }
+
+  /** Buffers for up to {@code maxTokens} tokens whose logits are all kept (scoring, tests). */
+  public InferenceState newScoringState(int maxTokens, Parallel pool) {
+    return new InferenceState(config, maxTokens, true, pool);
+  }
+
+  public KvCache newCache(int capacity) {
+    return new ContiguousKvCache(config, Math.min(capacity, config.maxPositions()));
+  }
+
+  /**
+   * Runs {@code count} tokens starting at {@code tokens[from]} at positions {@code pos0 ..}, writes
+   * their keys and values to {@code cache}, and returns the logits buffer: row 0 holds the last
+   * token's logits, or, when {@code allLogits} (a scoring state, count within its size), row t
+   * holds token t's. Inputs longer than the state's chunk size are run in chunks.
+   */
+  public float[] forward(
+      InferenceState s,
+      KvCache cache,
+      int[] tokens,
+      int from,
+      int count,
+      int pos0,
+      boolean allLogits) {
+    if (count < 1) {
+      throw new IllegalArgumentException("forward needs at least one token");
+    }
+    if (pos0 + count > cache.capacity() || pos0 + count > config.maxPositions()) {
+      throw new IllegalArgumentException(
+          "positions "
+              + pos0
+              + ".."
+              + (pos0 + count - 1)
+              + " exceed the context of "
+              + Math.min(cache.capacity(), config.maxPositions()));
+    }
+    if (allLogits && count * config.vocabSize() > s.logits.length) {
+      throw new IllegalArgumentException(
+          "logits of all " + count + " tokens need a state made with allLogits for that many");
+    }
+    for (int done = 0; done < count; ) {
+      int n = Math.min(s.maxTokens, count - done);
+      boolean last = done + n == count;
+      runChunk(s, cache, tokens, from + done, n, pos0 + done);
+      if (last) {
+        outputHead(s, n, allLogits);
+      }
+      done += n;
+    }
+    return s.logits;
+  }
+
+  private void runChunk(InferenceState s, KvCache cache, int[] tokens, int from, int n, int pos0) {
+    final int dim = config.dim();
+    final int qDim = config.qDim();
+    final int kvDim = config.kvDim();
+    final int hs = config.headDim();
+    final boolean gpt2 = config.architecture().isGpt2();
+    final float eps = config.normEps();
+
+    // token (and learned position) embeddings -> residual stream x [T, C]
+    for (int t = 0; t < n; t++) {
+      int id = tokens[from + t];
+      if (id < 0 || id >= config.vocabSize()) {
+        throw new IllegalArgumentException(
+            "token id " + id + " is outside the vocabulary of " + config.vocabSize());
+      }
+      weights.tokenEmbedding().readRow(id, s.x, t * dim);
+      if (gpt2) {
+        weights.positionEmbedding().readRow(pos0 + t, s.xb, 0);
+        VectorMath.add(s.xb, 0, s.x, t * dim, dim);
+      }
+    }
+
+    for (int l = 0; l < config.layers(); l++) {
+      LayerWeights w = weights.layers().get(l);
+
+      // attention norm
+      norm(s.xb, s.x, w.attnNorm(), w.attnNormBias(), n, dim, eps);
+
+      // q, k, v projections (+ bias)
+      w.wq().matmul(s.xb, n, s.q, s.pool);
+      w.wk().matmul(s.xb, n, s.k, s.pool);
+      w.wv().matmul(s.xb, n, s.v, s.pool);
+      addBias(s.q, w.bq(), n, qDim);
+      addBias(s.k, w.bk(), n, kvDim);
+      addBias(s.v, w.bv(), n, kvDim);
+
+      for (int t = 0; t < n; t++) {
+        // Qwen3: RMSNorm on each head of q and k before the rotation
+        if (w.qNorm() != null) {
+          for (int h = 0; h < config.heads(); h++) {
+            int o = t * qDim + h * hs;
+            Norms.rmsNorm(s.q, o, s.q, o, w.qNorm(), hs, eps);
+          }
+          for (int h = 0; h < config.kvHeads(); h++) {
+            int o = t * kvDim + h * hs;
+            Norms.rmsNorm(s.k, o, s.k, o, w.kNorm(), hs, eps);
+          }
+        }
+        // rotary position embedding
+        if (rope != null) {
+          rope.apply(s.q, t * qDim, config.heads(), hs, pos0 + t);
+          rope.apply(s.k, t * kvDim, config.kvHeads(), hs, pos0 + t);
+        }
+        // cache write
+        int at = cache.offset(pos0 + t);
+        System.arraycopy(s.k, t * kvDim, cache.keys(l), at, kvDim);
+        System.arraycopy(s.v, t * kvDim, cache.values(l), at, kvDim);
+      }
+
+      // attention over the cache, causal
+      s.attention.run(s.pool, s.q, s.attnOut, cache, l, pos0, n);
+
+      // output projection, residual
+      w.wo().matmul(s.attnOut, n, s.proj, s.pool);
+      addBias(s.proj, w.bo(), n, dim);
+      VectorMath.add(s.proj, 0, s.x, 0, n * dim);
+
+      // MLP norm
+      norm(s.xb, s.x, w.ffnNorm(), w.ffnNormBias(), n, dim, eps);
+      int ffn = config.ffnDim();
+      if (gpt2) {
+        // GELU(x W_fc + b) W_proj + b
+        w.wUp().matmul(s.xb, n, s.hb, s.pool);
+        addBias(s.hb, w.bUp(), n, ffn);
+        for (int i = 0; i < n * ffn; i++) {
+          s.hb[i] = geluTanh(s.hb[i]);
+        }
+      } else {
+        // SwiGLU: silu(x W_gate) * (x W_up), then W_down
+        w.wGate().matmul(s.xb, n, s.hb, s.pool);
+        w.wUp().matmul(s.xb, n, s.hb2, s.pool);
+        for (int i = 0; i < n * ffn; i++) {
+          float g = s.hb[i];
+          s.hb[i] = g / (1f + (float) Math.exp(-g)) * s.hb2[i];
+        }
+      }
+      w.wDown().matmul(s.hb, n, s.proj, s.pool);
+      addBias(s.proj, w.bDown(), n, dim);
+      VectorMath.add(s.proj, 0, s.x, 0, n * dim);
+    }
+  }
+
+  /** Final norm and the output head: logits of all n rows, or of the last row only. */
+  private void outputHead(InferenceState s, int n, boolean all) {
+    int dim = config.dim();
+    int from = all ? 0 : n - 1;
+    int rows = all ? n : 1;
+    for (int t = 0; t < rows; t++) {
+      int src = (from + t) * dim;
+      if (weights.finalNormBias() != null) {
+        Norms.layerNorm(
+            s.xb,
+            t * dim,
+            s.x,
+            src,
+            weights.finalNorm(),
+            weights.finalNormBias(),
+            dim,
+            config.normEps());
+      } else {
+        Norms.rmsNorm(s.xb, t * dim, s.x, src, weights.finalNorm(), dim, config.normEps());
+      }
+    }
+    weights.lmHead().matmul(s.xb, rows, s.logits, s.pool);
+  }
+
+  private void norm(float[] out, float[] x, float[] w, float[] b, int n, int dim, float eps) {
+    for (int t = 0; t < n; t++) {
+      if (b != null) {
+        Norms.layerNorm(out, t * dim, x, t * dim, w, b, dim, eps);
+      } else {
+        Norms.rmsNorm(out, t * dim, x, t * dim, w, dim, eps);
+      }
+    }
+  }
+
+  private static void addBias(float[] x, float[] bias, int n, int width) {
+    if (bias == null) {
+      return;
+    }
+    for (int t = 0; t < n; t++) {
+      VectorMath.add(bias, 0, x, t * width, width);
+    }
+  }
+
+  /** GPT-2's tanh approximation of GELU ("gelu_new"). */
+  static float geluTanh(float x) {
+    final float k = 0.7978845608028654f; // sqrt(2 / pi)
+    return 0.5f * x * (1f + (float) Math.tanh(k * (x + 0.044715f * x * x * x)));
+  }
+}

@@ -1,0 +1,70 @@
+package dev.modelforge.engine.model;
+
+import dev.modelforge.engine.tensor.Parallel;
+
+/**
+ * Mutable buffers for running up to {@code maxTokens} tokens through the model at once, allocated
+ * once. Shapes use {@code T = maxTokens}.
+ */
+public final class InferenceState {
+
+  final int maxTokens;
+  final Parallel pool;
+
+  /** [T, C] residual stream. */
+  final float[] x;
+
+  /** [T, C] normalised input of a sub-block. */
+  final float[] xb;
+
+  /** [T, NH*HS] queries, then [T, NH*HS] attention output. */
+  final float[] q;
+
+  final float[] attnOut;
+
+  /** [T, KVH*HS] keys and values of the current tokens. */
+  final float[] k;
+
+  final float[] v;
+
+  /** [T, C] output of a projection before it joins the residual. */
+  final float[] proj;
+
+  /** [T, F] MLP hidden activations. */
+  final float[] hb;
+
+  final float[] hb2;
+
+  /** [V] logits of the last token, or [T, V] in a scoring state. */
+  final float[] logits;
+
+  final AttentionTask attention;
+
+  InferenceState(ModelConfig c, int maxTokens, boolean allLogits, Parallel pool) {
+    if (maxTokens < 1) {
+      throw new IllegalArgumentException("maxTokens must be at least 1");
+    }
+    this.maxTokens = maxTokens;
+    this.pool = pool;
+    this.x = new float[maxTokens * c.dim()];
+    this.xb = new float[maxTokens * c.dim()];
+    this.q = new float[maxTokens * c.qDim()];
+    this.attnOut = new float[maxTokens * c.qDim()];
+    this.k = new float[maxTokens * c.kvDim()];
+    this.v = new float[maxTokens * c.kvDim()];
+    this.proj = new float[maxTokens * c.dim()];
+    this.hb = new float[maxTokens * c.ffnDim()];
+    this.hb2 = new float[maxTokens * c.ffnDim()];
+    this.logits =
+        new float[allLogits ? Math.multiplyExact(maxTokens, c.vocabSize()) : c.vocabSize()];
+    this.attention = new AttentionTask(c);
+  }
+
+  public int maxTokens() {
+    return maxTokens;
+  }
+
+  public Parallel pool() {
+    return pool;
+  }
+}

@@ -1,0 +1,229 @@
+package dev.modelforge.engine.model;
+
+import dev.modelforge.engine.format.ModelFormatException;
+import dev.modelforge.engine.format.TensorData;
+import dev.modelforge.engine.format.TensorStore;
+import dev.modelforge.engine.tensor.BF16Matrix;
+import dev.modelforge.engine.tensor.DType;
+import dev.modelforge.engine.tensor.F32Matrix;
+import dev.modelforge.engine.tensor.Matrix;
+import dev.modelforge.engine.tensor.Q4Matrix;
+import dev.modelforge.engine.tensor.Q8Matrix;
+import java.lang.foreign.MemorySegment;
+import java.lang.foreign.ValueLayout;
+import java.nio.ByteOrder;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.List;
+
+/**
+ * Builds {@link ModelWeights} from stored tensors with Hugging Face names, checking every shape
+ * against the config. F32, BF16 and quantized tensors are used in place (memory-mapped); F16 is
+ * widened to F32 once; {@code quantize} re-encodes the big matrices as Q8_0 or Q4_0.
+ */
+public final class WeightLoader {
+
+  private static final ValueLayout.OfFloat LE_FLOAT =
+      ValueLayout.JAVA_FLOAT_UNALIGNED.withOrder(ByteOrder.LITTLE_ENDIAN);
+  private static final ValueLayout.OfShort LE_SHORT =
+      ValueLayout.JAVA_SHORT_UNALIGNED.withOrder(ByteOrder.LITTLE_ENDIAN);
+
+  private final ModelConfig config;
+  private final TensorStore store;
+  private final DType quantize;
+
+  /**
+   * @param quantize null to keep the stored types, or Q8_0 / Q4_0
+   */
+  public WeightLoader(ModelConfig config, TensorStore store, DType quantize) {
+    if (quantize != null && !quantize.isQuantized()) {
+      throw new IllegalArgumentException("quantize must be Q8_0 or Q4_0, got " + quantize);
+    }
+    this.config = config;
+    this.store = store;
+    this.quantize = quantize;
+  }
+
+  public ModelWeights load() {
+    return config.architecture().isGpt2() ? loadGpt2() : loadLlamaFamily();
+  }
+
+  private ModelWeights loadLlamaFamily() {
+    int c = config.dim();
+    int q = config.qDim();
+    int kv = config.kvDim();
+    int f = config.ffnDim();
+    int v = config.vocabSize();
+    Matrix embed = matrix("model.embed_tokens.weight", v, c, false);
+    List<LayerWeights> layers = new ArrayList<>();
+    for (int i = 0; i < config.layers(); i++) {
+      String p = "model.layers." + i + ".";
+      boolean bias = config.qkvBias();
+      boolean qkNorm = config.architecture().qkNorm();
+      layers.add(
+          new LayerWeights(
+              vector(p + "input_layernorm.weight", c),
+              null,
+              matrix(p + "self_attn.q_proj.weight", q, c, true),
+              matrix(p + "self_attn.k_proj.weight", kv, c, true),
+              matrix(p + "self_attn.v_proj.weight", kv, c, true),
+              bias ? vector(p + "self_attn.q_proj.bias", q) : null,
+              bias ? vector(p + "self_attn.k_proj.bias", kv) : null,
+              bias ? vector(p + "self_attn.v_proj.bias", kv) : null,
+              qkNorm ? vector(p + "self_attn.q_norm.weight", config.headDim()) : null,
+              qkNorm ? vector(p + "self_attn.k_norm.weight", config.headDim()) : null,
+              matrix(p + "self_attn.o_proj.weight", c, q, true),
+              null,
+              vector(p + "post_attention_layernorm.weight", c),
+              null,
+              matrix(p + "mlp.gate_proj.weight", f, c, true),
+              matrix(p + "mlp.up_proj.weight", f, c, true),
+              null,
+              matrix(p + "mlp.down_proj.weight", c, f, true),
+              null));
+    }
+    Matrix head =
+        config.tiedEmbeddings() || !store.names().contains("lm_head.weight")
+            ? maybeQuantize(embed)
+            : matrix("lm_head.weight", v, c, true);
+    if (!config.tiedEmbeddings() && !store.names().contains("lm_head.weight")) {
+      throw new ModelFormatException(
+          "tensor 'lm_head.weight' is missing and config.json does not set tie_word_embeddings");
+    }
+    return new ModelWeights(embed, null, layers, vector("model.norm.weight", c), null, head);
+  }
+
+  private ModelWeights loadGpt2() {
+    String prefix = store.names().contains("transformer.wte.weight") ? "transformer." : "";
+    int c = config.dim();
+    int f = config.ffnDim();
+    Matrix wte = matrix(prefix + "wte.weight", config.vocabSize(), c, false);
+    Matrix wpe = matrix(prefix + "wpe.weight", config.maxPositions(), c, false);
+    List<LayerWeights> layers = new ArrayList<>();
+    for (int i = 0; i < config.layers(); i++) {
+      String p = prefix + "h." + i + ".";
+      // Conv1D stores [in, out]; c_attn's out is q | k | v.
+      float[] cAttn = floats(p + "attn.c_attn.weight", c, 3 * c);
+      float[] cAttnBias = vector(p + "attn.c_attn.bias", 3 * c);
+      layers.add(
+          new LayerWeights(
+              vector(p + "ln_1.weight", c),
+              vector(p + "ln_1.bias", c),
+              fromConv1d(cAttn, c, 3 * c, 0, c),
+              fromConv1d(cAttn, c, 3 * c, c, c),
+              fromConv1d(cAttn, c, 3 * c, 2 * c, c),
+              Arrays.copyOfRange(cAttnBias, 0, c),
+              Arrays.copyOfRange(cAttnBias, c, 2 * c),
+              Arrays.copyOfRange(cAttnBias, 2 * c, 3 * c),
+              null,
+              null,
+              fromConv1d(floats(p + "attn.c_proj.weight", c, c), c, c, 0, c),
+              vector(p + "attn.c_proj.bias", c),
+              vector(p + "ln_2.weight", c),
+              vector(p + "ln_2.bias", c),
+              null,
+              fromConv1d(floats(p + "mlp.c_fc.weight", c, f), c, f, 0, f),
+              vector(p + "mlp.c_fc.bias", f),
+              fromConv1d(floats(p + "mlp.c_proj.weight", f, c), f, c, 0, c),
+              vector(p + "mlp.c_proj.bias", c)));
+    }
+    return new ModelWeights(
+        wte,
+        wpe,
+        layers,
+        vector(prefix + "ln_f.weight", c),
+        vector(prefix + "ln_f.bias", c),
+        maybeQuantize(wte));
+  }
+
+  /**
+   * Columns {@code [colFrom, colFrom + outCols)} of an {@code [in, out]} matrix, as {@code [out,
+   * in]}.
+   */
+  private Matrix fromConv1d(float[] w, int in, int out, int colFrom, int outCols) {
+    float[] t = new float[outCols * in];
+    for (int i = 0; i < in; i++) {
+      for (int o = 0; o < outCols; o++) {
+        t[o * in + i] = w[i * out + colFrom + o];
+      }
+    }
+    return maybeQuantize(F32Matrix.of(outCols, in, t));
+  }
+
+  private TensorData tensor(String name, long... shape) {
+    TensorData t = store.get(name);
+    if (!Arrays.equals(t.shape(), shape)) {
+      throw new ModelFormatException(
+          "tensor '"
+              + name
+              + "' has shape "
+              + t.shapeString()
+              + " but config.json implies "
+              + Arrays.toString(shape));
+    }
+    return t;
+  }
+
+  private Matrix matrix(String name, int rows, int cols, boolean quantizable) {
+    TensorData t = tensor(name, rows, cols);
+    Matrix m =
+        switch (t.dtype()) {
+          case F32 -> new F32Matrix(rows, cols, t.bytes());
+          case BF16 -> new BF16Matrix(rows, cols, t.bytes());
+          case F16 -> F32Matrix.of(rows, cols, toFloats(t));
+          case Q8_0 -> new Q8Matrix(rows, cols, t.bytes());
+          case Q4_0 -> new Q4Matrix(rows, cols, t.bytes());
+        };
+    return quantizable ? maybeQuantize(m) : m;
+  }
+
+  private Matrix maybeQuantize(Matrix m) {
+    if (quantize == null || m.dtype() == quantize || m.cols() % 32 != 0) {
+      return m;
+    }
+    return quantize == DType.Q8_0 ? Q8Matrix.quantize(m) : Q4Matrix.quantize(m);
+  }
+
+  private float[] vector(String name, int n) {
+    return toFloats(tensor(name, n));
+  }
+
+  private float[] floats(String name, int rows, int cols) {
+    return toFloats(tensor(name, rows, cols));
+  }
+
+  /** Widens any stored float type to a float array. */
+  static float[] toFloats(TensorData t) {
+    long n = t.elementCount();
+    if (n > Integer.MAX_VALUE - 16) {
+      throw new ModelFormatException("tensor '" + t.name() + "' is too large to widen to F32");
+    }
+    float[] out = new float[(int) n];
+    MemorySegment b = t.bytes();
+    switch (t.dtype()) {
+      case F32 -> MemorySegment.copy(b, LE_FLOAT, 0, out, 0, out.length);
+      case F16 -> {
+        for (int i = 0; i < out.length; i++) {
+          out[i] = Float.float16ToFloat(b.get(LE_SHORT, i * 2L));
+        }
+      }
+      case BF16 -> {
+        for (int i = 0; i < out.length; i++) {
+          out[i] = BF16Matrix.toFloat(b.get(LE_SHORT, i * 2L));
+        }
+      }
+      case Q8_0, Q4_0 -> {
+        Matrix m =
+            t.dtype() == DType.Q8_0
+                ? new Q8Matrix(
+                    (int) (n / t.shape()[t.rank() - 1]), (int) t.shape()[t.rank() - 1], b)
+                : new Q4Matrix(
+                    (int) (n / t.shape()[t.rank() - 1]), (int) t.shape()[t.rank() - 1], b);
+        for (int r = 0; r < m.rows(); r++) {
+          m.readRow(r, out, r * m.cols());
+        }
+      }
+    }
+    return out;
+  }
+}

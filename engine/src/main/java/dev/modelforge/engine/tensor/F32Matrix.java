@@ -1,0 +1,131 @@
+package dev.modelforge.engine.tensor;
+
+import java.lang.foreign.MemorySegment;
+import java.lang.foreign.ValueLayout;
+import java.nio.ByteOrder;
+import jdk.incubator.vector.FloatVector;
+import jdk.incubator.vector.VectorOperators;
+import jdk.incubator.vector.VectorSpecies;
+
+/** F32 weights, read straight from (usually memory-mapped) little-endian storage. */
+public final class F32Matrix extends Matrix {
+
+  private static final VectorSpecies<Float> F = FloatVector.SPECIES_PREFERRED;
+  private static final ValueLayout.OfFloat LE_FLOAT =
+      ValueLayout.JAVA_FLOAT_UNALIGNED.withOrder(ByteOrder.LITTLE_ENDIAN);
+  private static final ByteOrder LE = ByteOrder.LITTLE_ENDIAN;
+
+  private final MemorySegment data;
+
+  public F32Matrix(int rows, int cols, MemorySegment data) {
+    super(rows, cols);
+    if (data.byteSize() != (long) rows * cols * 4) {
+      throw new IllegalArgumentException(
+          "F32 matrix ["
+              + rows
+              + ", "
+              + cols
+              + "] needs "
+              + (long) rows * cols * 4
+              + " bytes, got "
+              + data.byteSize());
+    }
+    this.data = data;
+  }
+
+  public static F32Matrix of(int rows, int cols, float[] values) {
+    MemorySegment seg = MemorySegment.ofArray(values.clone());
+    return new F32Matrix(rows, cols, seg);
+  }
+
+  @Override
+  public DType dtype() {
+    return DType.F32;
+  }
+
+  @Override
+  public long byteSize() {
+    return data.byteSize();
+  }
+
+  @Override
+  public float get(int r, int c) {
+    return data.get(LE_FLOAT, ((long) r * cols + c) * 4);
+  }
+
+  @Override
+  public void readRow(int r, float[] dst, int off) {
+    MemorySegment.copy(data, LE_FLOAT, (long) r * cols * 4, dst, off, cols);
+  }
+
+  @Override
+  public void matmulRows(float[] x, int tokens, float[] out, int r0, int r1) {
+    int upper = F.loopBound(cols);
+    for (int r = r0; r < r1; r++) {
+      long rowBase = (long) r * cols * 4;
+      int t = 0;
+      for (; t + 4 <= tokens; t += 4) {
+        dot4(rowBase, x, t, upper, out, r);
+      }
+      for (; t < tokens; t++) {
+        out[t * rows + r] = dot1(rowBase, x, t * cols, upper);
+      }
+    }
+  }
+
+  private float dot1(long rowBase, float[] x, int xOff, int upper) {
+    FloatVector acc0 = FloatVector.zero(F);
+    FloatVector acc1 = FloatVector.zero(F);
+    int i = 0;
+    int step = F.length();
+    for (; i + 2 * step <= upper; i += 2 * step) {
+      FloatVector w0 = FloatVector.fromMemorySegment(F, data, rowBase + i * 4L, LE);
+      FloatVector w1 = FloatVector.fromMemorySegment(F, data, rowBase + (i + step) * 4L, LE);
+      acc0 = w0.fma(FloatVector.fromArray(F, x, xOff + i), acc0);
+      acc1 = w1.fma(FloatVector.fromArray(F, x, xOff + i + step), acc1);
+    }
+    for (; i < upper; i += step) {
+      FloatVector w0 = FloatVector.fromMemorySegment(F, data, rowBase + i * 4L, LE);
+      acc0 = w0.fma(FloatVector.fromArray(F, x, xOff + i), acc0);
+    }
+    float sum = acc0.add(acc1).reduceLanes(VectorOperators.ADD);
+    for (; i < cols; i++) {
+      sum += data.get(LE_FLOAT, rowBase + i * 4L) * x[xOff + i];
+    }
+    return sum;
+  }
+
+  private void dot4(long rowBase, float[] x, int t, int upper, float[] out, int r) {
+    int x0 = t * cols;
+    int x1 = x0 + cols;
+    int x2 = x1 + cols;
+    int x3 = x2 + cols;
+    FloatVector a0 = FloatVector.zero(F);
+    FloatVector a1 = FloatVector.zero(F);
+    FloatVector a2 = FloatVector.zero(F);
+    FloatVector a3 = FloatVector.zero(F);
+    int i = 0;
+    for (; i < upper; i += F.length()) {
+      FloatVector w = FloatVector.fromMemorySegment(F, data, rowBase + i * 4L, LE);
+      a0 = w.fma(FloatVector.fromArray(F, x, x0 + i), a0);
+      a1 = w.fma(FloatVector.fromArray(F, x, x1 + i), a1);
+      a2 = w.fma(FloatVector.fromArray(F, x, x2 + i), a2);
+      a3 = w.fma(FloatVector.fromArray(F, x, x3 + i), a3);
+    }
+    float s0 = a0.reduceLanes(VectorOperators.ADD);
+    float s1 = a1.reduceLanes(VectorOperators.ADD);
+    float s2 = a2.reduceLanes(VectorOperators.ADD);
+    float s3 = a3.reduceLanes(VectorOperators.ADD);
+    for (; i < cols; i++) {
+      float w = data.get(LE_FLOAT, rowBase + i * 4L);
+      s0 += w * x[x0 + i];
+      s1 += w * x[x1 + i];
+      s2 += w * x[x2 + i];
+      s3 += w * x[x3 + i];
+    }
+    out[t * rows + r] = s0;
+    out[(t + 1) * rows + r] = s1;
+    out[(t + 2) * rows + r] = s2;
+    out[(t + 3) * rows + r] = s3;
+  }
+}

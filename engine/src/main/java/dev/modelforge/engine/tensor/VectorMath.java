@@ -1,0 +1,125 @@
+package dev.modelforge.engine.tensor;
+
+import jdk.incubator.vector.FloatVector;
+import jdk.incubator.vector.VectorOperators;
+import jdk.incubator.vector.VectorSpecies;
+
+/** SIMD loops over float arrays that the model code and the quantized kernels share. */
+public final class VectorMath {
+
+  static final VectorSpecies<Float> F = FloatVector.SPECIES_PREFERRED;
+
+  private VectorMath() {}
+
+  /** {@code sum_i a[aOff + i] * b[bOff + i]} for {@code i < n}. */
+  public static float dot(float[] a, int aOff, float[] b, int bOff, int n) {
+    FloatVector acc0 = FloatVector.zero(F);
+    FloatVector acc1 = FloatVector.zero(F);
+    int step = F.length();
+    int i = 0;
+    for (; i + 2 * step <= n; i += 2 * step) {
+      acc0 = FloatVector.fromArray(F, a, aOff + i).fma(FloatVector.fromArray(F, b, bOff + i), acc0);
+      acc1 =
+          FloatVector.fromArray(F, a, aOff + i + step)
+              .fma(FloatVector.fromArray(F, b, bOff + i + step), acc1);
+    }
+    for (; i + step <= n; i += step) {
+      acc0 = FloatVector.fromArray(F, a, aOff + i).fma(FloatVector.fromArray(F, b, bOff + i), acc0);
+    }
+    float sum = acc0.add(acc1).reduceLanes(VectorOperators.ADD);
+    for (; i < n; i++) {
+      sum += a[aOff + i] * b[bOff + i];
+    }
+    return sum;
+  }
+
+  /** {@code y[yOff + i] += alpha * x[xOff + i]} for {@code i < n}. */
+  public static void axpy(float alpha, float[] x, int xOff, float[] y, int yOff, int n) {
+    FloatVector va = FloatVector.broadcast(F, alpha);
+    int i = 0;
+    for (int upper = F.loopBound(n); i < upper; i += F.length()) {
+      FloatVector.fromArray(F, x, xOff + i)
+          .fma(va, FloatVector.fromArray(F, y, yOff + i))
+          .intoArray(y, yOff + i);
+    }
+    for (; i < n; i++) {
+      y[yOff + i] += alpha * x[xOff + i];
+    }
+  }
+
+  /** {@code x[off + i] *= s}. */
+  public static void scale(float[] x, int off, int n, float s) {
+    int i = 0;
+    for (int upper = F.loopBound(n); i < upper; i += F.length()) {
+      FloatVector.fromArray(F, x, off + i).mul(s).intoArray(x, off + i);
+    }
+    for (; i < n; i++) {
+      x[off + i] *= s;
+    }
+  }
+
+  /** {@code y[yOff + i] += x[xOff + i]}. */
+  public static void add(float[] x, int xOff, float[] y, int yOff, int n) {
+    int i = 0;
+    for (int upper = F.loopBound(n); i < upper; i += F.length()) {
+      FloatVector.fromArray(F, y, yOff + i)
+          .add(FloatVector.fromArray(F, x, xOff + i))
+          .intoArray(y, yOff + i);
+    }
+    for (; i < n; i++) {
+      y[yOff + i] += x[xOff + i];
+    }
+  }
+
+  /** Sum of squares of {@code x[off .. off + n)}. */
+  public static float sumOfSquares(float[] x, int off, int n) {
+    return dot(x, off, x, off, n);
+  }
+
+  /**
+   * Dot products of one weight row {@code w[wOff ..]} with up to four activation rows of {@code x}
+   * starting at row {@code t} (stride {@code n}); results go to {@code out[t * outStride + r]}.
+   * Sharing each weight load across four tokens is the core of the prefill GEMM.
+   */
+  public static void dotRowWithTokens(
+      float[] w, int wOff, float[] x, int tokens, int n, float[] out, int outStride, int r) {
+    int t = 0;
+    int upper = F.loopBound(n);
+    for (; t + 4 <= tokens; t += 4) {
+      int x0 = t * n;
+      int x1 = x0 + n;
+      int x2 = x1 + n;
+      int x3 = x2 + n;
+      FloatVector a0 = FloatVector.zero(F);
+      FloatVector a1 = FloatVector.zero(F);
+      FloatVector a2 = FloatVector.zero(F);
+      FloatVector a3 = FloatVector.zero(F);
+      int i = 0;
+      for (; i < upper; i += F.length()) {
+        FloatVector wv = FloatVector.fromArray(F, w, wOff + i);
+        a0 = wv.fma(FloatVector.fromArray(F, x, x0 + i), a0);
+        a1 = wv.fma(FloatVector.fromArray(F, x, x1 + i), a1);
+        a2 = wv.fma(FloatVector.fromArray(F, x, x2 + i), a2);
+        a3 = wv.fma(FloatVector.fromArray(F, x, x3 + i), a3);
+      }
+      float s0 = a0.reduceLanes(VectorOperators.ADD);
+      float s1 = a1.reduceLanes(VectorOperators.ADD);
+      float s2 = a2.reduceLanes(VectorOperators.ADD);
+      float s3 = a3.reduceLanes(VectorOperators.ADD);
+      for (; i < n; i++) {
+        float wi = w[wOff + i];
+        s0 += wi * x[x0 + i];
+        s1 += wi * x[x1 + i];
+        s2 += wi * x[x2 + i];
+        s3 += wi * x[x3 + i];
+      }
+      out[t * outStride + r] = s0;
+      out[(t + 1) * outStride + r] = s1;
+      out[(t + 2) * outStride + r] = s2;
+      out[(t + 3) * outStride + r] = s3;
+    }
+    for (; t < tokens; t++) {
+      out[t * outStride + r] = dot(w, wOff, x, t * n, n);
+    }
+  }
+}
