@@ -23,6 +23,15 @@ public final class ContiguousKvCache implements KvCache {
     this.values = new float[config.layers()][(int) floats];
   }
 
+  /** Copies the first {@code positions} positions of {@code other} into this cache (beam forks). */
+  public void copyFrom(ContiguousKvCache other, int positions) {
+    int n = positions * kvDim;
+    for (int l = 0; l < keys.length; l++) {
+      System.arraycopy(other.keys[l], 0, keys[l], 0, n);
+      System.arraycopy(other.values[l], 0, values[l], 0, n);
+    }
+  }
+
   @Override
   public float[] keys(int layer) {
     return keys[layer];

@@ -49,7 +49,7 @@ public final class DecoderModel {
     return new InferenceState(config, maxTokens, true, pool);
   }
 
-  public KvCache newCache(int capacity) {
+  public ContiguousKvCache newCache(int capacity) {
     return new ContiguousKvCache(config, Math.min(capacity, config.maxPositions()));
   }
 

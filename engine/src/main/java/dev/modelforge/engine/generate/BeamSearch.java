@@ -1,0 +1,192 @@
+package dev.modelforge.engine.generate;
+
+import dev.modelforge.engine.model.ContiguousKvCache;
+import dev.modelforge.engine.model.DecoderModel;
+import dev.modelforge.engine.model.InferenceState;
+import dev.modelforge.engine.tensor.Parallel;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.Comparator;
+import java.util.List;
+import java.util.Set;
+
+/**
+ * Beam search as Hugging Face does it: keep {@code numBeams} running hypotheses, expand each by its
+ * best tokens, move hypotheses that end in EOS to a finished list scored by {@code sum of logprobs
+ * / length^lengthPenalty}, and stop when that list is full and (unless {@code earlyStopping}) no
+ * running beam can still beat it.
+ */
+public final class BeamSearch {
+
+  /**
+   * A finished hypothesis.
+   *
+   * @param tokens generated ids, without the EOS that ended it
+   * @param sumLogprobs total log-probability, EOS included
+   * @param score sumLogprobs / max(1, tokens)^lengthPenalty
+   * @param endedWithEos whether an EOS ended it (else max tokens or the context did)
+   */
+  public record Hypothesis(int[] tokens, double sumLogprobs, double score, boolean endedWithEos) {}
+
+  private record Beam(int[] tokens, double sumLogprobs, int cacheSlot) {}
+
+  private record Candidate(int beam, int token, double sumLogprobs) {}
+
+  private final DecoderModel model;
+  private final Parallel pool;
+
+  public BeamSearch(DecoderModel model, Parallel pool) {
+    this.model = model;
+    this.pool = pool;
+  }
+
+  /** Returns the finished hypotheses, best first (at most {@code numBeams}). */
+  public List<Hypothesis> search(
+      int[] prompt,
+      int numBeams,
+      int maxTokens,
+      double lengthPenalty,
+      boolean earlyStopping,
+      Set<Integer> eosIds) {
+    if (numBeams < 1) {
+      throw new IllegalArgumentException("num_beams must be >= 1, got " + numBeams);
+    }
+    if (maxTokens < 1) {
+      throw new IllegalArgumentException("beam search needs max_tokens >= 1");
+    }
+    int vocab = model.config().vocabSize();
+    int capacity = Math.min(model.maxPositions(), prompt.length + maxTokens);
+    if (prompt.length >= capacity) {
+      throw new IllegalArgumentException("the prompt fills the model's context");
+    }
+    InferenceState state = model.newState(Math.min(64, prompt.length), pool);
+    ContiguousKvCache[] caches = new ContiguousKvCache[numBeams];
+    ContiguousKvCache[] spare = new ContiguousKvCache[numBeams];
+    for (int i = 0; i < numBeams; i++) {
+      caches[i] = model.newCache(capacity);
+      spare[i] = model.newCache(capacity);
+    }
+    float[][] logprobs = new float[numBeams][vocab];
+    float[] logits = model.forward(state, caches[0], prompt, 0, prompt.length, 0, false);
+    toLogprobs(logits, logprobs[0], vocab);
+
+    List<Beam> running = List.of(new Beam(new int[0], 0, 0));
+    List<Hypothesis> finished = new ArrayList<>();
+    int[] one = new int[1];
+    for (int step = 0; ; step++) {
+      int pos = prompt.length + step;
+      // best 2 * numBeams expansions over all running beams
+      List<Candidate> candidates = new ArrayList<>();
+      for (int b = 0; b < running.size(); b++) {
+        Beam beam = running.get(b);
+        for (int t = 0; t < vocab; t++) {
+          candidates.add(new Candidate(b, t, beam.sumLogprobs() + logprobs[beam.cacheSlot()][t]));
+        }
+      }
+      candidates.sort(
+          Comparator.comparingDouble(Candidate::sumLogprobs)
+              .reversed()
+              .thenComparingInt(Candidate::beam)
+              .thenComparingInt(Candidate::token));
+      List<Beam> next = new ArrayList<>();
+      boolean lastStep = step + 1 >= maxTokens || pos + 1 >= capacity;
+      for (int rank = 0; rank < Math.min(2 * numBeams, candidates.size()); rank++) {
+        Candidate c = candidates.get(rank);
+        Beam parent = running.get(c.beam());
+        if (eosIds.contains(c.token())) {
+          if (rank < numBeams) {
+            addFinished(finished, parent.tokens(), c.sumLogprobs(), lengthPenalty, numBeams, true);
+          }
+          continue;
+        }
+        int[] tokens = Arrays.copyOf(parent.tokens(), parent.tokens().length + 1);
+        tokens[tokens.length - 1] = c.token();
+        next.add(new Beam(tokens, c.sumLogprobs(), parent.cacheSlot()));
+        if (next.size() == numBeams) {
+          break;
+        }
+      }
+      if (lastStep
+          || next.isEmpty()
+          || isDone(finished, next, numBeams, lengthPenalty, earlyStopping)) {
+        for (Beam b : next) {
+          addFinished(finished, b.tokens(), b.sumLogprobs(), lengthPenalty, numBeams, false);
+        }
+        break;
+      }
+      // fork caches: beam i continues from its parent's cache
+      for (int i = 0; i < next.size(); i++) {
+        spare[i].copyFrom(caches[next.get(i).cacheSlot()], pos);
+      }
+      ContiguousKvCache[] swap = caches;
+      caches = spare;
+      spare = swap;
+      List<Beam> advanced = new ArrayList<>();
+      for (int i = 0; i < next.size(); i++) {
+        Beam b = next.get(i);
+        one[0] = b.tokens()[b.tokens().length - 1];
+        float[] l = model.forward(state, caches[i], one, 0, 1, pos, false);
+        toLogprobs(l, logprobs[i], vocab);
+        advanced.add(new Beam(b.tokens(), b.sumLogprobs(), i));
+      }
+      running = advanced;
+    }
+    finished.sort(Comparator.comparingDouble(Hypothesis::score).reversed());
+    return finished;
+  }
+
+  private static void toLogprobs(float[] logits, float[] out, int vocab) {
+    double lse = Logprobs.logSumExp(logits, vocab);
+    for (int i = 0; i < vocab; i++) {
+      out[i] = (float) (logits[i] - lse);
+    }
+  }
+
+  private static double score(double sum, int length, double lengthPenalty) {
+    return sum / Math.pow(Math.max(1, length), lengthPenalty);
+  }
+
+  private static void addFinished(
+      List<Hypothesis> finished,
+      int[] tokens,
+      double sum,
+      double lengthPenalty,
+      int numBeams,
+      boolean eos) {
+    double score = score(sum, tokens.length, lengthPenalty);
+    if (finished.size() < numBeams || score > worst(finished)) {
+      finished.add(new Hypothesis(tokens, sum, score, eos));
+      if (finished.size() > numBeams) {
+        finished.sort(Comparator.comparingDouble(Hypothesis::score).reversed());
+        finished.removeLast();
+      }
+    }
+  }
+
+  private static double worst(List<Hypothesis> finished) {
+    double w = Double.POSITIVE_INFINITY;
+    for (Hypothesis h : finished) {
+      w = Math.min(w, h.score());
+    }
+    return w;
+  }
+
+  private static boolean isDone(
+      List<Hypothesis> finished,
+      List<Beam> running,
+      int numBeams,
+      double lengthPenalty,
+      boolean earlyStopping) {
+    if (finished.size() < numBeams) {
+      return false;
+    }
+    if (earlyStopping) {
+      return true;
+    }
+    double best = Double.NEGATIVE_INFINITY;
+    for (Beam b : running) {
+      best = Math.max(best, score(b.sumLogprobs(), b.tokens().length, lengthPenalty));
+    }
+    return best <= worst(finished);
+  }
+}

@@ -1,0 +1,118 @@
+package dev.modelforge.engine.generate;
+
+import java.util.List;
+import java.util.Random;
+
+/**
+ * What to generate and how, with the names and defaults of the OpenAI / vLLM request fields.
+ *
+ * @param maxTokens tokens to generate at most
+ * @param temperature 0 means greedy
+ * @param topK 0 or less disables
+ * @param topP 1 disables
+ * @param minP 0 disables
+ * @param repetitionPenalty 1 disables; divides positive and multiplies negative logits of seen
+ *     tokens (prompt and output), as in Hugging Face and vLLM
+ * @param presencePenalty subtracted once from the logit of every token already generated
+ * @param frequencyPenalty subtracted per occurrence of a token already generated
+ * @param seed null for a random seed
+ * @param stopTokenIds ids that end generation (the model's EOS ids are added by the caller)
+ * @param stopStrings texts that end generation; the text is cut before them
+ * @param topLogprobs alternatives to report per token, 0 for none
+ * @param ignoreEos keep going past EOS (benchmarks)
+ */
+public record SamplingParams(
+    int maxTokens,
+    double temperature,
+    int topK,
+    double topP,
+    double minP,
+    double repetitionPenalty,
+    double presencePenalty,
+    double frequencyPenalty,
+    Long seed,
+    List<Integer> stopTokenIds,
+    List<String> stopStrings,
+    int topLogprobs,
+    boolean ignoreEos) {
+
+  public SamplingParams {
+    if (maxTokens < 0) {
+      throw new IllegalArgumentException("max_tokens must be >= 0, got " + maxTokens);
+    }
+    if (temperature < 0 || Double.isNaN(temperature)) {
+      throw new IllegalArgumentException("temperature must be >= 0, got " + temperature);
+    }
+    if (!(topP > 0 && topP <= 1)) {
+      throw new IllegalArgumentException("top_p must be in (0, 1], got " + topP);
+    }
+    if (!(minP >= 0 && minP <= 1)) {
+      throw new IllegalArgumentException("min_p must be in [0, 1], got " + minP);
+    }
+    if (!(repetitionPenalty > 0)) {
+      throw new IllegalArgumentException(
+          "repetition_penalty must be > 0, got " + repetitionPenalty);
+    }
+    if (presencePenalty < -2 || presencePenalty > 2) {
+      throw new IllegalArgumentException(
+          "presence_penalty must be in [-2, 2], got " + presencePenalty);
+    }
+    if (frequencyPenalty < -2 || frequencyPenalty > 2) {
+      throw new IllegalArgumentException(
+          "frequency_penalty must be in [-2, 2], got " + frequencyPenalty);
+    }
+    if (topLogprobs < 0 || topLogprobs > 20) {
+      throw new IllegalArgumentException("top_logprobs must be in [0, 20], got " + topLogprobs);
+    }
+    stopTokenIds = List.copyOf(stopTokenIds);
+    stopStrings = List.copyOf(stopStrings);
+    for (String s : stopStrings) {
+      if (s.isEmpty()) {
+        throw new IllegalArgumentException("stop strings must not be empty");
+      }
+    }
+  }
+
+  public static SamplingParams greedy(int maxTokens) {
+    return new SamplingParams(maxTokens, 0, 0, 1, 0, 1, 0, 0, null, List.of(), List.of(), 0, false);
+  }
+
+  public boolean isGreedy() {
+    return temperature == 0;
+  }
+
+  public SamplingParams withMaxTokens(int n) {
+    return new SamplingParams(
+        n,
+        temperature,
+        topK,
+        topP,
+        minP,
+        repetitionPenalty,
+        presencePenalty,
+        frequencyPenalty,
+        seed,
+        stopTokenIds,
+        stopStrings,
+        topLogprobs,
+        ignoreEos);
+  }
+
+  /** The sampler chain these parameters describe. */
+  public Sampler sampler(int vocab) {
+    if (isGreedy()) {
+      return Sampler.GREEDY;
+    }
+    Sampler s = new CategoricalSampler(seed == null ? new Random() : new Random(seed));
+    if (minP > 0) {
+      s = Filters.minP(minP, s);
+    }
+    if (topP < 1) {
+      s = Filters.topP(topP, vocab, s);
+    }
+    if (topK > 0) {
+      s = Filters.topK(topK, vocab, s);
+    }
+    return Filters.temperature(temperature, s);
+  }
+}

@@ -1,0 +1,80 @@
+package dev.modelforge.engine.generate;
+
+import java.util.List;
+
+/**
+ * The generated text checked against stop strings. Text that could still be the start of a stop
+ * string is held back from streaming until it is clear; when a stop string appears, the text ends
+ * right before it.
+ */
+final class StopStrings {
+
+  private final List<String> stops;
+  private final StringBuilder text = new StringBuilder();
+  private int released;
+  private int stopAt = -1;
+
+  StopStrings(List<String> stops) {
+    this.stops = stops;
+  }
+
+  void append(String piece) {
+    if (stopAt >= 0) {
+      return;
+    }
+    int searchFrom = Math.max(0, text.length() - longest() + 1);
+    text.append(piece);
+    for (String s : stops) {
+      int i = text.indexOf(s, searchFrom);
+      if (i >= 0 && (stopAt < 0 || i < stopAt)) {
+        stopAt = i;
+      }
+    }
+    if (stopAt >= 0) {
+      text.setLength(stopAt);
+    }
+  }
+
+  boolean stopped() {
+    return stopAt >= 0;
+  }
+
+  /** The text that is now safe to show; everything when {@code all}. */
+  String release(boolean all) {
+    int safe = all || stopped() ? text.length() : text.length() - heldBack();
+    if (safe <= released) {
+      return "";
+    }
+    String piece = text.substring(released, safe);
+    released = safe;
+    return piece;
+  }
+
+  String text() {
+    return text.toString();
+  }
+
+  private int longest() {
+    int n = 0;
+    for (String s : stops) {
+      n = Math.max(n, s.length());
+    }
+    return n;
+  }
+
+  /** Length of the longest suffix of the text that is a proper prefix of a stop string. */
+  private int heldBack() {
+    int best = 0;
+    for (String s : stops) {
+      for (int len = Math.min(s.length() - 1, text.length()); len > best; len--) {
+        if (CharSequence.compare(
+                text.subSequence(text.length() - len, text.length()), s.subSequence(0, len))
+            == 0) {
+          best = len;
+          break;
+        }
+      }
+    }
+    return best;
+  }
+}
