@@ -4,6 +4,7 @@ import dev.modelforge.engine.format.ModelFormatException;
 import dev.modelforge.engine.format.TensorStore;
 import dev.modelforge.engine.format.safetensors.SafetensorsStore;
 import dev.modelforge.engine.tensor.DType;
+import java.lang.foreign.Arena;
 import java.nio.file.Files;
 import java.nio.file.Path;
 
@@ -17,12 +18,15 @@ public final class LoadedModel implements AutoCloseable {
   private final ModelConfig config;
   private final TensorStore store;
   private final DecoderModel model;
+  private final Arena weightArena;
 
-  private LoadedModel(Path directory, ModelConfig config, TensorStore store, DecoderModel model) {
+  private LoadedModel(
+      Path directory, ModelConfig config, TensorStore store, DecoderModel model, Arena arena) {
     this.directory = directory;
     this.config = config;
     this.store = store;
     this.model = model;
+    this.weightArena = arena;
   }
 
   /**
@@ -36,15 +40,18 @@ public final class LoadedModel implements AutoCloseable {
     }
     ModelConfig config = ModelConfig.read(directory);
     TensorStore store = SafetensorsStore.open(directory);
+    Arena arena = Arena.ofShared();
     try {
-      ModelWeights weights = new WeightLoader(config, store, quantize).load();
-      return new LoadedModel(directory, config, store, new DecoderModel(config, weights));
+      ModelWeights weights = new WeightLoader(config, store, quantize, arena).load();
+      return new LoadedModel(directory, config, store, new DecoderModel(config, weights), arena);
     } catch (ModelFormatException e) {
+      arena.close();
       store.close();
       throw e.getMessage().startsWith(directory.toString())
           ? e
           : ModelFormatException.of(directory, e.getMessage());
     } catch (RuntimeException e) {
+      arena.close();
       store.close();
       throw e;
     }
@@ -64,6 +71,7 @@ public final class LoadedModel implements AutoCloseable {
 
   @Override
   public void close() {
+    weightArena.close();
     store.close();
   }
 }

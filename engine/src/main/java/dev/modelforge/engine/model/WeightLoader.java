@@ -9,6 +9,8 @@ import dev.modelforge.engine.tensor.F32Matrix;
 import dev.modelforge.engine.tensor.Matrix;
 import dev.modelforge.engine.tensor.Q4Matrix;
 import dev.modelforge.engine.tensor.Q8Matrix;
+import dev.modelforge.engine.tensor.WeightMemory;
+import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
 import java.lang.foreign.ValueLayout;
 import java.nio.ByteOrder;
@@ -31,17 +33,21 @@ public final class WeightLoader {
   private final ModelConfig config;
   private final TensorStore store;
   private final DType quantize;
+  private final Arena arena;
 
   /**
    * @param quantize null to keep the stored types, or Q8_0 / Q4_0
+   * @param arena where weights are copied (huge pages), or null to use the mapped files in place
+   *     (less memory, slower decode)
    */
-  public WeightLoader(ModelConfig config, TensorStore store, DType quantize) {
+  public WeightLoader(ModelConfig config, TensorStore store, DType quantize, Arena arena) {
     if (quantize != null && !quantize.isQuantized()) {
       throw new IllegalArgumentException("quantize must be Q8_0 or Q4_0, got " + quantize);
     }
     this.config = config;
     this.store = store;
     this.quantize = quantize;
+    this.arena = arena;
   }
 
   public ModelWeights load() {
@@ -147,7 +153,12 @@ public final class WeightLoader {
         t[o * in + i] = w[i * out + colFrom + o];
       }
     }
-    return maybeQuantize(F32Matrix.of(outCols, in, t));
+    return maybeQuantize(
+        new F32Matrix(outCols, in, WeightMemory.copy(arena(), MemorySegment.ofArray(t))));
+  }
+
+  private Arena arena() {
+    return arena != null ? arena : Arena.ofAuto();
   }
 
   private TensorData tensor(String name, long... shape) {
@@ -168,11 +179,13 @@ public final class WeightLoader {
     TensorData t = tensor(name, rows, cols);
     Matrix m =
         switch (t.dtype()) {
-          case F32 -> new F32Matrix(rows, cols, t.bytes());
-          case BF16 -> new BF16Matrix(rows, cols, t.bytes());
-          case F16 -> F32Matrix.of(rows, cols, toFloats(t));
-          case Q8_0 -> new Q8Matrix(rows, cols, t.bytes());
-          case Q4_0 -> new Q4Matrix(rows, cols, t.bytes());
+          case F32 -> new F32Matrix(rows, cols, place(t.bytes()));
+          case BF16 -> new BF16Matrix(rows, cols, place(t.bytes()));
+          case F16 ->
+              new F32Matrix(
+                  rows, cols, WeightMemory.copy(arena(), MemorySegment.ofArray(toFloats(t))));
+          case Q8_0 -> new Q8Matrix(rows, cols, place(t.bytes()));
+          case Q4_0 -> new Q4Matrix(rows, cols, place(t.bytes()));
         };
     return quantizable ? maybeQuantize(m) : m;
   }
@@ -181,7 +194,12 @@ public final class WeightLoader {
     if (quantize == null || m.dtype() == quantize || m.cols() % 32 != 0) {
       return m;
     }
-    return quantize == DType.Q8_0 ? Q8Matrix.quantize(m) : Q4Matrix.quantize(m);
+    return quantize == DType.Q8_0 ? Q8Matrix.quantize(m, arena()) : Q4Matrix.quantize(m, arena());
+  }
+
+  /** Stored bytes as the matrix will read them: copied to huge pages, or mapped in place. */
+  private MemorySegment place(MemorySegment stored) {
+    return arena == null ? stored : WeightMemory.copy(arena, stored);
   }
 
   private float[] vector(String name, int n) {

@@ -117,14 +117,13 @@ public final class Q4Matrix extends Matrix {
   }
 
   /** Quantizes a float matrix row by row with ggml's reference rounding. */
-  public static Q4Matrix quantize(Matrix source) {
+  public static Q4Matrix quantize(Matrix source, java.lang.foreign.Arena arena) {
     int rows = source.rows();
     int cols = source.cols();
     if (cols % BLOCK != 0) {
       throw new IllegalArgumentException("Q4_0 needs a row length divisible by 32, got " + cols);
     }
-    MemorySegment seg =
-        java.lang.foreign.Arena.ofAuto().allocate((long) rows * (cols / BLOCK) * BLOCK_BYTES, 64);
+    MemorySegment seg = WeightMemory.allocate(arena, (long) rows * (cols / BLOCK) * BLOCK_BYTES);
     float[] row = new float[cols];
     for (int r = 0; r < rows; r++) {
       source.readRow(r, row, 0);

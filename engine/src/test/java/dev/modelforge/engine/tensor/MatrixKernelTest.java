@@ -38,8 +38,8 @@ class MatrixKernelTest {
     return switch (type) {
       case "F32" -> f32;
       case "BF16" -> new BF16Matrix(rows, cols, FloatEncoding.encode(values, DType.BF16));
-      case "Q8_0" -> Q8Matrix.quantize(f32);
-      case "Q4_0" -> Q4Matrix.quantize(f32);
+      case "Q8_0" -> Q8Matrix.quantize(f32, java.lang.foreign.Arena.ofAuto());
+      case "Q4_0" -> Q4Matrix.quantize(f32, java.lang.foreign.Arena.ofAuto());
       default -> throw new IllegalArgumentException(type);
     };
   }

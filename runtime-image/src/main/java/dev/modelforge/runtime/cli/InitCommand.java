@@ -1,0 +1,125 @@
+package dev.modelforge.runtime.cli;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.modelforge.engine.init.Preset;
+import dev.modelforge.engine.init.RandomModelWriter;
+import dev.modelforge.engine.model.ModelConfig;
+import dev.modelforge.engine.tensor.DType;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
+import java.util.Locale;
+import java.util.concurrent.Callable;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Spec;
+
+/** {@code modelforge init}: a Hugging Face model directory with seeded random weights. */
+@Command(
+    name = "init",
+    mixinStandardHelpOptions = true,
+    description = {
+      "Write a model directory (config.json, model.safetensors, generation_config.json) with",
+      "seeded random weights in one of the preset shapes, for tests, benchmarks and training from",
+      "scratch. Presets: tiny, small, qwen-small, qwen3-small, gpt2-small, tinyllama-1b."
+    })
+public final class InitCommand implements Callable<Integer> {
+
+  /** Files of a tokenizer directory that travel with a model. */
+  private static final String[] TOKENIZER_FILES = {
+    "tokenizer.json", "tokenizer_config.json", "special_tokens_map.json", "vocab.json", "merges.txt"
+  };
+
+  @Spec picocli.CommandLine.Model.CommandSpec spec;
+
+  @Option(
+      names = "--preset",
+      required = true,
+      description = "Model shape: ${COMPLETION-CANDIDATES}")
+  String preset;
+
+  @Option(names = "--out", required = true, description = "Directory to write (created).")
+  Path out;
+
+  @Option(
+      names = "--seed",
+      defaultValue = "1",
+      description = "Random seed (default ${DEFAULT-VALUE}).")
+  long seed;
+
+  @Option(
+      names = "--tokenizer",
+      description = "Directory with a tokenizer.json to copy; the vocabulary is sized to it.")
+  Path tokenizer;
+
+  @Option(
+      names = "--dtype",
+      defaultValue = "f32",
+      description = "Stored weight type: f32, f16 or bf16 (default ${DEFAULT-VALUE}).")
+  String dtype;
+
+  @Override
+  public Integer call() throws IOException {
+    Preset p = Preset.fromCliName(preset);
+    DType type =
+        switch (dtype.toLowerCase(Locale.ROOT)) {
+          case "f32" -> DType.F32;
+          case "f16" -> DType.F16;
+          case "bf16" -> DType.BF16;
+          default ->
+              throw new IllegalArgumentException(
+                  "--dtype must be f32, f16 or bf16, got '" + dtype + "'");
+        };
+    int vocab = p.defaultVocabSize();
+    if (tokenizer != null) {
+      vocab = tokenizerVocabSize(tokenizer.resolve("tokenizer.json"));
+    }
+    ModelConfig config = p.config(vocab, dtype.toLowerCase(Locale.ROOT));
+    new RandomModelWriter(config, seed, type).write(out);
+    if (tokenizer != null) {
+      for (String f : TOKENIZER_FILES) {
+        Path src = tokenizer.resolve(f);
+        if (Files.exists(src)) {
+          Files.copy(src, out.resolve(f), StandardCopyOption.REPLACE_EXISTING);
+        }
+      }
+    }
+    spec.commandLine()
+        .getOut()
+        .printf(
+            "wrote %s: %s preset (%s, %d layers, dim %d, vocab %d) as %s, seed %d%n",
+            out,
+            p.cliName(),
+            config.architecture().hfClass(),
+            config.layers(),
+            config.dim(),
+            vocab,
+            type,
+            seed);
+    return 0;
+  }
+
+  /** One past the largest id in the tokenizer's vocabulary and added tokens. */
+  static int tokenizerVocabSize(Path tokenizerJson) throws IOException {
+    if (!Files.exists(tokenizerJson)) {
+      throw new IllegalArgumentException(tokenizerJson + " does not exist");
+    }
+    JsonNode root = new ObjectMapper().readTree(tokenizerJson.toFile());
+    int max = -1;
+    JsonNode vocab = root.path("model").path("vocab");
+    if (vocab.isObject()) {
+      for (JsonNode id : (Iterable<JsonNode>) vocab::elements) {
+        max = Math.max(max, id.asInt());
+      }
+    }
+    for (JsonNode added : root.path("added_tokens")) {
+      max = Math.max(max, added.path("id").asInt());
+    }
+    if (max < 0) {
+      throw new IllegalArgumentException(tokenizerJson + " has no vocabulary");
+    }
+    return max + 1;
+  }
+}
