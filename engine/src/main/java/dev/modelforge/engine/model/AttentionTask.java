@@ -21,9 +21,8 @@ final class AttentionTask implements Parallel.RangeTask {
 
   private float[] q;
   private float[] out;
-  private KvCache cache;
+  private Batch batch;
   private int layer;
-  private int pos0;
 
   AttentionTask(ModelConfig c) {
     this.heads = c.heads();
@@ -33,26 +32,26 @@ final class AttentionTask implements Parallel.RangeTask {
     this.scale = (float) (1.0 / Math.sqrt(c.headDim()));
   }
 
-  void run(Parallel pool, float[] q, float[] out, KvCache cache, int layer, int pos0, int tokens) {
+  void run(Parallel pool, float[] q, float[] out, Batch batch, int layer) {
     this.q = q;
     this.out = out;
-    this.cache = cache;
+    this.batch = batch;
     this.layer = layer;
-    this.pos0 = pos0;
-    pool.run(tokens * heads, this);
+    pool.run(batch.size * heads, this);
     this.q = null;
     this.out = null;
-    this.cache = null;
+    this.batch = null;
   }
 
   @Override
   public void run(int start, int end) {
-    float[] keys = cache.keys(layer);
-    float[] values = cache.values(layer);
     for (int item = start; item < end; item++) {
       int t = item / heads;
       int h = item % heads;
-      int len = pos0 + t + 1; // causal: positions 0 .. pos0 + t
+      KvCache cache = batch.caches[t];
+      float[] keys = cache.keys(layer);
+      float[] values = cache.values(layer);
+      int len = batch.positions[t] + 1; // causal: positions 0 .. pos
       float[] scores = scores(len);
       int qOff = t * qDim + h * headDim;
       int kvHeadOff = (h / groupSize) * headDim;

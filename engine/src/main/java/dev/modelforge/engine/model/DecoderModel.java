@@ -41,12 +41,19 @@ public final class DecoderModel {
 
   /** Buffers for chunks of up to {@code maxTokens} tokens, keeping only the last row's logits. */
   public InferenceState newState(int maxTokens, Parallel pool) {
-    return new InferenceState(config, maxTokens, false, pool);
+    return new InferenceState(config, maxTokens, 1, pool);
   }
 
   /** Buffers for up to {@code maxTokens} tokens whose logits are all kept (scoring, tests). */
   public InferenceState newScoringState(int maxTokens, Parallel pool) {
-    return new InferenceState(config, maxTokens, true, pool);
+    return new InferenceState(config, maxTokens, maxTokens, pool);
+  }
+
+  /**
+   * Buffers for batch steps of up to {@code maxTokens} tokens and {@code maxSequences} logit rows.
+   */
+  public InferenceState newBatchState(int maxTokens, int maxSequences, Parallel pool) {
+    return new InferenceState(config, maxTokens, maxSequences, pool);
   }
 
   public ContiguousKvCache newCache(int capacity) {
@@ -54,10 +61,10 @@ public final class DecoderModel {
   }
 
   /**
-   * Runs {@code count} tokens starting at {@code tokens[from]} at positions {@code pos0 ..}, writes
-   * their keys and values to {@code cache}, and returns the logits buffer: row 0 holds the last
-   * token's logits, or, when {@code allLogits} (a scoring state, count within its size), row t
-   * holds token t's. Inputs longer than the state's chunk size are run in chunks.
+   * Runs {@code count} tokens of one sequence starting at {@code tokens[from]} at positions {@code
+   * pos0 ..}, writes their keys and values to {@code cache}, and returns the logits buffer: row 0
+   * holds the last token's logits, or, when {@code allLogits} (a scoring state), row t holds token
+   * t's. Inputs longer than the state's chunk size are run in chunks.
    */
   public float[] forward(
       InferenceState s,
@@ -70,32 +77,43 @@ public final class DecoderModel {
     if (count < 1) {
       throw new IllegalArgumentException("forward needs at least one token");
     }
-    if (pos0 + count > cache.capacity() || pos0 + count > config.maxPositions()) {
+    if (allLogits && count > s.logitRows) {
       throw new IllegalArgumentException(
-          "positions "
-              + pos0
-              + ".."
-              + (pos0 + count - 1)
-              + " exceed the context of "
-              + Math.min(cache.capacity(), config.maxPositions()));
+          "logits of all " + count + " tokens need a scoring state for that many");
     }
-    if (allLogits && count * config.vocabSize() > s.logits.length) {
-      throw new IllegalArgumentException(
-          "logits of all " + count + " tokens need a state made with allLogits for that many");
-    }
+    Batch b = s.batch;
     for (int done = 0; done < count; ) {
       int n = Math.min(s.maxTokens, count - done);
       boolean last = done + n == count;
-      runChunk(s, cache, tokens, from + done, n, pos0 + done);
-      if (last) {
-        outputHead(s, n, allLogits);
+      b.clear();
+      for (int t = 0; t < n; t++) {
+        b.add(tokens[from + done + t], pos0 + done + t, cache, allLogits || (last && t == n - 1));
       }
+      forward(s, b);
       done += n;
     }
+    b.clear();
     return s.logits;
   }
 
-  private void runChunk(InferenceState s, KvCache cache, int[] tokens, int from, int n, int pos0) {
+  /**
+   * Runs one batch step: every token's keys and values go to its sequence's cache, and row i of the
+   * returned logits ({@code [V]} each) belongs to the i-th token that asked for logits.
+   */
+  public float[] forward(InferenceState s, Batch b) {
+    int n = b.size;
+    if (n < 1 || n > s.maxTokens || b.logitCount > s.logitRows) {
+      throw new IllegalArgumentException(
+          "a batch of "
+              + n
+              + " tokens and "
+              + b.logitCount
+              + " logit rows does not fit a state of "
+              + s.maxTokens
+              + " tokens and "
+              + s.logitRows
+              + " rows");
+    }
     final int dim = config.dim();
     final int qDim = config.qDim();
     final int kvDim = config.kvDim();
@@ -105,14 +123,20 @@ public final class DecoderModel {
 
     // token (and learned position) embeddings -> residual stream x [T, C]
     for (int t = 0; t < n; t++) {
-      int id = tokens[from + t];
+      int id = b.tokens[t];
+      int pos = b.positions[t];
       if (id < 0 || id >= config.vocabSize()) {
         throw new IllegalArgumentException(
             "token id " + id + " is outside the vocabulary of " + config.vocabSize());
       }
+      int limit = Math.min(b.caches[t].capacity(), config.maxPositions());
+      if (pos < 0 || pos >= limit) {
+        throw new IllegalArgumentException(
+            "position " + pos + " is outside the context of " + limit + " tokens");
+      }
       weights.tokenEmbedding().readRow(id, s.x, t * dim);
       if (gpt2) {
-        weights.positionEmbedding().readRow(pos0 + t, s.xb, 0);
+        weights.positionEmbedding().readRow(pos, s.xb, 0);
         VectorMath.add(s.xb, 0, s.x, t * dim, dim);
       }
     }
@@ -144,18 +168,20 @@ public final class DecoderModel {
           }
         }
         // rotary position embedding
+        int pos = b.positions[t];
         if (rope != null) {
-          rope.apply(s.q, t * qDim, config.heads(), hs, pos0 + t);
-          rope.apply(s.k, t * kvDim, config.kvHeads(), hs, pos0 + t);
+          rope.apply(s.q, t * qDim, config.heads(), hs, pos);
+          rope.apply(s.k, t * kvDim, config.kvHeads(), hs, pos);
         }
         // cache write
-        int at = cache.offset(pos0 + t);
+        KvCache cache = b.caches[t];
+        int at = cache.offset(pos);
         System.arraycopy(s.k, t * kvDim, cache.keys(l), at, kvDim);
         System.arraycopy(s.v, t * kvDim, cache.values(l), at, kvDim);
       }
 
-      // attention over the cache, causal
-      s.attention.run(s.pool, s.q, s.attnOut, cache, l, pos0, n);
+      // attention over each token's own cache, causal
+      s.attention.run(s.pool, s.q, s.attnOut, b, l);
 
       // output projection, residual
       w.wo().matmul(s.attnOut, n, s.proj, s.pool);
@@ -185,19 +211,19 @@ public final class DecoderModel {
       addBias(s.proj, w.bDown(), n, dim);
       VectorMath.add(s.proj, 0, s.x, 0, n * dim);
     }
+    outputHead(s, b);
+    return s.logits;
   }
 
-  /** Final norm and the output head: logits of all n rows, or of the last row only. */
-  private void outputHead(InferenceState s, int n, boolean all) {
+  /** Final norm and the output head for the tokens that asked for logits, in their order. */
+  private void outputHead(InferenceState s, Batch b) {
     int dim = config.dim();
-    int from = all ? 0 : n - 1;
-    int rows = all ? n : 1;
-    for (int t = 0; t < rows; t++) {
-      int src = (from + t) * dim;
+    for (int r = 0; r < b.logitCount; r++) {
+      int src = b.logitTokens[r] * dim;
       if (weights.finalNormBias() != null) {
         Norms.layerNorm(
             s.xb,
-            t * dim,
+            r * dim,
             s.x,
             src,
             weights.finalNorm(),
@@ -205,10 +231,12 @@ public final class DecoderModel {
             dim,
             config.normEps());
       } else {
-        Norms.rmsNorm(s.xb, t * dim, s.x, src, weights.finalNorm(), dim, config.normEps());
+        Norms.rmsNorm(s.xb, r * dim, s.x, src, weights.finalNorm(), dim, config.normEps());
       }
     }
-    weights.lmHead().matmul(s.xb, rows, s.logits, s.pool);
+    if (b.logitCount > 0) {
+      weights.lmHead().matmul(s.xb, b.logitCount, s.logits, s.pool);
+    }
   }
 
   private void norm(float[] out, float[] x, float[] w, float[] b, int n, int dim, float eps) {

@@ -9,6 +9,8 @@ import dev.modelforge.engine.tensor.Parallel;
 public final class InferenceState {
 
   final int maxTokens;
+  final int logitRows;
+  final Batch batch;
   final Parallel pool;
 
   /** [T, C] residual stream. */
@@ -35,19 +37,21 @@ public final class InferenceState {
 
   final float[] hb2;
 
-  /** [V] logits of the last token, or [T, V] in a scoring state. */
+  /** [logitRows, V] logits of the tokens that asked for them. */
   final float[] logits;
 
   final AttentionTask attention;
 
-  InferenceState(ModelConfig c, int maxTokens, boolean allLogits, Parallel pool) {
-    if (maxTokens < 1) {
-      throw new IllegalArgumentException("maxTokens must be at least 1");
+  InferenceState(ModelConfig c, int maxTokens, int logitRows, Parallel pool) {
+    if (maxTokens < 1 || logitRows < 1) {
+      throw new IllegalArgumentException("a state needs at least one token and one logit row");
     }
     this.maxTokens = maxTokens;
+    this.logitRows = logitRows;
+    this.batch = new Batch(maxTokens, logitRows);
     this.pool = pool;
     this.x = new float[maxTokens * c.dim()];
-    this.xb = new float[maxTokens * c.dim()];
+    this.xb = new float[Math.max(maxTokens, logitRows) * c.dim()];
     this.q = new float[maxTokens * c.qDim()];
     this.attnOut = new float[maxTokens * c.qDim()];
     this.k = new float[maxTokens * c.kvDim()];
@@ -55,13 +59,16 @@ public final class InferenceState {
     this.proj = new float[maxTokens * c.dim()];
     this.hb = new float[maxTokens * c.ffnDim()];
     this.hb2 = new float[maxTokens * c.ffnDim()];
-    this.logits =
-        new float[allLogits ? Math.multiplyExact(maxTokens, c.vocabSize()) : c.vocabSize()];
+    this.logits = new float[Math.multiplyExact(logitRows, c.vocabSize())];
     this.attention = new AttentionTask(c);
   }
 
   public int maxTokens() {
     return maxTokens;
+  }
+
+  public int logitRows() {
+    return logitRows;
   }
 
   public Parallel pool() {
