@@ -12,7 +12,7 @@ import picocli.CommandLine.Command;
     mixinStandardHelpOptions = true,
     versionProvider = ModelForgeCommand.Version.class,
     description = "Fetch, fine-tune and serve language models with the ModelForge engine.",
-    subcommands = {CommandLine.HelpCommand.class},
+    subcommands = {CommandLine.HelpCommand.class, TokenizeCommand.class, DetokenizeCommand.class},
     footer = {
       "",
       "Run 'modelforge COMMAND --help' for the options of one command.",
@@ -28,7 +28,8 @@ public final class ModelForgeCommand implements Runnable {
   }
 
   public static CommandLine commandLine() {
-    return new CommandLine(new ModelForgeCommand());
+    return new CommandLine(new ModelForgeCommand())
+        .setExecutionExceptionHandler(new OneLineErrorHandler());
   }
 
   public static void main(String[] args) {
