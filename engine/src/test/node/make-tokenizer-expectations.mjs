@@ -42,6 +42,8 @@ const inputs = [
   'Café naïve résumé façade Ångström',
   'Cafe\u0301 nai\u0308ve', // combining marks: NFC (Qwen) composes them, others keep them
   'Ελληνικά Русский текст العربية עברית हिन्दी',
+  // Whole-vocabulary words that BPE merges would never reach: Llama 3's ignore_merges.
+  'Tiếng Việt: nhiều việc hợp lý; Türkçe: değiş, oluştur; Русский: даже практи',
   '𝔘𝔫𝔦𝔠𝔬𝔡𝔢 ☃ ⅷ ꙮ', // rare characters: byte fallback for SentencePiece vocabularies
   '▁ already has the metaspace ▁character',
   'def fib(n):\n    if n < 2:\n        return n\n    return fib(n - 1) + fib(n - 2)\n',

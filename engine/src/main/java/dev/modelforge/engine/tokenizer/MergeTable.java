@@ -34,6 +34,10 @@ final class MergeTable {
     long key = pairKey(left, right);
     int slot = slotOf(key);
     if (keys[slot] == EMPTY_KEY) {
+      if (size >= keys.length / 2) {
+        throw new IllegalStateException(
+            "MergeTable sized for " + keys.length / 2 + " merges is full");
+      }
       keys[slot] = key;
       size++;
     }

@@ -44,8 +44,4 @@ final class TokenIdBuffer {
   int[] toArray() {
     return Arrays.copyOf(ids, size);
   }
-
-  int[] toArray(int from, int to) {
-    return Arrays.copyOfRange(ids, from, to);
-  }
 }

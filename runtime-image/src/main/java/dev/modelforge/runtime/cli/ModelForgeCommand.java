@@ -16,6 +16,8 @@ import picocli.CommandLine.Command;
       InitCommand.class,
       GenerateCommand.class,
       BenchCommand.class,
+      TokenizeCommand.class,
+      DetokenizeCommand.class,
       CommandLine.HelpCommand.class
     },
     footer = {
@@ -33,31 +35,8 @@ public final class ModelForgeCommand implements Runnable {
   }
 
   public static CommandLine commandLine() {
-    CommandLine cli = new CommandLine(new ModelForgeCommand());
-    cli.setExecutionExceptionHandler(ModelForgeCommand::reportFailure);
-    return cli;
-  }
-
-  /**
-   * A failed command prints one line naming the problem, never a stack trace (set
-   * MODELFORGE_DEBUG=1 for one), and exits 1.
-   */
-  private static int reportFailure(
-      Exception e, CommandLine cli, CommandLine.ParseResult parseResult) {
-    String message = e.getMessage() == null ? e.getClass().getSimpleName() : e.getMessage();
-    if (!(e instanceof IllegalArgumentException
-        || e instanceof java.io.IOException
-        || e instanceof java.io.UncheckedIOException
-        || e instanceof IllegalStateException
-        || e.getClass().getPackageName().startsWith("dev.modelforge"))) {
-      message = e.getClass().getSimpleName() + ": " + message;
-    }
-    cli.getErr().println(cli.getCommandName() + ": " + message);
-    if (System.getenv("MODELFORGE_DEBUG") != null) {
-      e.printStackTrace(cli.getErr());
-    }
-    cli.getErr().flush();
-    return 1;
+    return new CommandLine(new ModelForgeCommand())
+        .setExecutionExceptionHandler(new OneLineErrorHandler());
   }
 
   public static void main(String[] args) {

@@ -1,0 +1,75 @@
+package dev.modelforge.runtime.cli;
+
+import dev.modelforge.engine.tokenizer.Tokenizer;
+import java.io.IOException;
+import java.nio.charset.MalformedInputException;
+import java.nio.file.Files;
+import java.nio.file.NoSuchFileException;
+import java.nio.file.Path;
+import java.util.Map;
+import java.util.concurrent.Callable;
+import picocli.CommandLine.ArgGroup;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Spec;
+
+/** {@code modelforge tokenize}: the token ids of a text, as one JSON line other tools can read. */
+@Command(
+    name = "tokenize",
+    mixinStandardHelpOptions = true,
+    description = {
+      "Prints the token ids of a text under a model's tokenizer as {\"ids\":[...]}.",
+      "Special tokens written in the text (e.g. <|im_start|>) are always recognised."
+    })
+final class TokenizeCommand implements Callable<Integer> {
+
+  @Spec picocli.CommandLine.Model.CommandSpec spec;
+
+  @Option(
+      names = "--model",
+      required = true,
+      paramLabel = "DIR",
+      description = "Model directory holding tokenizer.json (and tokenizer_config.json).")
+  Path modelDir;
+
+  @ArgGroup(exclusive = true, multiplicity = "1")
+  Input input;
+
+  static final class Input {
+    @Option(names = "--text", paramLabel = "TEXT", description = "The text to tokenize.")
+    String text;
+
+    @Option(
+        names = "--text-file",
+        paramLabel = "FILE",
+        description = "A UTF-8 file whose whole content is the text to tokenize.")
+    Path textFile;
+  }
+
+  @Option(
+      names = "--no-special",
+      description = "Do not add the tokens the tokenizer frames a text with (such as BOS).")
+  boolean noSpecial;
+
+  @Override
+  public Integer call() throws IOException {
+    String text = input.text != null ? input.text : readTextFile(input.textFile);
+    Tokenizer tokenizer = Tokenizer.load(modelDir);
+    int[] ids = tokenizer.encode(text, !noSpecial);
+    spec.commandLine().getOut().println(JsonOutput.line(Map.of("ids", ids)));
+    spec.commandLine().getOut().flush();
+    return 0;
+  }
+
+  private static String readTextFile(Path file) {
+    try {
+      return Files.readString(file);
+    } catch (NoSuchFileException e) {
+      throw new CommandFailure("text file " + file + " does not exist");
+    } catch (MalformedInputException e) {
+      throw new CommandFailure("text file " + file + " is not valid UTF-8");
+    } catch (IOException e) {
+      throw new CommandFailure("text file " + file + " cannot be read: " + e.getMessage());
+    }
+  }
+}
