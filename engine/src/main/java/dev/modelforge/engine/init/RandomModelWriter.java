@@ -13,12 +13,13 @@ import java.util.SplittableRandom;
 
 /**
  * Writes a Hugging Face model directory with seeded random weights (std 0.02 like the reference
- * initialisers, norms at 1): the stand-in for real checkpoints, which no test may download. Each
- * tensor has its own seed derived from its name, so the values do not depend on write order.
+ * initialisers by default, norms at 1): the stand-in for real checkpoints, which no test may
+ * download. Each tensor has its own seed derived from its name, so the values do not depend on
+ * write order.
  */
 public final class RandomModelWriter {
 
-  private static final double STD = 0.02;
+  private double std = 0.02;
 
   private final ModelConfig config;
   private final long seed;
@@ -40,6 +41,15 @@ public final class RandomModelWriter {
    */
   public RandomModelWriter perturbNorms() {
     this.perturbNorms = true;
+    return this;
+  }
+
+  /**
+   * Standard deviation of the random weights (default 0.02). Tests raise it so that a token's
+   * logits depend strongly on its context, which a cache or attention bug must then change.
+   */
+  public RandomModelWriter initStd(double std) {
+    this.std = std;
     return this;
   }
 
@@ -126,14 +136,14 @@ public final class RandomModelWriter {
     }
     final int count = Math.toIntExact(n);
     final long tensorSeed = seed * 0x9E3779B97F4A7C15L + name.hashCode();
+    final double halfWidth = std * Math.sqrt(3);
     out.addLazy(
         name,
         dtype,
         shape,
         () -> {
           SplittableRandom rng = new SplittableRandom(tensorSeed);
-          // uniform with the standard deviation of N(0, STD): cheap for a billion values
-          double halfWidth = STD * Math.sqrt(3);
+          // uniform with the standard deviation of N(0, std): cheap for a billion values
           float[] values = new float[count];
           for (int i = 0; i < count; i++) {
             values[i] = (float) ((rng.nextDouble() * 2 - 1) * halfWidth);

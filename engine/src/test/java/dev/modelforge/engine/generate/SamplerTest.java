@@ -125,7 +125,7 @@ class SamplerTest {
   void penaltiesFollowVllmDefinitions() {
     SamplingParams p =
         new SamplingParams(10, 0, 0, 1, 0, 2.0, 0.5, 0.25, null, List.of(), List.of(), 0, false);
-    Penalties penalties = new Penalties(p, 4, new int[] {0});
+    TokenPenalties penalties = new TokenPenalties(p, 4, new int[] {0});
     penalties.record(1);
     penalties.record(1);
     penalties.record(2);

@@ -64,7 +64,7 @@ public final class TestModels {
 
   public static Path write(Path dir, ModelConfig config, DType dtype, long seed) {
     try {
-      new RandomModelWriter(config, seed, dtype).perturbNorms().write(dir);
+      new RandomModelWriter(config, seed, dtype).perturbNorms().initStd(0.15).write(dir);
       return dir;
     } catch (IOException e) {
       throw new UncheckedIOException(e);

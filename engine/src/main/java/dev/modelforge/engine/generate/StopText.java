@@ -7,18 +7,18 @@ import java.util.List;
  * string is held back from streaming until it is clear; when a stop string appears, the text ends
  * right before it.
  */
-final class StopStrings {
+public final class StopText {
 
   private final List<String> stops;
   private final StringBuilder text = new StringBuilder();
   private int released;
   private int stopAt = -1;
 
-  StopStrings(List<String> stops) {
+  public StopText(List<String> stops) {
     this.stops = stops;
   }
 
-  void append(String piece) {
+  public void append(String piece) {
     if (stopAt >= 0) {
       return;
     }
@@ -35,12 +35,12 @@ final class StopStrings {
     }
   }
 
-  boolean stopped() {
+  public boolean stopped() {
     return stopAt >= 0;
   }
 
   /** The text that is now safe to show; everything when {@code all}. */
-  String release(boolean all) {
+  public String release(boolean all) {
     int safe = all || stopped() ? text.length() : text.length() - heldBack();
     if (safe <= released) {
       return "";
@@ -50,7 +50,7 @@ final class StopStrings {
     return piece;
   }
 
-  String text() {
+  public String text() {
     return text.toString();
   }
 

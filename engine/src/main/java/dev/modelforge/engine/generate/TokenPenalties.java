@@ -5,7 +5,7 @@ package dev.modelforge.engine.generate;
  * output tokens (divide positive logits, multiply negative ones), presence and frequency over
  * output tokens only (OpenAI's definition).
  */
-final class Penalties {
+public final class TokenPenalties {
 
   private final double repetition;
   private final double presence;
@@ -13,7 +13,7 @@ final class Penalties {
   private final boolean[] seen;
   private final int[] outputCounts;
 
-  Penalties(SamplingParams p, int vocab, int[] prompt) {
+  public TokenPenalties(SamplingParams p, int vocab, int[] prompt) {
     this.repetition = p.repetitionPenalty();
     this.presence = p.presencePenalty();
     this.frequency = p.frequencyPenalty();
@@ -24,16 +24,16 @@ final class Penalties {
     }
   }
 
-  boolean active() {
+  public boolean active() {
     return repetition != 1 || presence != 0 || frequency != 0;
   }
 
-  void record(int id) {
+  public void record(int id) {
     seen[id] = true;
     outputCounts[id]++;
   }
 
-  void apply(float[] logits, int vocab) {
+  public void apply(float[] logits, int vocab) {
     for (int i = 0; i < vocab; i++) {
       if (repetition != 1 && seen[i]) {
         logits[i] = (float) (logits[i] > 0 ? logits[i] / repetition : logits[i] * repetition);

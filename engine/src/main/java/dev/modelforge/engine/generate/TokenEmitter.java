@@ -1,0 +1,100 @@
+package dev.modelforge.engine.generate;
+
+import java.util.List;
+import java.util.Set;
+
+/**
+ * The per-token rules shared by single-sequence generation and the batching scheduler: penalties
+ * before sampling, logprobs from the raw logits, stop ids, stop strings and the text released to
+ * the client. One instance per sequence.
+ */
+public final class TokenEmitter {
+
+  /**
+   * The outcome of one step.
+   *
+   * @param token the emitted token, or null when a stop id or EOS ended the sequence
+   * @param finish why the sequence ended with this step, or null while it goes on
+   */
+  public record Step(GeneratedToken token, FinishReason finish) {}
+
+  private final SamplingParams params;
+  private final Sampler sampler;
+  private final Set<Integer> eosIds;
+  private final TextStream text;
+  private final TokenPenalties penalties;
+  private final StopText stops;
+  private final float[] work;
+  private int generated;
+
+  public TokenEmitter(
+      SamplingParams params, int vocab, int[] prompt, Set<Integer> eosIds, TextStream text) {
+    if (!params.stopStrings().isEmpty() && text == null) {
+      throw new IllegalArgumentException("stop strings need a tokenizer to decode the output");
+    }
+    this.params = params;
+    this.sampler = params.sampler(vocab);
+    this.eosIds = eosIds;
+    this.text = text;
+    this.penalties = new TokenPenalties(params, vocab, prompt);
+    this.stops = new StopText(params.stopStrings());
+    this.work = new float[vocab];
+  }
+
+  public int generated() {
+    return generated;
+  }
+
+  /**
+   * Samples the next token from {@code logits[off .. off + vocab)}.
+   *
+   * @param contextLeft positions still free in the model's context after this token
+   */
+  public Step next(float[] logits, int off, int vocab, int contextLeft) {
+    System.arraycopy(logits, off, work, 0, vocab);
+    if (penalties.active()) {
+      penalties.apply(work, vocab);
+    }
+    int token = sampler.sample(work, vocab);
+    if (!params.ignoreEos() && (eosIds.contains(token) || params.stopTokenIds().contains(token))) {
+      return new Step(null, FinishReason.STOP);
+    }
+    double lse = Logprobs.logSumExp(logits, off, vocab);
+    List<GeneratedToken.TokenLogprob> top =
+        params.topLogprobs() > 0
+            ? Logprobs.top(logits, off, vocab, params.topLogprobs(), lse)
+            : List.of();
+    String piece = "";
+    if (text != null) {
+      stops.append(text.accept(token));
+      piece = stops.release(stops.stopped());
+    }
+    penalties.record(token);
+    generated++;
+    GeneratedToken out = new GeneratedToken(token, piece, (float) (logits[off + token] - lse), top);
+    if (stops.stopped()) {
+      return new Step(out, FinishReason.STOP);
+    }
+    if (generated >= params.maxTokens() || contextLeft <= 0) {
+      return new Step(out, FinishReason.LENGTH);
+    }
+    return new Step(out, null);
+  }
+
+  /**
+   * At the end of a sequence: the text still held back (for a possible stop string or an unfinished
+   * UTF-8 sequence), now released; empty when there is none.
+   */
+  public String finishText() {
+    if (text == null || stops.stopped()) {
+      return "";
+    }
+    stops.append(text.flush());
+    return stops.release(true);
+  }
+
+  /** The whole output text so far, cut before a stop string. */
+  public String text() {
+    return stops.text();
+  }
+}

@@ -1,0 +1,354 @@
+package dev.modelforge.engine.scheduler;
+
+import dev.modelforge.engine.generate.FinishReason;
+import dev.modelforge.engine.generate.TokenEmitter;
+import dev.modelforge.engine.kvcache.BlockHasher;
+import dev.modelforge.engine.kvcache.BlockPool;
+import dev.modelforge.engine.model.Batch;
+import dev.modelforge.engine.model.DecoderModel;
+import dev.modelforge.engine.model.InferenceState;
+import dev.modelforge.engine.tensor.Parallel;
+import java.util.ArrayDeque;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.ConcurrentLinkedQueue;
+import java.util.concurrent.atomic.AtomicInteger;
+
+/**
+ * Continuous batching over a paged KV cache. Every {@link #step} fills a token budget: first one
+ * token for each running sequence that is decoding, then prefill chunks of sequences still reading
+ * their prompt, then new sequences in arrival order (after a prefix-cache lookup). When blocks run
+ * out, the most recently admitted sequence is preempted: its blocks are freed and it goes back to
+ * the front of the queue to be recomputed, which gives the same tokens.
+ *
+ * <p>{@link #submit} and {@link RequestHandle#cancel} may be called from any thread; {@link #step}
+ * runs on one engine thread (see {@link EngineLoop}).
+ */
+public final class Scheduler {
+
+  private record Scheduled(Sequence seq, int count, int[] logitRow) {}
+
+  private final DecoderModel model;
+  private final BlockPool pool;
+  private final SchedulerConfig config;
+  private final InferenceState state;
+  private final Batch batch;
+  private final int vocab;
+  private final ArrayDeque<Sequence> waiting = new ArrayDeque<>();
+  private final List<Sequence> running = new ArrayList<>();
+  private final ConcurrentLinkedQueue<Sequence> incoming = new ConcurrentLinkedQueue<>();
+  private final AtomicInteger queued = new AtomicInteger();
+  private final List<Scheduled> scheduled = new ArrayList<>();
+  private volatile Runnable wakeUp = () -> {};
+  private long nextId = 1;
+  private volatile long preemptions;
+  private volatile long promptTokens;
+  private volatile long generationTokens;
+  private volatile long steps;
+  private volatile int runningCount;
+
+  public Scheduler(DecoderModel model, BlockPool pool, SchedulerConfig config, Parallel threads) {
+    if (config.maxModelLength() > model.maxPositions()) {
+      throw new IllegalArgumentException(
+          "max model length "
+              + config.maxModelLength()
+              + " exceeds the model's context of "
+              + model.maxPositions());
+    }
+    this.model = model;
+    this.pool = pool;
+    this.config = config;
+    this.vocab = model.config().vocabSize();
+    this.state = model.newBatchState(config.maxTokensPerStep(), config.maxSequences(), threads);
+    this.batch = new Batch(config.maxTokensPerStep(), config.maxSequences());
+  }
+
+  public SchedulerConfig config() {
+    return config;
+  }
+
+  void onWork(Runnable wakeUp) {
+    this.wakeUp = wakeUp;
+  }
+
+  void wakeUp() {
+    wakeUp.run();
+  }
+
+  /**
+   * Queues a request. Throws {@link IllegalArgumentException} for a prompt the engine cannot run
+   * and {@link QueueFullException} when too many requests wait.
+   */
+  public synchronized RequestHandle submit(Request request) {
+    int[] prompt = request.promptIds();
+    if (prompt.length == 0) {
+      throw new IllegalArgumentException("the prompt is empty");
+    }
+    for (int id : prompt) {
+      if (id < 0 || id >= vocab) {
+        throw new IllegalArgumentException(
+            "prompt token id " + id + " is outside the vocabulary of " + vocab);
+      }
+    }
+    if (prompt.length >= config.maxModelLength()) {
+      throw new IllegalArgumentException(
+          "the prompt has "
+              + prompt.length
+              + " tokens but the maximum context length is "
+              + config.maxModelLength()
+              + "; shorten the prompt");
+    }
+    int blocksNeeded = Sequence.blocksFor(prompt.length + 1, config.blockSize());
+    if (blocksNeeded > pool.numBlocks()) {
+      throw new IllegalArgumentException(
+          "the prompt needs " + blocksNeeded + " KV blocks but the cache has " + pool.numBlocks());
+    }
+    if (queued.get() >= config.maxWaiting()) {
+      throw new QueueFullException(queued.get());
+    }
+    Sequence seq = new Sequence(nextId++, request, pool, vocab);
+    queued.incrementAndGet();
+    incoming.add(seq);
+    wakeUp.run();
+    return new RequestHandle(seq, this);
+  }
+
+  /** Whether a step would do anything. */
+  public boolean hasWork() {
+    return !incoming.isEmpty() || !waiting.isEmpty() || !running.isEmpty();
+  }
+
+  public SchedulerStats stats() {
+    return new SchedulerStats(
+        runningCount,
+        queued.get(),
+        pool.usage(),
+        pool.prefixQueries(),
+        pool.prefixHits(),
+        preemptions,
+        promptTokens,
+        generationTokens,
+        steps);
+  }
+
+  /** Runs one forward step over the batch the budget allows. */
+  public void step() {
+    for (Sequence s; (s = incoming.poll()) != null; ) {
+      waiting.addLast(s);
+    }
+    dropCancelled();
+    scheduled.clear();
+    int budget = config.maxTokensPerStep();
+    // decodes first, then prefill chunks of admitted sequences, oldest first
+    for (int pass = 0; pass < 2; pass++) {
+      for (int i = 0; i < running.size() && budget > 0; i++) {
+        Sequence seq = running.get(i);
+        boolean decoding = seq.pending() == 1;
+        if (decoding != (pass == 0) || isScheduled(seq)) {
+          continue;
+        }
+        int n = Math.min(seq.pending(), budget);
+        if (!reserve(seq, n, true)) {
+          continue;
+        }
+        scheduled.add(new Scheduled(seq, n, new int[] {-1}));
+        budget -= n;
+      }
+    }
+    budget = admit(budget);
+    if (scheduled.isEmpty()) {
+      if (!running.isEmpty()) {
+        // alone and still short of blocks: the KV cache cannot hold this sequence any longer
+        finish(running.getFirst(), FinishReason.LENGTH, null);
+      }
+      return;
+    }
+    runBatch();
+  }
+
+  private boolean isScheduled(Sequence seq) {
+    for (Scheduled s : scheduled) {
+      if (s.seq() == seq) {
+        return true;
+      }
+    }
+    return false;
+  }
+
+  /** Admits waiting sequences in arrival order while budget, batch size and blocks allow. */
+  private int admit(int budget) {
+    while (budget > 0 && !waiting.isEmpty() && running.size() < config.maxSequences()) {
+      Sequence seq = waiting.peekFirst();
+      if (seq.computed == 0 && seq.cache.blockCount() == 0) {
+        reusePrefix(seq);
+      }
+      int n = Math.min(seq.pending(), budget);
+      if (!reserve(seq, n, false)) {
+        seq.resetForRecompute();
+        break;
+      }
+      waiting.pollFirst();
+      queued.decrementAndGet();
+      running.add(seq);
+      scheduled.add(new Scheduled(seq, n, new int[] {-1}));
+      budget -= n;
+    }
+    runningCount = running.size();
+    return budget;
+  }
+
+  /** Takes the cached blocks of the longest known prefix; at least one token stays to compute. */
+  private void reusePrefix(Sequence seq) {
+    int bs = config.blockSize();
+    int adapter = seq.request.adapterId();
+    while ((seq.hashedBlocks + 1) * bs <= seq.length - 1) {
+      long h = BlockHasher.hash(seq.lastHash, seq.tokens, seq.hashedBlocks * bs, bs, adapter);
+      int block = pool.lookup(h);
+      if (block < 0) {
+        break;
+      }
+      seq.cache.append(block);
+      seq.hashedBlocks++;
+      seq.lastHash = h;
+      seq.computed += bs;
+    }
+  }
+
+  /**
+   * Makes room in {@code seq}'s cache for its next {@code n} tokens. A running sequence may preempt
+   * younger running sequences that are not yet in this step; an admission never preempts.
+   */
+  private boolean reserve(Sequence seq, int n, boolean mayPreempt) {
+    int needed = Sequence.blocksFor(seq.computed + n, config.blockSize());
+    while (seq.cache.blockCount() < needed) {
+      int block = pool.allocate();
+      if (block >= 0) {
+        seq.cache.append(block);
+        continue;
+      }
+      Sequence victim = mayPreempt ? youngestUnscheduled(seq) : null;
+      if (victim == null) {
+        return false;
+      }
+      preempt(victim);
+    }
+    return true;
+  }
+
+  private Sequence youngestUnscheduled(Sequence except) {
+    for (int i = running.size() - 1; i >= 0; i--) {
+      Sequence s = running.get(i);
+      if (s != except && !isScheduled(s)) {
+        return s;
+      }
+    }
+    return null;
+  }
+
+  private void preempt(Sequence victim) {
+    running.remove(victim);
+    victim.resetForRecompute();
+    waiting.addFirst(victim);
+    queued.incrementAndGet();
+    preemptions++;
+    runningCount = running.size();
+  }
+
+  private void runBatch() {
+    batch.clear();
+    for (Scheduled s : scheduled) {
+      Sequence seq = s.seq();
+      for (int k = 0; k < s.count(); k++) {
+        int pos = seq.computed + k;
+        int row = batch.add(seq.tokens[pos], pos, seq.cache, pos == seq.length - 1);
+        if (row >= 0) {
+          s.logitRow()[0] = row;
+        }
+      }
+    }
+    float[] logits = model.forward(state, batch);
+    steps++;
+    for (Scheduled s : scheduled) {
+      Sequence seq = s.seq();
+      if (seq.computed < seq.promptLength()) {
+        promptTokens += Math.min(s.count(), seq.promptLength() - seq.computed);
+      }
+      seq.computed += s.count();
+      registerFullBlocks(seq);
+      int row = s.logitRow()[0];
+      if (row < 0) {
+        continue;
+      }
+      int contextLeft = config.maxModelLength() - (seq.length + 1);
+      TokenEmitter.Step step = seq.emitter.next(logits, row * vocab, vocab, contextLeft);
+      if (step.token() != null) {
+        seq.append(step.token().id());
+        generationTokens++;
+        seq.request.listener().onToken(step.token());
+      }
+      if (step.finish() != null) {
+        finish(seq, step.finish(), null);
+      }
+    }
+    batch.clear();
+  }
+
+  private void registerFullBlocks(Sequence seq) {
+    int bs = config.blockSize();
+    int adapter = seq.request.adapterId();
+    while ((seq.hashedBlocks + 1) * bs <= seq.computed) {
+      long h = BlockHasher.hash(seq.lastHash, seq.tokens, seq.hashedBlocks * bs, bs, adapter);
+      pool.register(seq.cache.block(seq.hashedBlocks), h);
+      seq.hashedBlocks++;
+      seq.lastHash = h;
+    }
+  }
+
+  private void dropCancelled() {
+    for (var it = waiting.iterator(); it.hasNext(); ) {
+      Sequence s = it.next();
+      if (s.cancelled) {
+        it.remove();
+        queued.decrementAndGet();
+        s.cache.releaseAll();
+        s.request
+            .listener()
+            .onFinish(FinishReason.ABORT, s.promptLength(), s.emitter.generated(), null);
+      }
+    }
+    for (Sequence s : List.copyOf(running)) {
+      if (s.cancelled) {
+        finish(s, FinishReason.ABORT, null);
+      }
+    }
+  }
+
+  private void finish(Sequence seq, FinishReason reason, Exception error) {
+    running.remove(seq);
+    runningCount = running.size();
+    if (error == null && reason != FinishReason.ABORT) {
+      String rest = seq.emitter.finishText();
+      if (!rest.isEmpty()) {
+        seq.request.listener().onTrailingText(rest);
+      }
+    }
+    seq.cache.releaseAll();
+    seq.request.listener().onFinish(reason, seq.promptLength(), seq.emitter.generated(), error);
+  }
+
+  /** Ends every running and waiting sequence with {@code error} (after a failed step). */
+  void failAll(Exception error) {
+    for (Sequence s : List.copyOf(running)) {
+      finish(s, FinishReason.ABORT, error);
+    }
+    for (Sequence s; (s = incoming.poll()) != null; ) {
+      waiting.addLast(s);
+    }
+    while (!waiting.isEmpty()) {
+      Sequence s = waiting.pollFirst();
+      queued.decrementAndGet();
+      s.cache.releaseAll();
+      s.request.listener().onFinish(FinishReason.ABORT, s.promptLength(), 0, error);
+    }
+  }
+}

@@ -1,0 +1,25 @@
+package dev.modelforge.engine.scheduler;
+
+/**
+ * A snapshot of the scheduler's gauges and counters, named after vLLM's metrics.
+ *
+ * @param running sequences in the running batch
+ * @param waiting sequences queued
+ * @param kvCacheUsage fraction of KV blocks referenced
+ * @param prefixCacheQueries prompt tokens looked up in the prefix cache
+ * @param prefixCacheHits of those, tokens found
+ * @param preemptions sequences preempted (recomputed later) because blocks ran out
+ * @param promptTokens prompt tokens computed (prefix-cache hits excluded)
+ * @param generationTokens tokens generated
+ * @param steps forward steps run
+ */
+public record SchedulerStats(
+    int running,
+    int waiting,
+    double kvCacheUsage,
+    long prefixCacheQueries,
+    long prefixCacheHits,
+    long preemptions,
+    long promptTokens,
+    long generationTokens,
+    long steps) {}

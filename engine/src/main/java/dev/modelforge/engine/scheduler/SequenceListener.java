@@ -1,0 +1,16 @@
+package dev.modelforge.engine.scheduler;
+
+import dev.modelforge.engine.generate.FinishReason;
+import dev.modelforge.engine.generate.GeneratedToken;
+
+/** Receives one request's output, on the engine's thread; keep the work short. */
+public interface SequenceListener {
+
+  void onToken(GeneratedToken token);
+
+  /** Text released after the last token (held back for a stop string or unfinished UTF-8). */
+  default void onTrailingText(String text) {}
+
+  /** The request ended; {@code error} is null unless it failed. */
+  void onFinish(FinishReason reason, int promptTokens, int generatedTokens, Exception error);
+}
