@@ -158,7 +158,7 @@ public final class WeightLoader {
               + name
               + "' has shape "
               + t.shapeString()
-              + " but config.json implies "
+              + " but the model config implies "
               + Arrays.toString(shape));
     }
     return t;
