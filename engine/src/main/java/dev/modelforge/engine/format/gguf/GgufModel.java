@@ -96,10 +96,11 @@ public final class GgufModel implements AutoCloseable {
     LlamaCppKeys k = new LlamaCppKeys(archName);
     int dim = meta.getPositiveInt(k.embeddingLength());
     int heads = meta.getPositiveInt(k.headCount());
+    // llama.cpp itself takes the vocabulary size from the tokenizer or the embedding
     int vocab =
         meta.contains(k.vocabSize())
             ? meta.getPositiveInt(k.vocabSize())
-            : (int) gguf.get(LlamaCppNames.TOKEN_EMBEDDING).dim(0);
+            : (int) Math.min(gguf.get(LlamaCppNames.TOKEN_EMBEDDING).dim(0), Integer.MAX_VALUE);
     String dtype =
         switch (gguf.get(LlamaCppNames.TOKEN_EMBEDDING).dtype()) {
           case F16 -> "f16";
@@ -182,7 +183,10 @@ public final class GgufModel implements AutoCloseable {
     };
   }
 
-  /** Every tensor the engine uses, renamed to HF and put back in HF layout. */
+  /**
+   * Every tensor the engine uses, under its HF name and in HF layout; each {@link TensorData} keeps
+   * its GGUF name so that errors name the tensor as the file does.
+   */
   private static Map<String, TensorData> hfTensors(GgufStore gguf, ModelConfig config) {
     Architecture arch = config.architecture();
     Map<String, TensorData> out = new LinkedHashMap<>();
@@ -193,11 +197,11 @@ public final class GgufModel implements AutoCloseable {
       }
       TensorData t = gguf.get(name);
       if (arch.isGpt2() && GgufModelWriter.isConv1dWeight(hfName)) {
-        t = toConv1d(gguf.path(), hfName, t);
+        t = toConv1d(gguf.path(), t);
       } else if (arch == Architecture.LLAMA) {
         t = toRotateHalf(gguf.path(), hfName, t, config);
       }
-      out.put(hfName, new TensorData(hfName, t.dtype(), t.shape(), t.bytes()));
+      out.put(hfName, t); // keeps the GGUF name, so errors name the tensor as the file does
     }
     return out;
   }
@@ -215,7 +219,7 @@ public final class GgufModel implements AutoCloseable {
     if (t.dim(0) != (long) heads * config.headDim()) {
       throw ModelFormatException.of(
           file,
-          hfName,
+          t.name(),
           "has shape "
               + t.shapeString()
               + " but the metadata implies "
@@ -225,21 +229,21 @@ public final class GgufModel implements AutoCloseable {
     }
     long rowBytes = t.bytes().byteSize() / t.dim(0);
     MemorySegment rows = QkPermutation.toRotateHalf(t.bytes(), heads, rowBytes);
-    return new TensorData(hfName, t.dtype(), t.shape(), rows);
+    return new TensorData(t.name(), t.dtype(), t.shape(), rows);
   }
 
   /** {@code [out, in]} back to Conv1D's {@code [in, out]}; quantized rows are widened to F32. */
-  private static TensorData toConv1d(Path file, String hfName, TensorData t) {
-    if (t.rank() != 2) {
+  private static TensorData toConv1d(Path file, TensorData t) {
+    if (t.rank() != 2 || t.dim(0) > Integer.MAX_VALUE || t.dim(1) > Integer.MAX_VALUE) {
       throw ModelFormatException.of(
-          file, hfName, "has shape " + t.shapeString() + "; expected 2-D");
+          file, t.name(), "has shape " + t.shapeString() + "; expected a 2-D weight matrix");
     }
     int rows = Math.toIntExact(t.dim(0));
     int cols = Math.toIntExact(t.dim(1));
     DType type = t.dtype().isQuantized() ? DType.F32 : t.dtype();
     float[] x = TensorConversion.transpose(TensorConversion.toFloats(t), rows, cols);
     return new TensorData(
-        hfName, type, new long[] {cols, rows}, TensorConversion.encode(x, cols, rows, type));
+        t.name(), type, new long[] {cols, rows}, TensorConversion.encode(x, cols, rows, type));
   }
 
   /** The HF-named tensors; closing the view closes the model. */
