@@ -3,6 +3,7 @@ package dev.modelforge.engine.format.gguf;
 import dev.modelforge.engine.format.ModelFormatException;
 import java.lang.foreign.MemorySegment;
 import java.lang.foreign.ValueLayout;
+import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
 import java.nio.charset.CharacterCodingException;
 import java.nio.charset.CodingErrorAction;
@@ -124,7 +125,7 @@ final class GgufCursor {
           .newDecoder()
           .onMalformedInput(CodingErrorAction.REPORT)
           .onUnmappableCharacter(CodingErrorAction.REPORT)
-          .decode(java.nio.ByteBuffer.wrap(utf8))
+          .decode(ByteBuffer.wrap(utf8))
           .toString();
     } catch (CharacterCodingException e) {
       throw ModelFormatException.of(file, what + " is not valid UTF-8");

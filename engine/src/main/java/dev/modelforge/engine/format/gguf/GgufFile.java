@@ -10,6 +10,7 @@ import java.nio.channels.FileChannel;
 import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.Collections;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -184,7 +185,7 @@ public final class GgufFile {
       }
     } catch (ArithmeticException e) {
       throw ModelFormatException.of(
-          file, name, "dimensions " + java.util.Arrays.toString(info.dims()) + " overflow");
+          file, name, "dimensions " + Arrays.toString(info.dims()) + " overflow");
     }
     if (info.dims()[0] % dtype.blockSize() != 0) {
       throw ModelFormatException.of(
@@ -219,7 +220,7 @@ public final class GgufFile {
               + ") of "
               + dtype
               + " "
-              + java.util.Arrays.toString(info.shape())
+              + Arrays.toString(info.shape())
               + " lies beyond the end of the file (the data section holds "
               + data.byteSize()
               + " bytes); the file is truncated or its header is wrong");

@@ -13,6 +13,7 @@ import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
 import java.nio.file.StandardOpenOption;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -80,7 +81,13 @@ public final class GgufWriter {
     long size = byteSize(name, dtype, shape);
     if (bytes.byteSize() != size) {
       throw new IllegalArgumentException(
-          name + ": " + bytes.byteSize() + " bytes do not hold " + dtype + " " + shapeOf(shape));
+          name
+              + ": "
+              + bytes.byteSize()
+              + " bytes do not hold "
+              + dtype
+              + " "
+              + Arrays.toString(shape));
     }
     tensors.add(new Entry(name, dtype, shape.clone(), size, () -> bytes));
     return this;
@@ -228,9 +235,5 @@ public final class GgufWriter {
     while (buf.hasRemaining()) {
       ch.write(buf);
     }
-  }
-
-  private static String shapeOf(long[] shape) {
-    return java.util.Arrays.toString(shape);
   }
 }

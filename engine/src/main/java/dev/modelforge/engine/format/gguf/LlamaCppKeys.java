@@ -1,5 +1,7 @@
 package dev.modelforge.engine.format.gguf;
 
+import dev.modelforge.engine.tensor.DType;
+
 /**
  * The metadata keys llama.cpp reads for an architecture (gguf-py's {@code Keys}), e.g. {@code
  * llama.block_count}. Keys under {@code modelforge.} carry what llama.cpp keeps elsewhere (the
@@ -80,7 +82,7 @@ record LlamaCppKeys(String arch) {
   }
 
   /** llama.cpp's {@code llama_ftype}: the type most weights are stored in. */
-  static int fileType(dev.modelforge.engine.tensor.DType dtype) {
+  static int fileType(DType dtype) {
     return switch (dtype) {
       case F32 -> 0;
       case F16 -> 1;

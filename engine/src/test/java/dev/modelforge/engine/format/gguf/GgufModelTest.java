@@ -127,6 +127,24 @@ class GgufModelTest {
   }
 
   @ParameterizedTest
+  @ValueSource(strings = {"llama-gqa", "gpt2"})
+  void quantizingAnF32GgufOnLoadEqualsQuantizingTheHfDirectory(String kind) throws IOException {
+    Path hf = hfModel(kind, DType.F32);
+    Path gguf = dir.resolve(kind + ".gguf");
+    GgufModelWriter.convertDirectory(hf, null, gguf);
+    int[] tokens = randomTokens(7, TestModels.config(kind).vocabSize(), 5);
+
+    float[] expected;
+    try (LoadedModel quantizedOnLoad = LoadedModel.open(hf, DType.Q4_0)) {
+      expected = allLogits(quantizedOnLoad, tokens);
+    }
+    try (LoadedModel fromGguf = LoadedModel.open(gguf, DType.Q4_0)) {
+      assertThat(fromGguf.model().weights().layers().get(0).wDown().dtype()).isEqualTo(DType.Q4_0);
+      checkTensor(allLogits(fromGguf, tokens), expected, 1e-5, kind + " Q4_0 on load");
+    }
+  }
+
+  @ParameterizedTest
   @ValueSource(strings = {"llama-gqa", "llama3-rope-scaling", "qwen2", "qwen3", "gpt2"})
   void configRoundTripsThroughTheMetadata(String kind) throws IOException {
     ModelConfig config = TestModels.config(kind);
