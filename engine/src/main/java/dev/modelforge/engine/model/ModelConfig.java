@@ -45,10 +45,31 @@ public record ModelConfig(
   public static final String FILE = "config.json";
   private static final ObjectMapper JSON = new ObjectMapper();
 
+  /** Position tables hold maxPositions * HS / 2 floats in one array. */
+  private static final long MAX_ROPE_TABLE = Integer.MAX_VALUE - 16;
+
   public ModelConfig {
-    if (dim <= 0 || layers <= 0 || heads <= 0 || kvHeads <= 0 || headDim <= 0 || vocabSize <= 0) {
+    if (dim <= 0
+        || layers <= 0
+        || heads <= 0
+        || kvHeads <= 0
+        || headDim <= 0
+        || ffnDim <= 0
+        || vocabSize <= 0
+        || maxPositions <= 0) {
       throw new ModelFormatException(
-          "config: dim, layers, heads, kv heads, head dim and vocab size must be positive");
+          String.format(
+              "config: sizes must be positive, got dim %d, layers %d, heads %d, kv heads %d,"
+                  + " head dim %d, FFN %d, vocab %d, context %d",
+              dim, layers, heads, kvHeads, headDim, ffnDim, vocabSize, maxPositions));
+    }
+    if ((long) maxPositions * headDim / 2 > MAX_ROPE_TABLE) {
+      throw new ModelFormatException(
+          "config: context length "
+              + maxPositions
+              + " with head dim "
+              + headDim
+              + " is too large for the position tables");
     }
     if (heads % kvHeads != 0) {
       throw new ModelFormatException(
@@ -108,7 +129,7 @@ public record ModelConfig(
     }
     if (arch.isGpt2()) {
       int dim = requireInt(c, "n_embd");
-      int heads = requireInt(c, "n_head");
+      int heads = requirePositiveInt(c, "n_head");
       return new ModelConfig(
           arch,
           dim,
@@ -126,7 +147,7 @@ public record ModelConfig(
           dtypeOf(c));
     }
     int dim = requireInt(c, "hidden_size");
-    int heads = requireInt(c, "num_attention_heads");
+    int heads = requirePositiveInt(c, "num_attention_heads");
     int kvHeads = c.path("num_key_value_heads").asInt(heads);
     int headDim = c.hasNonNull("head_dim") ? c.get("head_dim").asInt() : dim / heads;
     boolean qkvBias = c.path("attention_bias").asBoolean(arch.defaultQkvBias());
@@ -157,6 +178,15 @@ public record ModelConfig(
       case "bfloat16" -> "bf16";
       default -> "f32";
     };
+  }
+
+  /** A divisor: zero would surface as an ArithmeticException instead of this message. */
+  private static int requirePositiveInt(JsonNode c, String key) {
+    int v = requireInt(c, key);
+    if (v <= 0) {
+      throw new ModelFormatException("key '" + key + "' is " + v + "; it must be positive");
+    }
+    return v;
   }
 
   private static int requireInt(JsonNode c, String key) {

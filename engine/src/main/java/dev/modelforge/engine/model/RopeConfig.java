@@ -40,14 +40,24 @@ public record RopeConfig(
     return switch (type) {
       case "default" -> new RopeConfig(theta, "default", 1, 1, 1, 0);
       case "linear" -> new RopeConfig(theta, "linear", scaling.path("factor").asDouble(1), 1, 1, 0);
-      case "llama3" ->
-          new RopeConfig(
-              theta,
-              "llama3",
-              scaling.path("factor").asDouble(8),
-              scaling.path("low_freq_factor").asDouble(1),
-              scaling.path("high_freq_factor").asDouble(4),
-              scaling.path("original_max_position_embeddings").asInt(8192));
+      case "llama3" -> {
+        double low = scaling.path("low_freq_factor").asDouble(1);
+        double high = scaling.path("high_freq_factor").asDouble(4);
+        int original = scaling.path("original_max_position_embeddings").asInt(8192);
+        if (!(high > low) || low <= 0 || original <= 0) {
+          // the smoothing divides by high - low and original / low
+          throw new ModelFormatException(
+              "llama3 rope scaling needs high_freq_factor > low_freq_factor > 0 and a positive"
+                  + " original_max_position_embeddings, got "
+                  + high
+                  + ", "
+                  + low
+                  + ", "
+                  + original);
+        }
+        yield new RopeConfig(
+            theta, "llama3", scaling.path("factor").asDouble(8), low, high, original);
+      }
       default ->
           throw new ModelFormatException(
               "rope scaling type '" + type + "' is not supported (default, linear, llama3)");

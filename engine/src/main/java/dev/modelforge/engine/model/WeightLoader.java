@@ -164,12 +164,13 @@ public final class WeightLoader {
   private TensorData tensor(String name, long... shape) {
     TensorData t = store.get(name);
     if (!Arrays.equals(t.shape(), shape)) {
+      // t.name() is the name in the file, which differs from the HF name for GGUF
       throw new ModelFormatException(
           "tensor '"
-              + name
+              + t.name()
               + "' has shape "
               + t.shapeString()
-              + " but config.json implies "
+              + " but the model config implies "
               + Arrays.toString(shape));
     }
     return t;

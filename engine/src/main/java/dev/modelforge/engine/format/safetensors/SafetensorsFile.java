@@ -105,16 +105,24 @@ public final class SafetensorsFile {
     long elements = 1;
     for (int i = 0; i < shape.length; i++) {
       JsonNode d = shapeNode.get(i);
-      if (!d.canConvertToLong() || d.asLong() < 0) {
-        throw ModelFormatException.of(file, name, "shape " + shapeNode + " has a bad dimension");
+      if (!d.isIntegralNumber() || !d.canConvertToLong() || d.asLong() < 0) {
+        throw ModelFormatException.of(
+            file, name, "shape " + shapeNode + " has a bad dimension " + d + " at index " + i);
       }
       shape[i] = d.asLong();
-      elements = Math.multiplyExact(elements, shape[i]);
+      try {
+        elements = Math.multiplyExact(elements, shape[i]);
+      } catch (ArithmeticException e) {
+        throw ModelFormatException.of(
+            file, name, "shape " + shapeNode + " has more elements than a long can count");
+      }
     }
     JsonNode offsets = node.get("data_offsets");
     if (offsets == null
         || !offsets.isArray()
         || offsets.size() != 2
+        || !offsets.get(0).isIntegralNumber()
+        || !offsets.get(1).isIntegralNumber()
         || !offsets.get(0).canConvertToLong()
         || !offsets.get(1).canConvertToLong()) {
       throw ModelFormatException.of(file, name, "data_offsets must be [begin, end]");
@@ -133,7 +141,12 @@ public final class SafetensorsFile {
               + data.byteSize()
               + " data bytes; the file is truncated or its header is wrong");
     }
-    long expected = dtype.byteSize(elements);
+    long expected;
+    try {
+      expected = Math.multiplyExact(elements, dtype.byteSize(1));
+    } catch (ArithmeticException e) {
+      expected = -1; // more bytes than a long can count: certainly not the span
+    }
     if (end - begin != expected) {
       throw ModelFormatException.of(
           file,
@@ -143,7 +156,7 @@ public final class SafetensorsFile {
               + " of "
               + dtype
               + " needs "
-              + expected
+              + (expected < 0 ? "more than 2^63" : expected)
               + " bytes but data_offsets span "
               + (end - begin));
     }

@@ -83,8 +83,14 @@ public final class SafetensorsStore implements TensorStore {
       Set<String> names = new TreeSet<>(readWeightMap(index).values());
       List<Path> files = new ArrayList<>();
       for (String n : names) {
-        Path f = dir.resolve(n);
-        if (!Files.exists(f)) {
+        Path home = dir.toAbsolutePath().normalize();
+        Path f = home.resolve(n).normalize();
+        if (n.isEmpty() || !home.equals(f.getParent())) {
+          // a shard outside the model directory would let a downloaded index read any file
+          throw ModelFormatException.of(
+              index, "names shard '" + n + "', which is not a file name in " + dir);
+        }
+        if (!Files.isRegularFile(f)) {
           throw ModelFormatException.of(index, "names shard " + n + " which does not exist");
         }
         files.add(f);
@@ -121,7 +127,13 @@ public final class SafetensorsStore implements TensorStore {
       throw ModelFormatException.of(index, "has no weight_map object");
     }
     Map<String, String> out = new HashMap<>();
-    map.fields().forEachRemaining(e -> out.put(e.getKey(), e.getValue().asText()));
+    for (Map.Entry<String, JsonNode> e : map.properties()) {
+      if (!e.getValue().isTextual()) {
+        throw ModelFormatException.of(
+            index, e.getKey(), "weight_map entry is " + e.getValue() + ", not a shard file name");
+      }
+      out.put(e.getKey(), e.getValue().asText());
+    }
     return out;
   }
 
