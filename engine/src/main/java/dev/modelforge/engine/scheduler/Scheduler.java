@@ -190,6 +190,10 @@ public final class Scheduler {
       waiting.pollFirst();
       queued.decrementAndGet();
       running.add(seq);
+      if (!seq.everScheduled) {
+        seq.everScheduled = true;
+        seq.request.listener().onScheduled();
+      }
       scheduled.add(new Scheduled(seq, n, new int[] {-1}));
       budget -= n;
     }

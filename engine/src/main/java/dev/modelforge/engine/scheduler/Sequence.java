@@ -27,6 +27,7 @@ final class Sequence {
 
   long lastHash = BlockHasher.ROOT;
   volatile boolean cancelled;
+  boolean everScheduled;
 
   Sequence(long id, Request request, BlockPool pool, int vocab) {
     this.id = id;

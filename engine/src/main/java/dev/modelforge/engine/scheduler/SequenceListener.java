@@ -6,6 +6,9 @@ import dev.modelforge.engine.generate.GeneratedToken;
 /** Receives one request's output, on the engine's thread; keep the work short. */
 public interface SequenceListener {
 
+  /** The request left the queue and joined the running batch (the first time only). */
+  default void onScheduled() {}
+
   void onToken(GeneratedToken token);
 
   /** Text released after the last token (held back for a stop string or unfinished UTF-8). */

@@ -16,6 +16,7 @@ import picocli.CommandLine.Command;
       InitCommand.class,
       GenerateCommand.class,
       BenchCommand.class,
+      ServeCommand.class,
       TokenizeCommand.class,
       DetokenizeCommand.class,
       CommandLine.HelpCommand.class

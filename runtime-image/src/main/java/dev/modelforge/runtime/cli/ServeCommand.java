@@ -1,0 +1,128 @@
+package dev.modelforge.runtime.cli;
+
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.Callable;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+
+/**
+ * {@code modelforge serve}: the OpenAI-compatible server. It runs as a Quarkus application ({@code
+ * dev.modelforge.runtime.serve.ServeMain}); {@code bin/modelforge serve} starts that, and these
+ * options become its configuration.
+ */
+@Command(
+    name = "serve",
+    mixinStandardHelpOptions = true,
+    description = {
+      "Serve a model over the OpenAI API: /v1/completions, /v1/chat/completions (SSE streaming),",
+      "/v1/models, /tokenize, /detokenize, /health/live, /health/ready and /metrics, with",
+      "continuous batching over a paged KV cache and prefix caching."
+    })
+public final class ServeCommand implements Callable<Integer> {
+
+  @Option(names = "--model", required = true, description = "Model directory or .gguf file.")
+  Path model;
+
+  @Option(names = "--adapter", description = "LoRA adapter NAME=DIR (repeatable).")
+  List<String> adapters = new ArrayList<>();
+
+  @Option(
+      names = "--port",
+      defaultValue = "8000",
+      description = "HTTP port (default ${DEFAULT-VALUE}).")
+  int port;
+
+  @Option(
+      names = "--host",
+      defaultValue = "0.0.0.0",
+      description = "Address to listen on (default ${DEFAULT-VALUE}).")
+  String host;
+
+  @Option(
+      names = "--served-model-name",
+      description = "Model id clients use (default: the directory name).")
+  String servedModelName;
+
+  @Option(names = "--max-batch", description = "Sequences decoded together at most (default 32).")
+  Integer maxBatch;
+
+  @Option(
+      names = "--max-tokens-per-step",
+      description = "Token budget of one engine step (default 512).")
+  Integer maxTokensPerStep;
+
+  @Option(
+      names = "--kv-cache-memory",
+      description = "Memory for the paged KV cache, e.g. 512M (default 1G).")
+  String kvCacheMemory;
+
+  @Option(
+      names = "--max-model-len",
+      description = "Longest prompt + completion (default: the model's context).")
+  Integer maxModelLen;
+
+  @Option(names = "--block-size", description = "Positions per KV block (default 16).")
+  Integer blockSize;
+
+  @Option(
+      names = "--no-prefix-caching",
+      description = "Do not reuse KV blocks of shared prompt prefixes.")
+  boolean noPrefixCaching;
+
+  @Option(names = "--max-waiting", description = "Queued requests before 429 (default 256).")
+  Integer maxWaiting;
+
+  @Option(names = "--threads", description = "Kernel threads (default: all cores).")
+  Integer threads;
+
+  @Option(names = "--quantize", description = "Re-encode weights on load: q8_0 or q4_0.")
+  String quantize;
+
+  @Option(
+      names = "--drain-timeout",
+      description = "Shutdown waits this long for requests in flight, e.g. 30s.")
+  String drainTimeout;
+
+  /** The server's configuration properties for these options. */
+  public Map<String, String> toProperties() {
+    if (!adapters.isEmpty()) {
+      throw new IllegalArgumentException(
+          "--adapter: serving LoRA adapters is not implemented yet; merge the adapter with"
+              + " 'modelforge export --merge' and serve the merged model");
+    }
+    Map<String, String> p = new LinkedHashMap<>();
+    p.put("modelforge.serve.model", model.toAbsolutePath().toString());
+    p.put("quarkus.http.port", Integer.toString(port));
+    p.put("quarkus.http.host", host);
+    put(p, "modelforge.serve.served-model-name", servedModelName);
+    put(p, "modelforge.serve.max-batch", maxBatch);
+    put(p, "modelforge.serve.max-tokens-per-step", maxTokensPerStep);
+    put(p, "modelforge.serve.kv-cache-memory", kvCacheMemory);
+    put(p, "modelforge.serve.max-model-len", maxModelLen);
+    put(p, "modelforge.serve.block-size", blockSize);
+    put(p, "modelforge.serve.max-waiting", maxWaiting);
+    put(p, "modelforge.serve.threads", threads);
+    put(p, "modelforge.serve.quantize", quantize);
+    put(p, "modelforge.serve.drain-timeout", drainTimeout);
+    if (noPrefixCaching) {
+      p.put("modelforge.serve.prefix-caching", "false");
+    }
+    return p;
+  }
+
+  private static void put(Map<String, String> p, String key, Object value) {
+    if (value != null) {
+      p.put(key, value.toString());
+    }
+  }
+
+  @Override
+  public Integer call() {
+    throw new IllegalStateException(
+        "serve runs as a Quarkus application: start it with bin/modelforge serve (after ./mvnw package)");
+  }
+}

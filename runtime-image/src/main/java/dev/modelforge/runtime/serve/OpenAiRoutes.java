@@ -1,0 +1,511 @@
+package dev.modelforge.runtime.serve;
+
+import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.ArrayNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.modelforge.engine.generate.FinishReason;
+import dev.modelforge.engine.generate.GeneratedToken;
+import dev.modelforge.engine.scheduler.QueueFullException;
+import dev.modelforge.engine.scheduler.Request;
+import dev.modelforge.engine.scheduler.RequestHandle;
+import dev.modelforge.engine.scheduler.SequenceListener;
+import io.vertx.core.Context;
+import io.vertx.core.Vertx;
+import io.vertx.core.http.HttpServerResponse;
+import io.vertx.ext.web.Router;
+import io.vertx.ext.web.RoutingContext;
+import io.vertx.ext.web.handler.BodyHandler;
+import jakarta.enterprise.context.ApplicationScoped;
+import jakarta.enterprise.event.Observes;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.UUID;
+import java.util.concurrent.atomic.AtomicInteger;
+
+/**
+ * The OpenAI-compatible HTTP API on Quarkus's Vert.x router: completions and chat completions
+ * (streamed as Server-Sent Events ending with {@code data: [DONE]}), models, tokenize and
+ * detokenize, and the health endpoints. Token callbacks arrive on the engine thread and are handed
+ * to the request's Vert.x context before touching the response.
+ */
+@ApplicationScoped
+public class OpenAiRoutes {
+
+  private static final ObjectMapper JSON = new ObjectMapper();
+
+  private final ServingEngine engine;
+  private final ServingMetrics metrics;
+
+  OpenAiRoutes(ServingEngine engine, ServingMetrics metrics) {
+    this.engine = engine;
+    this.metrics = metrics;
+  }
+
+  void register(@Observes Router router) {
+    router.route("/v1/*").handler(BodyHandler.create().setBodyLimit(16 << 20));
+    router.route("/tokenize").handler(BodyHandler.create());
+    router.route("/detokenize").handler(BodyHandler.create());
+    router.post("/v1/completions").handler(ctx -> safely(ctx, () -> generate(ctx, false)));
+    router.post("/v1/chat/completions").handler(ctx -> safely(ctx, () -> generate(ctx, true)));
+    router.get("/v1/models").handler(ctx -> safely(ctx, () -> models(ctx)));
+    router.post("/tokenize").handler(ctx -> safely(ctx, () -> tokenize(ctx)));
+    router.post("/detokenize").handler(ctx -> safely(ctx, () -> detokenize(ctx)));
+    router
+        .get("/health/live")
+        .handler(ctx -> json(ctx, 200, JSON.createObjectNode().put("status", "live")));
+    router.get("/health/ready").handler(this::ready);
+  }
+
+  private void safely(RoutingContext ctx, Runnable handler) {
+    try {
+      handler.run();
+    } catch (ApiException e) {
+      error(ctx, e);
+    } catch (QueueFullException e) {
+      ctx.response().putHeader("Retry-After", "1");
+      error(ctx, new ApiException(429, "rate_limit_exceeded", e.getMessage(), null, "queue_full"));
+    } catch (IllegalArgumentException e) {
+      error(ctx, ApiException.badRequest(e.getMessage(), null));
+    } catch (IllegalStateException e) {
+      error(ctx, new ApiException(503, "service_unavailable", e.getMessage(), null, null));
+    } catch (RuntimeException e) {
+      error(ctx, new ApiException(500, "internal_error", e.toString(), null, null));
+    }
+  }
+
+  private ServingEngine.Loaded loadedOrFail() {
+    ServingEngine.Loaded l = engine.loaded();
+    if (l == null || engine.draining()) {
+      throw new IllegalStateException(
+          engine.draining()
+              ? "the server is shutting down"
+              : "the model is not loaded yet"
+                  + engine.loadError().map(m -> " (it failed: " + m + ")").orElse(""));
+    }
+    return l;
+  }
+
+  private static JsonNode body(RoutingContext ctx) {
+    String text = ctx.body() == null ? null : ctx.body().asString();
+    if (text == null || text.isBlank()) {
+      throw ApiException.badRequest("the request body is empty; send a JSON object", null);
+    }
+    try {
+      JsonNode node = JSON.readTree(text);
+      if (node == null || !node.isObject()) {
+        throw ApiException.badRequest("the request body must be a JSON object", null);
+      }
+      return node;
+    } catch (JsonProcessingException e) {
+      throw ApiException.badRequest(
+          "the request body is not valid JSON: " + e.getOriginalMessage(), null);
+    }
+  }
+
+  private void checkModel(ServingEngine.Loaded l, JsonNode body) {
+    JsonNode model = body.get("model");
+    if (model != null && !model.isNull() && !model.asText().equals(l.servedName())) {
+      throw new ApiException(
+          400,
+          "invalid_request_error",
+          "The model '"
+              + model.asText()
+              + "' does not exist; this server serves '"
+              + l.servedName()
+              + "'",
+          "model",
+          "model_not_found");
+    }
+  }
+
+  private void generate(RoutingContext ctx, boolean chat) {
+    ServingEngine.Loaded l = loadedOrFail();
+    JsonNode body = body(ctx);
+    checkModel(l, body);
+    RequestParser parser = new RequestParser(l);
+    GenerationSpec spec = chat ? parser.chat(body) : parser.completion(body);
+    String id = (chat ? "chatcmpl-" : "cmpl-") + UUID.randomUUID().toString().replace("-", "");
+    long created = System.currentTimeMillis() / 1000;
+    Context vertx = Vertx.currentContext();
+    Response response = new Response(ctx, vertx, spec, chat, id, created, l);
+    List<RequestHandle> handles = new ArrayList<>();
+    for (int i = 0; i < spec.n(); i++) {
+      Choice choice = new Choice(i, response, metrics.startRequest());
+      response.choices.add(choice);
+      handles.add(
+          engine.submit(
+              new Request(
+                  spec.promptIds(),
+                  spec.paramsForChoice(i),
+                  l.eosIds(),
+                  textStream(l),
+                  0,
+                  choice)));
+    }
+    ctx.response().closeHandler(v -> handles.forEach(RequestHandle::cancel));
+    if (spec.stream()) {
+      ctx.response()
+          .setChunked(true)
+          .putHeader("Content-Type", "text/event-stream")
+          .putHeader("Cache-Control", "no-cache");
+      if (chat) {
+        for (Choice c : response.choices) {
+          ObjectNode delta = JSON.createObjectNode().put("role", "assistant").put("content", "");
+          response.sendChunk(c.index, delta, null, null);
+        }
+      }
+    }
+  }
+
+  private static dev.modelforge.engine.generate.TextStream textStream(ServingEngine.Loaded l) {
+    var decoder = l.tokenizer().newTokenDecoder(true);
+    return new dev.modelforge.engine.generate.TextStream() {
+      @Override
+      public String accept(int tokenId) {
+        return decoder.append(tokenId);
+      }
+
+      @Override
+      public String flush() {
+        return decoder.finish();
+      }
+    };
+  }
+
+  /** One HTTP response carrying n choices. */
+  private final class Response {
+    final RoutingContext ctx;
+    final Context vertx;
+    final GenerationSpec spec;
+    final boolean chat;
+    final String id;
+    final long created;
+    final ServingEngine.Loaded loaded;
+    final List<Choice> choices = new ArrayList<>();
+    final AtomicInteger open;
+
+    Response(
+        RoutingContext ctx,
+        Context vertx,
+        GenerationSpec spec,
+        boolean chat,
+        String id,
+        long created,
+        ServingEngine.Loaded loaded) {
+      this.ctx = ctx;
+      this.vertx = vertx;
+      this.spec = spec;
+      this.chat = chat;
+      this.id = id;
+      this.created = created;
+      this.loaded = loaded;
+      this.open = new AtomicInteger(spec.n());
+    }
+
+    ObjectNode envelope(String object) {
+      ObjectNode o = JSON.createObjectNode();
+      o.put("id", id);
+      o.put("object", object);
+      o.put("created", created);
+      o.put("model", loaded.servedName());
+      return o;
+    }
+
+    /** Runs on the Vert.x context: writes one SSE event. */
+    void sendChunk(int index, ObjectNode deltaOrNull, String text, FinishReason finish) {
+      ObjectNode o = envelope(chat ? "chat.completion.chunk" : "text_completion");
+      ObjectNode c = o.putArray("choices").addObject();
+      c.put("index", index);
+      if (chat) {
+        c.set(
+            "delta",
+            deltaOrNull != null ? deltaOrNull : JSON.createObjectNode().put("content", text));
+      } else {
+        c.put("text", text);
+      }
+      c.putNull("logprobs");
+      if (finish != null) {
+        c.put("finish_reason", finish.apiName());
+      } else {
+        c.putNull("finish_reason");
+      }
+      write("data: " + o + "\n\n");
+    }
+
+    void write(String s) {
+      HttpServerResponse r = ctx.response();
+      if (!r.ended() && !r.closed()) {
+        r.write(s);
+      }
+    }
+
+    ObjectNode usage() {
+      int completion = 0;
+      for (Choice c : choices) {
+        completion += c.generated;
+      }
+      ObjectNode u = JSON.createObjectNode();
+      u.put("prompt_tokens", spec.promptIds().length);
+      u.put("completion_tokens", completion);
+      u.put("total_tokens", spec.promptIds().length + completion);
+      return u;
+    }
+
+    /** Runs on the Vert.x context once every choice has finished. */
+    void complete(Exception error) {
+      HttpServerResponse r = ctx.response();
+      if (r.ended() || r.closed()) {
+        return;
+      }
+      if (error != null && !r.headWritten()) {
+        error(ctx, new ApiException(500, "internal_error", error.getMessage(), null, null));
+        return;
+      }
+      if (spec.stream()) {
+        if (spec.includeUsage()) {
+          ObjectNode o = envelope(chat ? "chat.completion.chunk" : "text_completion");
+          o.putArray("choices");
+          o.set("usage", usage());
+          write("data: " + o + "\n\n");
+        }
+        r.end("data: [DONE]\n\n");
+        return;
+      }
+      ObjectNode o = envelope(chat ? "chat.completion" : "text_completion");
+      ArrayNode arr = o.putArray("choices");
+      for (Choice c : choices) {
+        ObjectNode co = arr.addObject();
+        co.put("index", c.index);
+        String text = c.text.toString();
+        if (chat) {
+          co.putObject("message").put("role", "assistant").put("content", text);
+          co.set("logprobs", spec.logprobs() ? c.chatLogprobs() : JSON.nullNode());
+        } else {
+          co.put("text", spec.echo() ? spec.promptText() + text : text);
+          co.set("logprobs", spec.logprobs() ? c.completionLogprobs() : JSON.nullNode());
+        }
+        co.put("finish_reason", c.finish == null ? "abort" : c.finish.apiName());
+      }
+      o.set("usage", usage());
+      json(ctx, 200, o);
+    }
+  }
+
+  /** One choice of a response: the engine's listener for one sequence. */
+  private final class Choice implements SequenceListener {
+    final int index;
+    final Response response;
+    final ServingMetrics.RequestClock clock;
+    final StringBuilder text = new StringBuilder();
+    final List<GeneratedToken> tokens = new ArrayList<>();
+    int generated;
+    FinishReason finish;
+
+    Choice(int index, Response response, ServingMetrics.RequestClock clock) {
+      this.index = index;
+      this.response = response;
+      this.clock = clock;
+    }
+
+    @Override
+    public void onScheduled() {
+      clock.scheduled();
+    }
+
+    @Override
+    public void onToken(GeneratedToken token) {
+      clock.token();
+      response.vertx.runOnContext(
+          v -> {
+            text.append(token.text());
+            if (response.spec.logprobs()) {
+              tokens.add(token);
+            }
+            if (response.spec.stream() && !token.text().isEmpty()) {
+              response.sendChunk(index, null, token.text(), null);
+            }
+          });
+    }
+
+    @Override
+    public void onTrailingText(String rest) {
+      response.vertx.runOnContext(
+          v -> {
+            text.append(rest);
+            if (response.spec.stream()) {
+              response.sendChunk(index, null, rest, null);
+            }
+          });
+    }
+
+    @Override
+    public void onFinish(
+        FinishReason reason, int promptTokens, int generatedTokens, Exception error) {
+      engine.finished();
+      clock.finished(reason);
+      response.vertx.runOnContext(
+          v -> {
+            generated = generatedTokens;
+            finish = reason;
+            if (response.spec.stream() && error == null) {
+              ObjectNode empty = response.chat ? JSON.createObjectNode() : null;
+              response.sendChunk(index, empty, "", reason);
+            }
+            if (response.open.decrementAndGet() == 0) {
+              response.complete(error);
+            }
+          });
+    }
+
+    ObjectNode completionLogprobs() {
+      ObjectNode lp = JSON.createObjectNode();
+      ArrayNode toks = lp.putArray("tokens");
+      ArrayNode logprobs = lp.putArray("token_logprobs");
+      ArrayNode top = lp.putArray("top_logprobs");
+      ArrayNode offsets = lp.putArray("text_offset");
+      int offset = response.spec.echo() ? response.spec.promptText().length() : 0;
+      for (GeneratedToken t : tokens) {
+        toks.add(response.loaded.tokenizer().decode(new int[] {t.id()}, false));
+        logprobs.add(t.logprob());
+        ObjectNode alts = top.addObject();
+        for (GeneratedToken.TokenLogprob alt : t.topLogprobs()) {
+          alts.put(response.loaded.tokenizer().decode(new int[] {alt.id()}, false), alt.logprob());
+        }
+        offsets.add(offset);
+        offset += t.text().length();
+      }
+      return lp;
+    }
+
+    ObjectNode chatLogprobs() {
+      ObjectNode lp = JSON.createObjectNode();
+      ArrayNode content = lp.putArray("content");
+      for (GeneratedToken t : tokens) {
+        ObjectNode e = content.addObject();
+        String s = response.loaded.tokenizer().decode(new int[] {t.id()}, false);
+        e.put("token", s);
+        e.put("logprob", t.logprob());
+        bytes(e, s);
+        ArrayNode alts = e.putArray("top_logprobs");
+        for (GeneratedToken.TokenLogprob alt : t.topLogprobs()) {
+          String as = response.loaded.tokenizer().decode(new int[] {alt.id()}, false);
+          ObjectNode a = alts.addObject().put("token", as).put("logprob", alt.logprob());
+          bytes(a, as);
+        }
+      }
+      return lp;
+    }
+
+    private static void bytes(ObjectNode node, String s) {
+      ArrayNode b = node.putArray("bytes");
+      for (byte x : s.getBytes(java.nio.charset.StandardCharsets.UTF_8)) {
+        b.add(x & 0xFF);
+      }
+    }
+  }
+
+  private void models(RoutingContext ctx) {
+    ServingEngine.Loaded l = loadedOrFail();
+    ObjectNode o = JSON.createObjectNode().put("object", "list");
+    ObjectNode m = o.putArray("data").addObject();
+    m.put("id", l.servedName());
+    m.put("object", "model");
+    m.put("created", System.currentTimeMillis() / 1000);
+    m.put("owned_by", "modelforge");
+    m.put("root", l.model().path().toString());
+    m.putNull("parent");
+    m.put("max_model_len", l.maxModelLength());
+    json(ctx, 200, o);
+  }
+
+  private void tokenize(RoutingContext ctx) {
+    ServingEngine.Loaded l = loadedOrFail();
+    JsonNode body = body(ctx);
+    checkModel(l, body);
+    JsonNode prompt = body.get("prompt");
+    if (prompt == null || !prompt.isTextual()) {
+      throw ApiException.badRequest("'prompt' must be a string", "prompt");
+    }
+    int[] ids =
+        l.tokenizer().encode(prompt.asText(), body.path("add_special_tokens").asBoolean(true));
+    ObjectNode o = JSON.createObjectNode();
+    ArrayNode arr = o.putArray("tokens");
+    for (int id : ids) {
+      arr.add(id);
+    }
+    o.put("count", ids.length);
+    o.put("max_model_len", l.maxModelLength());
+    json(ctx, 200, o);
+  }
+
+  private void detokenize(RoutingContext ctx) {
+    ServingEngine.Loaded l = loadedOrFail();
+    JsonNode body = body(ctx);
+    checkModel(l, body);
+    JsonNode tokens = body.get("tokens");
+    if (tokens == null || !tokens.isArray()) {
+      throw ApiException.badRequest("'tokens' must be a list of token ids", "tokens");
+    }
+    int vocab = l.model().config().vocabSize();
+    int[] ids = new int[tokens.size()];
+    for (int i = 0; i < ids.length; i++) {
+      JsonNode t = tokens.get(i);
+      if (!t.isInt() || t.asInt() < 0 || t.asInt() >= vocab) {
+        throw ApiException.badRequest(
+            "'tokens'[" + i + "] = " + t + " is not a token id of this model", "tokens");
+      }
+      ids[i] = t.asInt();
+    }
+    json(ctx, 200, JSON.createObjectNode().put("prompt", l.tokenizer().decode(ids, false)));
+  }
+
+  private void ready(RoutingContext ctx) {
+    if (engine.ready()) {
+      json(ctx, 200, JSON.createObjectNode().put("status", "ready"));
+    } else {
+      ObjectNode o = JSON.createObjectNode().put("status", "not ready");
+      o.put(
+          "reason",
+          engine.draining() ? "shutting down" : engine.loadError().orElse("loading the model"));
+      json(ctx, 503, o);
+    }
+  }
+
+  private static void json(RoutingContext ctx, int status, JsonNode body) {
+    ctx.response()
+        .setStatusCode(status)
+        .putHeader("Content-Type", "application/json")
+        .end(body.toString());
+  }
+
+  private static void error(RoutingContext ctx, ApiException e) {
+    HttpServerResponse r = ctx.response();
+    if (r.ended() || r.closed()) {
+      return;
+    }
+    if (r.headWritten()) {
+      // mid-stream: report in-band as an SSE event, then end the stream
+      ObjectNode err = JSON.createObjectNode();
+      err.putObject("error").put("message", e.getMessage()).put("type", e.type);
+      r.end("data: " + err + "\n\ndata: [DONE]\n\n");
+      return;
+    }
+    ObjectNode o = JSON.createObjectNode();
+    ObjectNode err = o.putObject("error");
+    err.put("message", e.getMessage());
+    err.put("type", e.type);
+    if (e.param != null) {
+      err.put("param", e.param);
+    } else {
+      err.putNull("param");
+    }
+    if (e.code != null) {
+      err.put("code", e.code);
+    } else {
+      err.put("code", e.status);
+    }
+    json(ctx, e.status, o);
+  }
+}

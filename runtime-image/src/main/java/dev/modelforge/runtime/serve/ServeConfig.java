@@ -1,0 +1,52 @@
+package dev.modelforge.runtime.serve;
+
+import io.smallrye.config.ConfigMapping;
+import io.smallrye.config.WithDefault;
+import java.time.Duration;
+import java.util.Optional;
+
+/** Settings of {@code modelforge serve}, set from its command line by {@link ServeMain}. */
+@ConfigMapping(prefix = "modelforge.serve")
+public interface ServeConfig {
+
+  /** Model directory or .gguf file. */
+  Optional<String> model();
+
+  /** The model id clients use; defaults to the directory's name. */
+  Optional<String> servedModelName();
+
+  /** Sequences decoded together at most. */
+  @WithDefault("32")
+  int maxBatch();
+
+  /** Token budget of one engine step (decodes plus prefill chunks). */
+  @WithDefault("512")
+  int maxTokensPerStep();
+
+  /** Memory for the paged KV cache, e.g. 512M or 2G. */
+  @WithDefault("1G")
+  String kvCacheMemory();
+
+  /** Longest prompt plus completion; defaults to the model's context length. */
+  Optional<Integer> maxModelLen();
+
+  @WithDefault("16")
+  int blockSize();
+
+  @WithDefault("true")
+  boolean prefixCaching();
+
+  /** Requests queued before new ones get 429. */
+  @WithDefault("256")
+  int maxWaiting();
+
+  /** Kernel threads; defaults to all cores. */
+  Optional<Integer> threads();
+
+  /** Re-encode weights on load: q8_0 or q4_0. */
+  Optional<String> quantize();
+
+  /** How long shutdown waits for requests in flight before cancelling them. */
+  @WithDefault("30s")
+  Duration drainTimeout();
+}

@@ -1,0 +1,211 @@
+package dev.modelforge.runtime.serve;
+
+import dev.modelforge.engine.kvcache.BlockPool;
+import dev.modelforge.engine.model.LoadedModel;
+import dev.modelforge.engine.model.ModelConfig;
+import dev.modelforge.engine.scheduler.EngineLoop;
+import dev.modelforge.engine.scheduler.Request;
+import dev.modelforge.engine.scheduler.RequestHandle;
+import dev.modelforge.engine.scheduler.Scheduler;
+import dev.modelforge.engine.scheduler.SchedulerConfig;
+import dev.modelforge.engine.scheduler.SchedulerStats;
+import dev.modelforge.engine.tensor.DType;
+import dev.modelforge.engine.tensor.Parallel;
+import dev.modelforge.engine.tokenizer.Tokenizer;
+import io.quarkus.runtime.ShutdownEvent;
+import io.quarkus.runtime.StartupEvent;
+import jakarta.enterprise.context.ApplicationScoped;
+import jakarta.enterprise.event.Observes;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.HashSet;
+import java.util.Locale;
+import java.util.Optional;
+import java.util.Set;
+import java.util.concurrent.atomic.AtomicInteger;
+import org.jboss.logging.Logger;
+
+/**
+ * The model behind the server: loaded in the background at startup (readiness reports it), then one
+ * engine thread running the continuous-batching scheduler. Shutdown stops admitting, lets requests
+ * in flight finish within the drain timeout, then cancels the rest.
+ */
+@ApplicationScoped
+public class ServingEngine {
+
+  private static final Logger LOG = Logger.getLogger(ServingEngine.class);
+
+  /** Everything that exists once the model is loaded. */
+  record Loaded(
+      LoadedModel model,
+      Tokenizer tokenizer,
+      Scheduler scheduler,
+      EngineLoop loop,
+      Parallel threads,
+      String servedName,
+      Set<Integer> eosIds,
+      int maxModelLength,
+      ChatTemplate chatTemplate) {}
+
+  private final ServeConfig config;
+  private volatile Loaded loaded;
+  private volatile String loadError;
+  private volatile boolean draining;
+  private final AtomicInteger inFlight = new AtomicInteger();
+
+  ServingEngine(ServeConfig config) {
+    this.config = config;
+  }
+
+  void onStart(@Observes StartupEvent event) {
+    Thread.ofPlatform().name("modelforge-model-loader").start(this::load);
+  }
+
+  private void load() {
+    try {
+      String dir =
+          config
+              .model()
+              .orElseThrow(
+                  () -> new IllegalArgumentException("no model: pass --model DIR to serve"));
+      Path path = Path.of(dir);
+      DType quantize =
+          config
+              .quantize()
+              .map(
+                  q ->
+                      switch (q.toLowerCase(Locale.ROOT)) {
+                        case "q8_0" -> DType.Q8_0;
+                        case "q4_0" -> DType.Q4_0;
+                        default ->
+                            throw new IllegalArgumentException(
+                                "--quantize must be q8_0 or q4_0, got " + q);
+                      })
+              .orElse(null);
+      long t0 = System.nanoTime();
+      LoadedModel model = LoadedModel.open(path, quantize);
+      if (!Files.exists(path.resolve("tokenizer.json"))) {
+        model.close();
+        throw new IllegalArgumentException(path + " has no tokenizer.json; the server needs one");
+      }
+      Tokenizer tokenizer = Tokenizer.load(path);
+      ModelConfig mc = model.config();
+      int maxLen = Math.min(config.maxModelLen().orElse(mc.maxPositions()), mc.maxPositions());
+      long kvBytes = ByteSize.parse(config.kvCacheMemory());
+      int blocks = BlockPool.blocksForBudget(mc, kvBytes, config.blockSize());
+      if (blocks < 1) {
+        throw new IllegalArgumentException(
+            "--kv-cache-memory " + config.kvCacheMemory() + " holds no KV block for this model");
+      }
+      int maxBatch = config.maxBatch();
+      SchedulerConfig sc =
+          new SchedulerConfig(
+              Math.max(config.maxTokensPerStep(), maxBatch),
+              maxBatch,
+              maxLen,
+              config.maxWaiting(),
+              config.blockSize(),
+              config.prefixCaching());
+      Parallel threads = new Parallel(config.threads().orElse(Parallel.defaultThreads()));
+      Scheduler scheduler =
+          new Scheduler(
+              model.model(),
+              new BlockPool(mc, blocks, config.blockSize(), sc.prefixCaching()),
+              sc,
+              threads);
+      Set<Integer> eos = new HashSet<>();
+      for (int id : tokenizer.eosTokenIds()) {
+        eos.add(id);
+      }
+      String name =
+          config.servedModelName().orElse(path.getFileName().toString().replace(".gguf", ""));
+      loaded =
+          new Loaded(
+              model,
+              tokenizer,
+              scheduler,
+              new EngineLoop(scheduler),
+              threads,
+              name,
+              eos,
+              maxLen,
+              tokenizer.chatTemplate().map(t -> new ChatTemplate(t, tokenizer)).orElse(null));
+      LOG.infof(
+          "serving %s (%s) from %s: %d KV blocks of %d, max model length %d, loaded in %.1f s",
+          name,
+          mc.architecture().hfClass(),
+          path,
+          blocks,
+          config.blockSize(),
+          maxLen,
+          (System.nanoTime() - t0) / 1e9);
+    } catch (RuntimeException e) {
+      loadError = e.getMessage();
+      LOG.errorf("the model could not be loaded: %s", e.getMessage());
+    }
+  }
+
+  void onStop(@Observes ShutdownEvent event) {
+    draining = true;
+    Loaded l = loaded;
+    if (l == null) {
+      return;
+    }
+    long deadline = System.nanoTime() + config.drainTimeout().toNanos();
+    while (inFlight.get() > 0 && System.nanoTime() < deadline) {
+      try {
+        Thread.sleep(20);
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
+        break;
+      }
+    }
+    if (inFlight.get() > 0) {
+      LOG.warnf("drain timeout: cancelling %d requests", inFlight.get());
+    }
+    l.loop().close();
+    l.threads().close();
+    l.model().close();
+  }
+
+  /** Null until the model is loaded. */
+  Loaded loaded() {
+    return loaded;
+  }
+
+  Optional<String> loadError() {
+    return Optional.ofNullable(loadError);
+  }
+
+  boolean draining() {
+    return draining;
+  }
+
+  boolean ready() {
+    return loaded != null && !draining;
+  }
+
+  SchedulerStats stats() {
+    Loaded l = loaded;
+    return l == null ? null : l.scheduler().stats();
+  }
+
+  /** Submits a request, counting it in flight until its listener hears the end. */
+  RequestHandle submit(Request request) {
+    Loaded l = loaded;
+    if (l == null || draining) {
+      throw new IllegalStateException("the server is not ready");
+    }
+    inFlight.incrementAndGet();
+    try {
+      return l.scheduler().submit(request);
+    } catch (RuntimeException e) {
+      inFlight.decrementAndGet();
+      throw e;
+    }
+  }
+
+  void finished() {
+    inFlight.decrementAndGet();
+  }
+}

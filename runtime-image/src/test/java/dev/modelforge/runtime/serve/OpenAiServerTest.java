@@ -1,0 +1,289 @@
+package dev.modelforge.runtime.serve;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import dev.modelforge.engine.generate.Generator;
+import dev.modelforge.engine.generate.SamplingParams;
+import dev.modelforge.engine.model.LoadedModel;
+import dev.modelforge.engine.tensor.Parallel;
+import dev.modelforge.engine.tokenizer.Tokenizer;
+import io.quarkus.test.common.QuarkusTestResource;
+import io.quarkus.test.common.http.TestHTTPResource;
+import io.quarkus.test.junit.QuarkusTest;
+import java.net.URI;
+import java.net.URL;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Set;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+
+@QuarkusTest
+@QuarkusTestResource(value = TestModelResource.class, restrictToAnnotatedClass = true)
+class OpenAiServerTest {
+
+  @TestHTTPResource("/")
+  URL base;
+
+  ServerClient client;
+
+  @BeforeEach
+  void waitUntilReady() throws Exception {
+    client = new ServerClient(base.toURI());
+    await().atMost(Duration.ofSeconds(60)).until(() -> client.get("/health/ready").status() == 200);
+  }
+
+  private static String completion(String prompt, int maxTokens, boolean stream) {
+    return """
+        {"model": "tiny", "prompt": %s, "max_tokens": %d, "temperature": 0, "stream": %s}
+        """
+        .formatted(ServerClient.JSON.valueToTree(prompt), maxTokens, stream);
+  }
+
+  /** What the engine alone generates greedily for the prompt, decoded. */
+  private static String engineGreedy(String prompt, int maxTokens) throws Exception {
+    Path dir = Files.createTempDirectory("modelforge-reference");
+    TestModelResource.writeModel(dir);
+    try (LoadedModel model = LoadedModel.open(dir, null);
+        Parallel pool = new Parallel(1)) {
+      Tokenizer tok = Tokenizer.load(dir);
+      int[] ids =
+          new Generator(model.model(), pool)
+              .generate(
+                  tok.encode(prompt, true),
+                  SamplingParams.greedy(maxTokens),
+                  Set.of(258),
+                  null,
+                  null)
+              .tokenIds();
+      return tok.decode(ids, true);
+    }
+  }
+
+  @Test
+  void healthModelsAndLiveness() {
+    assertThat(client.get("/health/live").status()).isEqualTo(200);
+    JsonNode models = client.get("/v1/models").json();
+    assertThat(models.path("object").asText()).isEqualTo("list");
+    assertThat(models.path("data").get(0).path("id").asText()).isEqualTo("tiny");
+    assertThat(models.path("data").get(0).path("max_model_len").asInt())
+        .isEqualTo(TestModelResource.CONTEXT);
+  }
+
+  @Test
+  void aGreedyCompletionIsWhatTheEngineGenerates() throws Exception {
+    ServerClient.Reply r = client.post("/v1/completions", completion("hello world", 10, false));
+
+    assertThat(r.status()).isEqualTo(200);
+    JsonNode body = r.json();
+    assertThat(body.path("object").asText()).isEqualTo("text_completion");
+    JsonNode choice = body.path("choices").get(0);
+    assertThat(choice.path("text").asText()).isEqualTo(engineGreedy("hello world", 10));
+    assertThat(body.path("usage").path("prompt_tokens").asInt()).isEqualTo(11);
+    int completionTokens = body.path("usage").path("completion_tokens").asInt();
+    assertThat(completionTokens).isBetween(1, 10);
+    assertThat(choice.path("finish_reason").asText())
+        .isEqualTo(completionTokens == 10 ? "length" : "stop");
+  }
+
+  @Test
+  void streamingSendsServerSentEventsEndingWithDone() {
+    String expected =
+        client
+            .post("/v1/completions", completion("stream me", 12, false))
+            .json()
+            .path("choices")
+            .get(0)
+            .path("text")
+            .asText();
+
+    ServerClient.Reply r = client.post("/v1/completions", completion("stream me", 12, true));
+
+    assertThat(r.status()).isEqualTo(200);
+    assertThat(r.raw().headers().firstValue("Content-Type"))
+        .hasValueSatisfying(v -> assertThat(v).startsWith("text/event-stream"));
+    List<String> events = ServerClient.events(r.body());
+    assertThat(events.getLast()).isEqualTo("[DONE]");
+    StringBuilder text = new StringBuilder();
+    String finish = null;
+    for (String e : events.subList(0, events.size() - 1)) {
+      JsonNode chunk = ServerClient.JSON.valueToTree(parse(e));
+      JsonNode c = chunk.path("choices").get(0);
+      text.append(c.path("text").asText());
+      if (!c.path("finish_reason").isNull()) {
+        finish = c.path("finish_reason").asText();
+      }
+    }
+    assertThat(text.toString()).isEqualTo(expected);
+    assertThat(finish).isIn("length", "stop");
+  }
+
+  private static JsonNode parse(String s) {
+    try {
+      return ServerClient.JSON.readTree(s);
+    } catch (Exception e) {
+      throw new AssertionError(s, e);
+    }
+  }
+
+  @Test
+  void thirtyTwoConcurrentStreamsGiveTheSequentialGreedyOutputs() throws Exception {
+    List<String> prompts = new ArrayList<>();
+    List<String> sequential = new ArrayList<>();
+    for (int i = 0; i < 32; i++) {
+      prompts.add("prompt number " + i + (i % 3 == 0 ? " with a longer tail to prefill" : ""));
+      sequential.add(
+          client
+              .post("/v1/completions", completion(prompts.get(i), 8, false))
+              .json()
+              .path("choices")
+              .get(0)
+              .path("text")
+              .asText());
+    }
+
+    List<String> concurrent = new ArrayList<>();
+    try (ExecutorService pool = Executors.newVirtualThreadPerTaskExecutor()) {
+      List<Future<String>> futures = new ArrayList<>();
+      for (String p : prompts) {
+        futures.add(
+            pool.submit(
+                () -> {
+                  StringBuilder sb = new StringBuilder();
+                  for (String e :
+                      ServerClient.events(
+                          client.post("/v1/completions", completion(p, 8, true)).body())) {
+                    if (!e.equals("[DONE]")) {
+                      sb.append(parse(e).path("choices").get(0).path("text").asText());
+                    }
+                  }
+                  return sb.toString();
+                }));
+      }
+      for (Future<String> f : futures) {
+        concurrent.add(f.get());
+      }
+    }
+
+    assertThat(concurrent).isEqualTo(sequential);
+  }
+
+  @Test
+  void chatCompletionsRenderTheTemplateAndAnswerAsAssistant() {
+    ServerClient.Reply r =
+        client.post(
+            "/v1/chat/completions",
+            """
+            {"model": "tiny", "messages": [{"role": "system", "content": "Be brief."},
+             {"role": "user", "content": "Hi"}], "max_tokens": 6, "temperature": 0,
+             "logprobs": true, "top_logprobs": 2}
+            """);
+
+    assertThat(r.status()).as(r.body()).isEqualTo(200);
+    JsonNode body = r.json();
+    assertThat(body.path("object").asText()).isEqualTo("chat.completion");
+    JsonNode choice = body.path("choices").get(0);
+    assertThat(choice.path("message").path("role").asText()).isEqualTo("assistant");
+    // <|im_start|> "system\n" "Be brief." <|im_end|> "\n" <|im_start|> "user\n" "Hi" <|im_end|>
+    // "\n"
+    // <|im_start|> "assistant\n": special tokens are one id each, text one id per byte
+    assertThat(body.path("usage").path("prompt_tokens").asInt())
+        .isEqualTo(1 + 7 + 9 + 1 + 1 + 1 + 5 + 2 + 1 + 1 + 1 + 10);
+    JsonNode content = choice.path("logprobs").path("content");
+    assertThat(content.size()).isEqualTo(body.path("usage").path("completion_tokens").asInt());
+    assertThat(content.get(0).path("top_logprobs").size()).isEqualTo(2);
+  }
+
+  @Test
+  void badRequestsGetAnOpenAiErrorAndTheServerCarriesOn() {
+    record Case(String path, String body, String param) {}
+    List<Case> cases =
+        List.of(
+            new Case("/v1/completions", "{not json", null),
+            new Case("/v1/completions", "", null),
+            new Case("/v1/completions", "{\"model\": \"gpt-4\", \"prompt\": \"x\"}", "model"),
+            new Case("/v1/completions", "{\"prompt\": \"x\", \"temperature\": 7}", "temperature"),
+            new Case("/v1/completions", "{\"prompt\": \"x\", \"max_tokens\": -1}", "max_tokens"),
+            new Case("/v1/completions", "{\"prompt\": \"x\", \"n\": 0}", "n"),
+            new Case("/v1/completions", "{\"prompt\": \"" + "y".repeat(300) + "\"}", "prompt"),
+            new Case("/v1/completions", "{\"prompt\": \"x\", \"max_tokens\": 1000}", "max_tokens"),
+            new Case("/v1/completions", "{\"prompt\": [1, 2, 99999]}", "prompt"),
+            new Case("/v1/chat/completions", "{\"messages\": []}", "messages"),
+            new Case(
+                "/v1/chat/completions",
+                "{\"messages\": [{\"role\": \"wizard\", \"content\": \"x\"}]}",
+                "messages"));
+
+    for (Case c : cases) {
+      ServerClient.Reply r = client.post(c.path(), c.body());
+      assertThat(r.status()).as(c.body()).isEqualTo(400);
+      JsonNode error = r.json().path("error");
+      assertThat(error.path("message").asText()).as(c.body()).isNotBlank();
+      assertThat(error.path("type").asText()).isEqualTo("invalid_request_error");
+      if (c.param() != null) {
+        assertThat(error.path("param").asText()).as(c.body()).isEqualTo(c.param());
+      }
+    }
+    assertThat(client.post("/v1/completions", completion("still fine", 2, false)).status())
+        .isEqualTo(200);
+  }
+
+  @Test
+  void tokenizeAndDetokenizeRoundTrip() {
+    JsonNode t = client.post("/tokenize", "{\"prompt\": \"héllo\"}").json();
+    assertThat(t.path("count").asInt()).isEqualTo(6); // é is two bytes
+
+    JsonNode d = client.post("/detokenize", "{\"tokens\": " + t.path("tokens") + "}").json();
+
+    assertThat(d.path("prompt").asText()).isEqualTo("héllo");
+  }
+
+  @Test
+  void aRepeatedPrefixHitsThePrefixCacheAndMetricsShowIt() {
+    String prompt = "a shared system prompt that is long enough to fill several blocks. question ";
+    client.post("/v1/completions", completion(prompt + "one", 2, false));
+    double before = metric("modelforge:prefix_cache_hits_total");
+
+    client.post("/v1/completions", completion(prompt + "two", 2, false));
+
+    assertThat(metric("modelforge:prefix_cache_hits_total")).isGreaterThanOrEqualTo(before + 64);
+    String metrics = client.get("/metrics").body();
+    for (String name :
+        List.of(
+            "modelforge:num_requests_running",
+            "modelforge:num_requests_waiting",
+            "modelforge:kv_cache_usage_perc",
+            "modelforge:prefix_cache_queries_total",
+            "modelforge:prompt_tokens_total",
+            "modelforge:generation_tokens_total",
+            "modelforge:request_success_total",
+            "modelforge:num_preemptions_total",
+            "modelforge:time_to_first_token_seconds_bucket",
+            "modelforge:inter_token_latency_seconds_bucket",
+            "modelforge:e2e_request_latency_seconds_bucket",
+            "modelforge:request_queue_time_seconds_bucket")) {
+      assertThat(metrics).contains(name);
+    }
+  }
+
+  private double metric(String name) {
+    for (String line : client.get("/metrics").body().split("\n")) {
+      if (line.startsWith(name + " ")) {
+        return Double.parseDouble(line.substring(name.length() + 1).trim());
+      }
+    }
+    throw new AssertionError("no metric " + name);
+  }
+
+  static URI uri(URL url) throws Exception {
+    return url.toURI();
+  }
+}
