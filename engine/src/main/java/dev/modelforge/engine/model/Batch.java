@@ -11,6 +11,11 @@ public final class Batch {
   final int[] tokens;
   final int[] positions;
   final KvCache[] caches;
+
+  /** Per token: the LoRA adapter of its sequence, or null for the base model. */
+  final dev.modelforge.engine.lora.LoraAdapter[] adapters;
+
+  boolean hasAdapters;
   final int[] logitTokens;
   int size;
   int logitCount;
@@ -19,11 +24,14 @@ public final class Batch {
     this.tokens = new int[maxTokens];
     this.positions = new int[maxTokens];
     this.caches = new KvCache[maxTokens];
+    this.adapters = new dev.modelforge.engine.lora.LoraAdapter[maxTokens];
     this.logitTokens = new int[maxLogitRows];
   }
 
   public void clear() {
     java.util.Arrays.fill(caches, 0, size, null);
+    java.util.Arrays.fill(adapters, 0, size, null);
+    hasAdapters = false;
     size = 0;
     logitCount = 0;
   }
@@ -33,12 +41,24 @@ public final class Batch {
    * of its logits in the forward's output, or -1 when it asks for none.
    */
   public int add(int token, int position, KvCache cache, boolean wantLogits) {
+    return add(token, position, cache, wantLogits, null);
+  }
+
+  /** As {@link #add(int, int, KvCache, boolean)}, run through LoRA {@code adapter} (null: base). */
+  public int add(
+      int token,
+      int position,
+      KvCache cache,
+      boolean wantLogits,
+      dev.modelforge.engine.lora.LoraAdapter adapter) {
     if (size == tokens.length) {
       throw new IllegalStateException("batch is full at " + size + " tokens");
     }
     tokens[size] = token;
     positions[size] = position;
     caches[size] = cache;
+    adapters[size] = adapter;
+    hasAdapters |= adapter != null;
     int row = -1;
     if (wantLogits) {
       if (logitCount == logitTokens.length) {

@@ -1,5 +1,7 @@
 package dev.modelforge.engine.model;
 
+import dev.modelforge.engine.lora.LoraAdapter;
+import dev.modelforge.engine.lora.LoraTarget;
 import dev.modelforge.engine.tensor.Parallel;
 import dev.modelforge.engine.tensor.VectorMath;
 
@@ -151,6 +153,17 @@ public final class DecoderModel {
       w.wq().matmul(s.xb, n, s.q, s.pool);
       w.wk().matmul(s.xb, n, s.k, s.pool);
       w.wv().matmul(s.xb, n, s.v, s.pool);
+      if (b.hasAdapters) {
+        if (gpt2) {
+          lora(s, b, l, LoraTarget.QKV, s.xb, dim, s.q, qDim, 0);
+          lora(s, b, l, LoraTarget.QKV, s.xb, dim, s.k, kvDim, qDim);
+          lora(s, b, l, LoraTarget.QKV, s.xb, dim, s.v, kvDim, qDim + kvDim);
+        } else {
+          lora(s, b, l, LoraTarget.Q, s.xb, dim, s.q, qDim, 0);
+          lora(s, b, l, LoraTarget.K, s.xb, dim, s.k, kvDim, 0);
+          lora(s, b, l, LoraTarget.V, s.xb, dim, s.v, kvDim, 0);
+        }
+      }
       addBias(s.q, w.bq(), n, qDim);
       addBias(s.k, w.bk(), n, kvDim);
       addBias(s.v, w.bv(), n, kvDim);
@@ -185,6 +198,9 @@ public final class DecoderModel {
 
       // output projection, residual
       w.wo().matmul(s.attnOut, n, s.proj, s.pool);
+      if (b.hasAdapters) {
+        lora(s, b, l, LoraTarget.O, s.attnOut, qDim, s.proj, dim, 0);
+      }
       addBias(s.proj, w.bo(), n, dim);
       VectorMath.add(s.proj, 0, s.x, 0, n * dim);
 
@@ -194,6 +210,9 @@ public final class DecoderModel {
       if (gpt2) {
         // GELU(x W_fc + b) W_proj + b
         w.wUp().matmul(s.xb, n, s.hb, s.pool);
+        if (b.hasAdapters) {
+          lora(s, b, l, LoraTarget.UP, s.xb, dim, s.hb, ffn, 0);
+        }
         addBias(s.hb, w.bUp(), n, ffn);
         for (int i = 0; i < n * ffn; i++) {
           s.hb[i] = geluTanh(s.hb[i]);
@@ -202,17 +221,57 @@ public final class DecoderModel {
         // SwiGLU: silu(x W_gate) * (x W_up), then W_down
         w.wGate().matmul(s.xb, n, s.hb, s.pool);
         w.wUp().matmul(s.xb, n, s.hb2, s.pool);
+        if (b.hasAdapters) {
+          lora(s, b, l, LoraTarget.GATE, s.xb, dim, s.hb, ffn, 0);
+          lora(s, b, l, LoraTarget.UP, s.xb, dim, s.hb2, ffn, 0);
+        }
         for (int i = 0; i < n * ffn; i++) {
           float g = s.hb[i];
           s.hb[i] = g / (1f + (float) Math.exp(-g)) * s.hb2[i];
         }
       }
       w.wDown().matmul(s.hb, n, s.proj, s.pool);
+      if (b.hasAdapters) {
+        lora(s, b, l, LoraTarget.DOWN, s.hb, ffn, s.proj, dim, 0);
+      }
       addBias(s.proj, w.bDown(), n, dim);
       VectorMath.add(s.proj, 0, s.x, 0, n * dim);
     }
     outputHead(s, b);
     return s.logits;
+  }
+
+  /**
+   * Adds each token's LoRA update {@code scaling * B (A x)} to {@code out}: rows {@code [deltaFrom,
+   * deltaFrom + width)} of the adapter's output go to the token's {@code width} outputs (GPT-2's
+   * fused c_attn adapter is split into q, k and v this way).
+   */
+  private static void lora(
+      InferenceState s,
+      Batch b,
+      int layer,
+      LoraTarget target,
+      float[] x,
+      int in,
+      float[] out,
+      int width,
+      int deltaFrom) {
+    for (int t = 0; t < b.size; t++) {
+      LoraAdapter adapter = b.adapters[t];
+      LoraAdapter.Pair p = adapter == null ? null : adapter.pair(layer, target);
+      if (p == null) {
+        continue;
+      }
+      int r = adapter.rank();
+      float[] ax = s.loraScratch(r);
+      for (int i = 0; i < r; i++) {
+        ax[i] = VectorMath.dot(p.a(), i * in, x, t * in, in);
+      }
+      float scale = adapter.scaling();
+      for (int o = 0; o < width; o++) {
+        out[t * width + o] += scale * VectorMath.dot(p.b(), (deltaFrom + o) * r, ax, 0, r);
+      }
+    }
   }
 
   /** Final norm and the output head for the tokens that asked for logits, in their order. */

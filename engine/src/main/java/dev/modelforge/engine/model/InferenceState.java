@@ -63,6 +63,16 @@ public final class InferenceState {
     this.attention = new AttentionTask(c);
   }
 
+  private float[] loraScratch = new float[64];
+
+  /** A buffer of at least {@code rank} floats for LoRA's A x; grows once per larger rank. */
+  float[] loraScratch(int rank) {
+    if (loraScratch.length < rank) {
+      loraScratch = new float[rank];
+    }
+    return loraScratch;
+  }
+
   public int maxTokens() {
     return maxTokens;
   }

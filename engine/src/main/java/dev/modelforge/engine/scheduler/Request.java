@@ -2,6 +2,7 @@ package dev.modelforge.engine.scheduler;
 
 import dev.modelforge.engine.generate.SamplingParams;
 import dev.modelforge.engine.generate.TextStream;
+import dev.modelforge.engine.lora.LoraAdapter;
 import java.util.Set;
 
 /**
@@ -11,7 +12,7 @@ import java.util.Set;
  * @param params sampling and stopping
  * @param eosIds ids that end generation
  * @param text incremental detokenizer (null when no text or stop strings are needed)
- * @param adapterId 0 for the base model; LoRA adapters get their own ids (prefix cache key)
+ * @param adapter the LoRA adapter to run through, or null for the base model
  * @param listener where the output goes
  */
 public record Request(
@@ -19,5 +20,11 @@ public record Request(
     SamplingParams params,
     Set<Integer> eosIds,
     TextStream text,
-    int adapterId,
-    SequenceListener listener) {}
+    LoraAdapter adapter,
+    SequenceListener listener) {
+
+  /** 0 for the base model; the prefix cache keys blocks by it. */
+  public int adapterId() {
+    return adapter == null ? 0 : adapter.id();
+  }
+}

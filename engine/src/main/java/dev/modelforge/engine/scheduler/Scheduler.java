@@ -264,7 +264,9 @@ public final class Scheduler {
       Sequence seq = s.seq();
       for (int k = 0; k < s.count(); k++) {
         int pos = seq.computed + k;
-        int row = batch.add(seq.tokens[pos], pos, seq.cache, pos == seq.length - 1);
+        int row =
+            batch.add(
+                seq.tokens[pos], pos, seq.cache, pos == seq.length - 1, seq.request.adapter());
         if (row >= 0) {
           s.logitRow()[0] = row;
         }

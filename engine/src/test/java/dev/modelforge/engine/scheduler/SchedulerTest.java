@@ -8,6 +8,8 @@ import dev.modelforge.engine.generate.GeneratedToken;
 import dev.modelforge.engine.generate.Generator;
 import dev.modelforge.engine.generate.SamplingParams;
 import dev.modelforge.engine.kvcache.BlockPool;
+import dev.modelforge.engine.lora.LoraAdapter;
+import dev.modelforge.engine.lora.LoraTarget;
 import dev.modelforge.engine.model.DecoderModel;
 import dev.modelforge.engine.model.LoadedModel;
 import dev.modelforge.engine.model.ModelConfig;
@@ -17,6 +19,7 @@ import dev.modelforge.engine.tensor.Parallel;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
 import java.util.Random;
 import java.util.Set;
 import java.util.concurrent.CompletableFuture;
@@ -114,7 +117,7 @@ class SchedulerTest {
       prompts.add(p);
       Collector c = new Collector();
       outs.add(c);
-      s.submit(new Request(p, SamplingParams.greedy(12), Set.of(), null, 0, c));
+      s.submit(new Request(p, SamplingParams.greedy(12), Set.of(), null, null, c));
     }
 
     runToCompletion(s);
@@ -159,12 +162,12 @@ class SchedulerTest {
     int[] second = first.clone();
     second[37] = (second[37] + 1) % 101; // same first 37 tokens: 4 full blocks of 8
     Collector a = new Collector();
-    s.submit(new Request(first, SamplingParams.greedy(5), Set.of(), null, 0, a));
+    s.submit(new Request(first, SamplingParams.greedy(5), Set.of(), null, null, a));
     runToCompletion(s);
     long hitsBefore = s.stats().prefixCacheHits();
 
     Collector b = new Collector();
-    s.submit(new Request(second, SamplingParams.greedy(5), Set.of(), null, 0, b));
+    s.submit(new Request(second, SamplingParams.greedy(5), Set.of(), null, null, b));
     runToCompletion(s);
 
     assertThat(s.stats().prefixCacheHits() - hitsBefore).isEqualTo(32);
@@ -176,14 +179,24 @@ class SchedulerTest {
   void anotherAdapterDoesNotShareThePrefixCache() {
     Scheduler s = scheduler(64, 8, 64, 4, true);
     int[] p = prompt(20, 5);
-    s.submit(new Request(p, SamplingParams.greedy(2), Set.of(), null, 0, new Collector()));
+    s.submit(new Request(p, SamplingParams.greedy(2), Set.of(), null, null, new Collector()));
     runToCompletion(s);
     long hits = s.stats().prefixCacheHits();
 
-    s.submit(new Request(p, SamplingParams.greedy(2), Set.of(), null, 7, new Collector()));
+    LoraAdapter other = new LoraAdapter("other", null, 1, 1f, emptyLayers(config.layers()));
+    s.submit(new Request(p, SamplingParams.greedy(2), Set.of(), null, other, new Collector()));
     runToCompletion(s);
 
     assertThat(s.stats().prefixCacheHits()).isEqualTo(hits);
+  }
+
+  /** An adapter that adapts nothing: same outputs, but its own prefix-cache namespace. */
+  private static List<Map<LoraTarget, LoraAdapter.Pair>> emptyLayers(int layers) {
+    List<Map<LoraTarget, LoraAdapter.Pair>> l = new ArrayList<>();
+    for (int i = 0; i < layers; i++) {
+      l.add(Map.of());
+    }
+    return l;
   }
 
   @Test
@@ -192,7 +205,7 @@ class SchedulerTest {
     Scheduler s = new Scheduler(model, blocks, new SchedulerConfig(64, 4, 64, 10, 8, false), pool);
     Collector c = new Collector();
     RequestHandle h =
-        s.submit(new Request(prompt(10, 1), SamplingParams.greedy(40), Set.of(), null, 0, c));
+        s.submit(new Request(prompt(10, 1), SamplingParams.greedy(40), Set.of(), null, null, c));
     s.step();
     s.step();
     assertThat(blocks.available()).isLessThan(32);
@@ -222,14 +235,14 @@ class SchedulerTest {
                         SamplingParams.greedy(2),
                         Set.of(),
                         null,
-                        0,
+                        null,
                         new Collector())))
         .isInstanceOf(IllegalArgumentException.class)
         .hasMessageContaining("maximum context length is 32");
     s.submit(
-        new Request(prompt(4, 1), SamplingParams.greedy(2), Set.of(), null, 0, new Collector()));
+        new Request(prompt(4, 1), SamplingParams.greedy(2), Set.of(), null, null, new Collector()));
     s.submit(
-        new Request(prompt(4, 2), SamplingParams.greedy(2), Set.of(), null, 0, new Collector()));
+        new Request(prompt(4, 2), SamplingParams.greedy(2), Set.of(), null, null, new Collector()));
     assertThatThrownBy(
             () ->
                 s.submit(
@@ -238,7 +251,7 @@ class SchedulerTest {
                         SamplingParams.greedy(2),
                         Set.of(),
                         null,
-                        0,
+                        null,
                         new Collector())))
         .isInstanceOf(QueueFullException.class);
   }
@@ -259,7 +272,8 @@ class SchedulerTest {
             Thread.ofVirtual()
                 .start(
                     () ->
-                        s.submit(new Request(p, SamplingParams.greedy(8), Set.of(), null, 0, c))));
+                        s.submit(
+                            new Request(p, SamplingParams.greedy(8), Set.of(), null, null, c))));
       }
       for (Thread t : clients) {
         t.join();
