@@ -89,12 +89,18 @@ public final class ServeCommand implements Callable<Integer> {
 
   /** The server's configuration properties for these options. */
   public Map<String, String> toProperties() {
-    if (!adapters.isEmpty()) {
-      throw new IllegalArgumentException(
-          "--adapter: serving LoRA adapters is not implemented yet; merge the adapter with"
-              + " 'modelforge export --merge' and serve the merged model");
-    }
     Map<String, String> p = new LinkedHashMap<>();
+    for (String a : adapters) {
+      int eq = a.indexOf('=');
+      String name = eq > 0 ? a.substring(0, eq) : "";
+      if (eq <= 0 || eq == a.length() - 1 || !name.matches("[A-Za-z0-9_-]+")) {
+        throw new IllegalArgumentException(
+            "--adapter takes NAME=DIR with a name of letters, digits, '-' or '_', got '" + a + "'");
+      }
+      p.put(
+          "modelforge.serve.adapters." + name,
+          Path.of(a.substring(eq + 1)).toAbsolutePath().toString());
+    }
     p.put("modelforge.serve.model", model.toAbsolutePath().toString());
     p.put("quarkus.http.port", Integer.toString(port));
     p.put("quarkus.http.host", host);

@@ -7,6 +7,7 @@ import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.modelforge.engine.generate.FinishReason;
 import dev.modelforge.engine.generate.GeneratedToken;
+import dev.modelforge.engine.lora.LoraAdapter;
 import dev.modelforge.engine.scheduler.QueueFullException;
 import dev.modelforge.engine.scheduler.Request;
 import dev.modelforge.engine.scheduler.RequestHandle;
@@ -50,6 +51,8 @@ public class OpenAiRoutes {
     router.post("/v1/completions").handler(ctx -> safely(ctx, () -> generate(ctx, false)));
     router.post("/v1/chat/completions").handler(ctx -> safely(ctx, () -> generate(ctx, true)));
     router.get("/v1/models").handler(ctx -> safely(ctx, () -> models(ctx)));
+    router.post("/v1/load_lora_adapter").handler(ctx -> safely(ctx, () -> loadAdapter(ctx)));
+    router.post("/v1/unload_lora_adapter").handler(ctx -> safely(ctx, () -> unloadAdapter(ctx)));
     router.post("/tokenize").handler(ctx -> safely(ctx, () -> tokenize(ctx)));
     router.post("/detokenize").handler(ctx -> safely(ctx, () -> detokenize(ctx)));
     router
@@ -104,32 +107,46 @@ public class OpenAiRoutes {
     }
   }
 
-  private void checkModel(ServingEngine.Loaded l, JsonNode body) {
+  /** The adapter the request's model id names, or null for the base model. */
+  private LoraAdapter checkModel(ServingEngine.Loaded l, JsonNode body) {
     JsonNode model = body.get("model");
-    if (model != null && !model.isNull() && !model.asText().equals(l.servedName())) {
-      throw new ApiException(
-          400,
-          "invalid_request_error",
-          "The model '"
-              + model.asText()
-              + "' does not exist; this server serves '"
-              + l.servedName()
-              + "'",
-          "model",
-          "model_not_found");
+    if (model == null || model.isNull() || model.asText().equals(l.servedName())) {
+      return null;
     }
+    return engine
+        .adapter(model.asText())
+        .orElseThrow(
+            () ->
+                new ApiException(
+                    400,
+                    "invalid_request_error",
+                    "The model '"
+                        + model.asText()
+                        + "' does not exist; this server serves "
+                        + modelIds(l),
+                    "model",
+                    "model_not_found"));
+  }
+
+  private List<String> modelIds(ServingEngine.Loaded l) {
+    List<String> ids = new ArrayList<>();
+    ids.add(l.servedName());
+    ids.addAll(engine.adapters().keySet());
+    return ids;
   }
 
   private void generate(RoutingContext ctx, boolean chat) {
     ServingEngine.Loaded l = loadedOrFail();
     JsonNode body = body(ctx);
-    checkModel(l, body);
+    LoraAdapter adapter = checkModel(l, body);
     RequestParser parser = new RequestParser(l);
     GenerationSpec spec = chat ? parser.chat(body) : parser.completion(body);
     String id = (chat ? "chatcmpl-" : "cmpl-") + UUID.randomUUID().toString().replace("-", "");
     long created = System.currentTimeMillis() / 1000;
     Context vertx = Vertx.currentContext();
-    Response response = new Response(ctx, vertx, spec, chat, id, created, l);
+    Response response =
+        new Response(
+            ctx, vertx, spec, chat, id, created, l, body.path("model").asText(l.servedName()));
     List<RequestHandle> handles = new ArrayList<>();
     for (int i = 0; i < spec.n(); i++) {
       Choice choice = new Choice(i, response, metrics.startRequest());
@@ -141,7 +158,7 @@ public class OpenAiRoutes {
                   spec.paramsForChoice(i),
                   l.eosIds(),
                   textStream(l),
-                  0,
+                  adapter,
                   choice)));
     }
     ctx.response().closeHandler(v -> handles.forEach(RequestHandle::cancel));
@@ -183,6 +200,7 @@ public class OpenAiRoutes {
     final String id;
     final long created;
     final ServingEngine.Loaded loaded;
+    final String modelId;
     final List<Choice> choices = new ArrayList<>();
     final AtomicInteger open;
 
@@ -193,7 +211,8 @@ public class OpenAiRoutes {
         boolean chat,
         String id,
         long created,
-        ServingEngine.Loaded loaded) {
+        ServingEngine.Loaded loaded,
+        String modelId) {
       this.ctx = ctx;
       this.vertx = vertx;
       this.spec = spec;
@@ -201,6 +220,7 @@ public class OpenAiRoutes {
       this.id = id;
       this.created = created;
       this.loaded = loaded;
+      this.modelId = modelId;
       this.open = new AtomicInteger(spec.n());
     }
 
@@ -209,7 +229,7 @@ public class OpenAiRoutes {
       o.put("id", id);
       o.put("object", object);
       o.put("created", created);
-      o.put("model", loaded.servedName());
+      o.put("model", modelId);
       return o;
     }
 
@@ -409,15 +429,64 @@ public class OpenAiRoutes {
   private void models(RoutingContext ctx) {
     ServingEngine.Loaded l = loadedOrFail();
     ObjectNode o = JSON.createObjectNode().put("object", "list");
-    ObjectNode m = o.putArray("data").addObject();
+    ArrayNode data = o.putArray("data");
+    long now = System.currentTimeMillis() / 1000;
+    ObjectNode m = data.addObject();
     m.put("id", l.servedName());
     m.put("object", "model");
-    m.put("created", System.currentTimeMillis() / 1000);
+    m.put("created", now);
     m.put("owned_by", "modelforge");
     m.put("root", l.model().path().toString());
     m.putNull("parent");
     m.put("max_model_len", l.maxModelLength());
+    engine.adapters().values().stream()
+        .sorted(java.util.Comparator.comparing(LoraAdapter::name))
+        .forEach(
+            a -> {
+              ObjectNode am = data.addObject();
+              am.put("id", a.name());
+              am.put("object", "model");
+              am.put("created", now);
+              am.put("owned_by", "modelforge");
+              am.put("root", String.valueOf(a.path()));
+              am.put("parent", l.servedName());
+              am.put("max_model_len", l.maxModelLength());
+            });
     json(ctx, 200, o);
+  }
+
+  private void loadAdapter(RoutingContext ctx) {
+    loadedOrFail();
+    JsonNode body = body(ctx);
+    String name = body.path("lora_name").asText("");
+    String path = body.path("lora_path").asText("");
+    if (name.isBlank() || path.isBlank()) {
+      throw ApiException.badRequest(
+          "'lora_name' and 'lora_path' are required", name.isBlank() ? "lora_name" : "lora_path");
+    }
+    try {
+      engine.loadAdapter(name, path);
+    } catch (dev.modelforge.engine.format.ModelFormatException e) {
+      throw ApiException.badRequest(e.getMessage(), "lora_path");
+    }
+    ctx.response()
+        .setStatusCode(200)
+        .putHeader("Content-Type", "text/plain")
+        .end("Success: LoRA adapter '" + name + "' added successfully.");
+  }
+
+  private void unloadAdapter(RoutingContext ctx) {
+    loadedOrFail();
+    JsonNode body = body(ctx);
+    String name = body.path("lora_name").asText("");
+    if (name.isBlank()) {
+      throw ApiException.badRequest("'lora_name' is required", "lora_name");
+    }
+    engine.unloadAdapter(name);
+    ctx.response()
+        .setStatusCode(200)
+        .putHeader("Content-Type", "text/plain")
+        .end("Success: LoRA adapter '" + name + "' removed successfully.");
   }
 
   private void tokenize(RoutingContext ctx) {

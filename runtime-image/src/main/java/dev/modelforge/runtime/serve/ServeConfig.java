@@ -12,6 +12,9 @@ public interface ServeConfig {
   /** Model directory or .gguf file. */
   Optional<String> model();
 
+  /** LoRA adapters to load at startup: name -> PEFT adapter directory. */
+  java.util.Map<String, String> adapters();
+
   /** The model id clients use; defaults to the directory's name. */
   Optional<String> servedModelName();
 

@@ -1,6 +1,7 @@
 package dev.modelforge.runtime.serve;
 
 import dev.modelforge.engine.kvcache.BlockPool;
+import dev.modelforge.engine.lora.LoraAdapter;
 import dev.modelforge.engine.model.LoadedModel;
 import dev.modelforge.engine.model.ModelConfig;
 import dev.modelforge.engine.scheduler.EngineLoop;
@@ -20,8 +21,10 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.HashSet;
 import java.util.Locale;
+import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.atomic.AtomicInteger;
 import org.jboss.logging.Logger;
 
@@ -52,6 +55,7 @@ public class ServingEngine {
   private volatile String loadError;
   private volatile boolean draining;
   private final AtomicInteger inFlight = new AtomicInteger();
+  private final Map<String, LoraAdapter> adapters = new ConcurrentHashMap<>();
 
   ServingEngine(ServeConfig config) {
     this.config = config;
@@ -130,6 +134,9 @@ public class ServingEngine {
               eos,
               maxLen,
               tokenizer.chatTemplate().map(t -> new ChatTemplate(t, tokenizer)).orElse(null));
+      for (Map.Entry<String, String> a : config.adapters().entrySet()) {
+        loadAdapter(a.getKey(), a.getValue());
+      }
       LOG.infof(
           "serving %s (%s) from %s: %d KV blocks of %d, max model length %d, loaded in %.1f s",
           name,
@@ -183,6 +190,43 @@ public class ServingEngine {
 
   boolean ready() {
     return loaded != null && !draining;
+  }
+
+  /** Loads a PEFT adapter and serves it as model id {@code name}. */
+  LoraAdapter loadAdapter(String name, String dir) {
+    Loaded l = loaded;
+    if (l == null) {
+      throw new IllegalStateException("the model is not loaded yet");
+    }
+    if (name == null || name.isBlank() || name.equals(l.servedName())) {
+      throw new IllegalArgumentException(
+          "an adapter needs a name other than the base model's ('" + l.servedName() + "')");
+    }
+    if (adapters.containsKey(name)) {
+      throw new IllegalArgumentException("an adapter named '" + name + "' is already loaded");
+    }
+    LoraAdapter adapter = LoraAdapter.load(name, Path.of(dir), l.model().config());
+    if (adapters.putIfAbsent(name, adapter) != null) {
+      throw new IllegalArgumentException("an adapter named '" + name + "' is already loaded");
+    }
+    LOG.infof("loaded LoRA adapter %s (rank %d) from %s", name, adapter.rank(), dir);
+    return adapter;
+  }
+
+  /** Stops serving an adapter; requests already running with it finish normally. */
+  void unloadAdapter(String name) {
+    if (adapters.remove(name) == null) {
+      throw new IllegalArgumentException("no adapter named '" + name + "' is loaded");
+    }
+    LOG.infof("unloaded LoRA adapter %s", name);
+  }
+
+  Map<String, LoraAdapter> adapters() {
+    return Map.copyOf(adapters);
+  }
+
+  Optional<LoraAdapter> adapter(String name) {
+    return Optional.ofNullable(adapters.get(name));
   }
 
   SchedulerStats stats() {

@@ -237,6 +237,69 @@ class OpenAiServerTest {
   }
 
   @Test
+  void adaptersLoadAndUnloadAtRunTimeAndMixWithTheBaseInOneBatch() throws Exception {
+    Path dir = TestModelResource.writeAdapter(Files.createTempDirectory("modelforge-adapter"), 5);
+    String prompt = "adapters change answers";
+    String base =
+        client
+            .post("/v1/completions", completion(prompt, 8, false))
+            .json()
+            .path("choices")
+            .get(0)
+            .path("text")
+            .asText();
+
+    ServerClient.Reply load =
+        client.post(
+            "/v1/load_lora_adapter", "{\"lora_name\": \"sql\", \"lora_path\": \"" + dir + "\"}");
+    assertThat(load.status()).as(load.body()).isEqualTo(200);
+    JsonNode models = client.get("/v1/models").json().path("data");
+    assertThat(models.size()).isEqualTo(2);
+    assertThat(models.get(1).path("id").asText()).isEqualTo("sql");
+    assertThat(models.get(1).path("parent").asText()).isEqualTo("tiny");
+
+    String adapted = completionText("sql", prompt);
+    assertThat(adapted).isNotEqualTo(base);
+
+    List<String> mixed = new ArrayList<>();
+    try (ExecutorService pool = Executors.newVirtualThreadPerTaskExecutor()) {
+      List<Future<String>> f = new ArrayList<>();
+      for (int i = 0; i < 6; i++) {
+        String model = i % 2 == 0 ? "sql" : "tiny";
+        f.add(pool.submit(() -> completionText(model, prompt)));
+      }
+      for (Future<String> x : f) {
+        mixed.add(x.get());
+      }
+    }
+    assertThat(mixed).containsExactly(adapted, base, adapted, base, adapted, base);
+
+    assertThat(client.post("/v1/unload_lora_adapter", "{\"lora_name\": \"sql\"}").status())
+        .isEqualTo(200);
+    ServerClient.Reply gone =
+        client.post("/v1/completions", "{\"model\": \"sql\", \"prompt\": \"x\"}");
+    assertThat(gone.status()).isEqualTo(400);
+    assertThat(gone.json().path("error").path("code").asText()).isEqualTo("model_not_found");
+    ServerClient.Reply bad =
+        client.post(
+            "/v1/load_lora_adapter", "{\"lora_name\": \"bad\", \"lora_path\": \"/no/such/dir\"}");
+    assertThat(bad.status()).isEqualTo(400);
+    assertThat(bad.json().path("error").path("message").asText()).contains("/no/such/dir");
+  }
+
+  private String completionText(String model, String prompt) {
+    String body =
+        """
+        {"model": "%s", "prompt": %s, "max_tokens": 8, "temperature": 0}
+        """
+            .formatted(model, ServerClient.JSON.valueToTree(prompt));
+    ServerClient.Reply r = client.post("/v1/completions", body);
+    assertThat(r.status()).as(r.body()).isEqualTo(200);
+    assertThat(r.json().path("model").asText()).isEqualTo(model);
+    return r.json().path("choices").get(0).path("text").asText();
+  }
+
+  @Test
   void tokenizeAndDetokenizeRoundTrip() {
     JsonNode t = client.post("/tokenize", "{\"prompt\": \"héllo\"}").json();
     assertThat(t.path("count").asInt()).isEqualTo(6); // é is two bytes

@@ -60,6 +60,40 @@ public class TestModelResource implements QuarkusTestResourceLifecycleManager {
     this.overrides = Map.copyOf(initArgs);
   }
 
+  /** A random PEFT LoRA adapter (rank 4 on q_proj and v_proj) for the test model. */
+  static Path writeAdapter(Path dir, long seed) throws IOException {
+    Files.createDirectories(dir);
+    ModelConfig c = config();
+    java.util.Random rng = new java.util.Random(seed);
+    dev.modelforge.engine.format.safetensors.SafetensorsWriter w =
+        new dev.modelforge.engine.format.safetensors.SafetensorsWriter();
+    int r = 4;
+    for (int l = 0; l < c.layers(); l++) {
+      for (String m : new String[] {"q_proj", "v_proj"}) {
+        int out = m.equals("q_proj") ? c.qDim() : c.kvDim();
+        float[] a = new float[r * c.dim()];
+        float[] b = new float[out * r];
+        for (int i = 0; i < a.length; i++) {
+          a[i] = (float) (rng.nextGaussian() * 0.5);
+        }
+        for (int i = 0; i < b.length; i++) {
+          b[i] = (float) (rng.nextGaussian() * 0.5);
+        }
+        String name = "base_model.model.model.layers." + l + ".self_attn." + m;
+        w.addF32(name + ".lora_A.weight", new long[] {r, c.dim()}, a);
+        w.addF32(name + ".lora_B.weight", new long[] {out, r}, b);
+      }
+    }
+    w.write(dir.resolve("adapter_model.safetensors"));
+    Files.writeString(
+        dir.resolve("adapter_config.json"),
+        """
+        {"peft_type": "LORA", "r": 4, "lora_alpha": 8, "lora_dropout": 0.0,
+         "target_modules": ["q_proj", "v_proj"], "task_type": "CAUSAL_LM", "bias": "none"}
+        """);
+    return dir;
+  }
+
   @Override
   public Map<String, String> start() {
     try {
