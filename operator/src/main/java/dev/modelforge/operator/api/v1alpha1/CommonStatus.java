@@ -1,5 +1,6 @@
 package dev.modelforge.operator.api.v1alpha1;
 
+import com.fasterxml.jackson.annotation.JsonIgnore;
 import com.fasterxml.jackson.annotation.JsonInclude;
 import com.fasterxml.jackson.annotation.JsonPropertyDescription;
 import java.util.ArrayList;
@@ -18,13 +19,16 @@ public abstract class CommonStatus {
           + " whether it is terminal or retried).")
   private List<Condition> conditions = new ArrayList<>();
 
+  @JsonIgnore
   public Optional<Condition> condition(String type) {
     return conditions == null
         ? Optional.empty()
         : conditions.stream().filter(c -> type.equals(c.getType())).findFirst();
   }
 
-  public boolean isReady() {
+  /** Whether the Ready condition is True. */
+  @JsonIgnore
+  public boolean isReadyConditionTrue() {
     return condition(Condition.READY).map(Condition::isTrue).orElse(false);
   }
 

@@ -1,5 +1,6 @@
 package dev.modelforge.operator.api.v1alpha1;
 
+import com.fasterxml.jackson.annotation.JsonIgnore;
 import com.fasterxml.jackson.annotation.JsonInclude;
 import com.fasterxml.jackson.annotation.JsonPropertyDescription;
 import io.fabric8.generator.annotation.Required;
@@ -50,6 +51,7 @@ public class Condition {
     this.observedGeneration = observedGeneration;
   }
 
+  @JsonIgnore
   public boolean isTrue() {
     return "True".equals(status);
   }

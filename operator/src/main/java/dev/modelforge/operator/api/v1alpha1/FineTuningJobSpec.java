@@ -5,14 +5,17 @@ import com.fasterxml.jackson.annotation.JsonPropertyDescription;
 import io.fabric8.generator.annotation.Required;
 import io.fabric8.generator.annotation.ValidationRule;
 
-/** A training run: which model, which data, how. */
+/**
+ * A training run: which model, which data, how. Immutable like a batch Job's template: the running
+ * pod could not pick a change up.
+ */
 @JsonInclude(JsonInclude.Include.NON_NULL)
+@ValidationRule(
+    value = "self == oldSelf",
+    message = "a FineTuningJob's spec is immutable; create a new FineTuningJob instead")
 public class FineTuningJobSpec {
 
   @Required
-  @ValidationRule(
-      value = "self == oldSelf",
-      message = "baseModel is immutable; create a new FineTuningJob to train another model")
   @JsonPropertyDescription("The Model to fine-tune; training starts once it is Ready.")
   private ModelReference baseModel;
 

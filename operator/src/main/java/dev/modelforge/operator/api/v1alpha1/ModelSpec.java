@@ -3,13 +3,17 @@ package dev.modelforge.operator.api.v1alpha1;
 import com.fasterxml.jackson.annotation.JsonInclude;
 import com.fasterxml.jackson.annotation.JsonPropertyDescription;
 import io.fabric8.generator.annotation.Required;
+import io.fabric8.generator.annotation.ValidationRule;
 
 /** What a Model is and where its files live. */
 @JsonInclude(JsonInclude.Include.NON_NULL)
 public class ModelSpec {
 
   @Required
-  @JsonPropertyDescription("Where the model files are fetched from.")
+  @ValidationRule(
+      value = "self == oldSelf",
+      message = "source is immutable; create a new Model to fetch other files")
+  @JsonPropertyDescription("Where the model files are fetched from. Immutable.")
   private ModelSource source;
 
   @Required
