@@ -23,6 +23,8 @@ import io.javaoperatorsdk.operator.api.reconciler.UpdateControl;
 import io.javaoperatorsdk.operator.api.reconciler.Workflow;
 import io.javaoperatorsdk.operator.api.reconciler.dependent.Dependent;
 import io.javaoperatorsdk.operator.processing.event.source.EventSource;
+import io.quarkiverse.operatorsdk.annotations.RBACRule;
+import io.quarkiverse.operatorsdk.annotations.RBACVerbs;
 import java.net.HttpURLConnection;
 import java.time.Clock;
 import java.util.List;
@@ -43,6 +45,11 @@ import java.util.Optional;
           dependsOn = {"train-config", "output-claim"},
           reconcilePrecondition = BaseModelReadyCondition.class)
     })
+@RBACRule(
+    apiGroups = Model.GROUP,
+    resources = "models",
+    verbs = {RBACVerbs.GET, RBACVerbs.LIST, RBACVerbs.WATCH, RBACVerbs.CREATE})
+@RBACRule(apiGroups = "", resources = "events", verbs = RBACVerbs.CREATE)
 @ControllerConfiguration(name = FineTuningJobReconciler.NAME)
 public class FineTuningJobReconciler implements Reconciler<FineTuningJob> {
   public static final String NAME = "finetuningjob";

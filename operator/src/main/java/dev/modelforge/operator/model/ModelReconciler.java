@@ -19,6 +19,8 @@ import io.javaoperatorsdk.operator.api.reconciler.UpdateControl;
 import io.javaoperatorsdk.operator.api.reconciler.Workflow;
 import io.javaoperatorsdk.operator.api.reconciler.dependent.Dependent;
 import io.javaoperatorsdk.operator.processing.event.source.EventSource;
+import io.quarkiverse.operatorsdk.annotations.RBACRule;
+import io.quarkiverse.operatorsdk.annotations.RBACVerbs;
 import java.time.Clock;
 import java.util.List;
 import java.util.Optional;
@@ -33,6 +35,11 @@ import java.util.Optional;
       @Dependent(name = "weights", type = ModelWeightsClaimDependent.class),
       @Dependent(name = "fetch", type = FetchJobDependent.class, dependsOn = "weights")
     })
+@RBACRule(
+    apiGroups = "",
+    resources = "configmaps",
+    verbs = {RBACVerbs.GET, RBACVerbs.LIST, RBACVerbs.WATCH})
+@RBACRule(apiGroups = "", resources = "events", verbs = RBACVerbs.CREATE)
 @ControllerConfiguration(name = ModelReconciler.NAME)
 public class ModelReconciler implements Reconciler<Model> {
   public static final String NAME = "model";

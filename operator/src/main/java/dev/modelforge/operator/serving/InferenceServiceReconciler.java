@@ -20,6 +20,8 @@ import io.javaoperatorsdk.operator.api.reconciler.UpdateControl;
 import io.javaoperatorsdk.operator.api.reconciler.Workflow;
 import io.javaoperatorsdk.operator.api.reconciler.dependent.Dependent;
 import io.javaoperatorsdk.operator.processing.event.source.EventSource;
+import io.quarkiverse.operatorsdk.annotations.RBACRule;
+import io.quarkiverse.operatorsdk.annotations.RBACVerbs;
 import java.time.Clock;
 import java.util.ArrayList;
 import java.util.List;
@@ -38,6 +40,11 @@ import java.util.Map;
       @Dependent(name = "server", type = ServerDeploymentDependent.class),
       @Dependent(name = "endpoint", type = ServerServiceDependent.class, dependsOn = "server")
     })
+@RBACRule(
+    apiGroups = Model.GROUP,
+    resources = "models",
+    verbs = {RBACVerbs.GET, RBACVerbs.LIST, RBACVerbs.WATCH})
+@RBACRule(apiGroups = "", resources = "events", verbs = RBACVerbs.CREATE)
 @ControllerConfiguration(name = InferenceServiceReconciler.NAME)
 public class InferenceServiceReconciler implements Reconciler<InferenceService> {
   public static final String NAME = "inferenceservice";
