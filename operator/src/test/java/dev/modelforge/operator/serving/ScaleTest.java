@@ -23,11 +23,11 @@ import org.junit.jupiter.api.condition.EnabledIfSystemProperty;
 /**
  * Creates many InferenceServices on one Ready Model and reports how long until every Deployment and
  * Service exists, and the JVM's heap and RSS afterwards (operator, API server and test share the
- * JVM). Opt-in: {@code -Dmodelforge.scale.count=1000}.
+ * JVM). Opt-in: {@code -Dscaletest.count=1000}.
  */
 @QuarkusTest
 @WithKubernetesTestServer
-@EnabledIfSystemProperty(named = "modelforge.scale.count", matches = "\\d+")
+@EnabledIfSystemProperty(named = "scaletest.count", matches = "\\d+")
 class ScaleTest {
   static final String NS = "scale";
 
@@ -35,7 +35,7 @@ class ScaleTest {
 
   @Test
   void manyInferenceServicesAllGetTheirDependents() throws Exception {
-    int count = Integer.getInteger("modelforge.scale.count");
+    int count = Integer.getInteger("scaletest.count");
     var kubelet = new Kubelet(client, NS);
     var model = TestResources.model(NS, "shared");
     model.getMetadata().setUid(null);
