@@ -1,0 +1,18 @@
+package dev.modelforge.operator.config;
+
+import io.javaoperatorsdk.operator.api.config.LeaderElectionConfiguration;
+import jakarta.inject.Singleton;
+
+/**
+ * Only one replica of the operator reconciles at a time; the others wait on the Lease in the
+ * operator's namespace. The extension activates it in the prod profile only, so tests and the local
+ * mode run without a Lease.
+ */
+@Singleton
+public class OperatorLeaderElection extends LeaderElectionConfiguration {
+  public static final String LEASE_NAME = "modelforge-operator-leader";
+
+  public OperatorLeaderElection() {
+    super(LEASE_NAME);
+  }
+}
