@@ -5,16 +5,14 @@ import static org.awaitility.Awaitility.await;
 
 import dev.modelforge.operator.api.v1alpha1.Model;
 import dev.modelforge.operator.api.v1alpha1.ModelPhase;
-import dev.modelforge.operator.common.ProgressReport;
+import dev.modelforge.operator.common.Kubelet;
 import dev.modelforge.operator.common.TestResources;
-import io.fabric8.kubernetes.api.model.ConfigMapBuilder;
 import io.fabric8.kubernetes.api.model.HasMetadata;
 import io.fabric8.kubernetes.api.model.PersistentVolumeClaim;
 import io.fabric8.kubernetes.api.model.batch.v1.Job;
 import io.fabric8.kubernetes.api.model.batch.v1.JobConditionBuilder;
 import io.fabric8.kubernetes.api.model.batch.v1.JobStatusBuilder;
 import io.fabric8.kubernetes.client.KubernetesClient;
-import io.fabric8.kubernetes.client.dsl.NonDeletingOperation;
 import io.quarkus.test.junit.QuarkusTest;
 import io.quarkus.test.kubernetes.client.WithKubernetesTestServer;
 import jakarta.inject.Inject;
@@ -188,22 +186,7 @@ class ModelReconcilerIntegrationTest {
   }
 
   private void reportProgress(Job job, String model, String json) {
-    var configMap =
-        new ConfigMapBuilder()
-            .withNewMetadata()
-            .withName(ProgressReport.configMapName(model))
-            .withNamespace(NS)
-            .addToLabels(ProgressReport.KIND_LABEL, "fetch")
-            .addNewOwnerReference()
-            .withApiVersion("batch/v1")
-            .withKind("Job")
-            .withName(job.getMetadata().getName())
-            .withUid(job.getMetadata().getUid())
-            .endOwnerReference()
-            .endMetadata()
-            .addToData(ProgressReport.DATA_KEY, json)
-            .build();
-    client.resource(configMap).createOr(NonDeletingOperation::update);
+    new Kubelet(client, NS).report(job.getMetadata().getName(), model, "fetch", json);
   }
 
   private <T extends HasMetadata> T get(Class<T> type, String name) {

@@ -122,6 +122,54 @@ class InferenceServiceReconcilerIntegrationTest {
   }
 
   @Test
+  void deletingTheServedModelKeepsThePodsAndSaysWhy() {
+    readyModel("gone-base", null);
+    client.resource(fresh(TestResources.inferenceService(NS, "orphan", "gone-base"))).create();
+    kubelet.rollOut("orphan", 1, 1);
+    awaitPhase("orphan", ServingPhase.Ready);
+
+    client.resources(Model.class).inNamespace(NS).withName("gone-base").delete();
+
+    var waiting = awaitPhase("orphan", ServingPhase.Pending);
+    assertThat(waiting.getStatus().condition("Ready").orElseThrow().getMessage())
+        .isEqualTo(
+            "Waiting: Model gone-base does not exist. Running pods keep their current models"
+                + " until then.");
+    assertThat(kubelet.get(Deployment.class, "orphan")).isNotNull();
+  }
+
+  @Test
+  void deletionNeedsNoFinalizerAndLeavesCleanupToOwnerReferences() {
+    readyModel("short-lived-base", null);
+    var created =
+        client
+            .resource(fresh(TestResources.inferenceService(NS, "short-lived", "short-lived-base")))
+            .create();
+    var deployment = kubelet.awaitExists(Deployment.class, "short-lived");
+    var endpoint = kubelet.awaitExists(Service.class, "short-lived");
+    // Nothing outside Kubernetes needs cleaning, so the operator adds no finalizer.
+    assertThat(kubelet.get(InferenceService.class, "short-lived").getMetadata().getFinalizers())
+        .isNullOrEmpty();
+
+    client.resource(created).delete();
+
+    // The in-process API server has no garbage collector: the owner references are what makes
+    // a real cluster delete the Deployment and Service with their InferenceService.
+    assertOwnedBy(deployment, created);
+    assertOwnedBy(endpoint, created);
+    await()
+        .atMost(TIMEOUT)
+        .until(
+            () ->
+                client
+                        .resources(InferenceService.class)
+                        .inNamespace(NS)
+                        .withName("short-lived")
+                        .get()
+                    == null);
+  }
+
+  @Test
   void minAboveMaxIsAnInvalidSpecCondition() {
     var service = fresh(TestResources.inferenceService(NS, "too-many", "whatever"));
     service.getSpec().getReplicas().setMin(5);
