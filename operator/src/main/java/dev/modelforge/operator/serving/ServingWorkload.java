@@ -7,6 +7,7 @@ import dev.modelforge.operator.common.Compute;
 import dev.modelforge.operator.common.Labels;
 import dev.modelforge.operator.common.Ownership;
 import dev.modelforge.operator.common.Placement;
+import dev.modelforge.operator.common.PodTemplateHash;
 import dev.modelforge.operator.common.RestrictedSecurity;
 import dev.modelforge.operator.config.ModelForgeConfig;
 import dev.modelforge.operator.model.ModelWorkload;
@@ -98,22 +99,26 @@ public final class ServingWorkload {
 
   public Deployment generateDeployment() {
     var selector = Labels.selector(service, SERVE_COMPONENT);
-    return new DeploymentBuilder()
-        .withMetadata(metadata())
-        .withNewSpec()
-        .withReplicas(desiredReplicas(service))
-        .withNewSelector()
-        .withMatchLabels(selector)
-        .endSelector()
-        .withNewTemplate()
-        .withNewMetadata()
-        .withLabels(Labels.of(service, SERVE_COMPONENT))
-        .withAnnotations(Map.of(SERVED_MODELS_ANNOTATION, String.join(",", servedModels(service))))
-        .endMetadata()
-        .withSpec(serverPod())
-        .endTemplate()
-        .endSpec()
-        .build();
+    var deployment =
+        new DeploymentBuilder()
+            .withMetadata(metadata())
+            .withNewSpec()
+            .withReplicas(desiredReplicas(service))
+            .withNewSelector()
+            .withMatchLabels(selector)
+            .endSelector()
+            .withNewTemplate()
+            .withNewMetadata()
+            .withLabels(Labels.of(service, SERVE_COMPONENT))
+            .withAnnotations(
+                Map.of(SERVED_MODELS_ANNOTATION, String.join(",", servedModels(service))))
+            .endMetadata()
+            .withSpec(serverPod())
+            .endTemplate()
+            .endSpec()
+            .build();
+    PodTemplateHash.stamp(deployment.getSpec().getTemplate());
+    return deployment;
   }
 
   public Service generateService() {

@@ -170,6 +170,32 @@ class InferenceServiceReconcilerIntegrationTest {
   }
 
   @Test
+  void droppingANodeSelectorFromTheSpecDropsItFromThePods() {
+    readyModel("placed-base", null);
+    var service = fresh(TestResources.inferenceService(NS, "placed", "placed-base"));
+    var scheduling = new dev.modelforge.operator.api.v1alpha1.Scheduling();
+    scheduling.setNodeSelector(java.util.Map.of("pool", "gpu"));
+    service.getSpec().setScheduling(scheduling);
+    client.resource(service).create();
+    await()
+        .atMost(TIMEOUT)
+        .until(() -> nodeSelector("placed") != null && nodeSelector("placed").containsKey("pool"));
+
+    edit("placed", s -> s.getSpec().setScheduling(null));
+
+    await()
+        .atMost(TIMEOUT)
+        .until(() -> nodeSelector("placed") == null || nodeSelector("placed").isEmpty());
+  }
+
+  private java.util.Map<String, String> nodeSelector(String name) {
+    var deployment = kubelet.get(Deployment.class, name);
+    return deployment == null
+        ? null
+        : deployment.getSpec().getTemplate().getSpec().getNodeSelector();
+  }
+
+  @Test
   void minAboveMaxIsAnInvalidSpecCondition() {
     var service = fresh(TestResources.inferenceService(NS, "too-many", "whatever"));
     service.getSpec().getReplicas().setMin(5);

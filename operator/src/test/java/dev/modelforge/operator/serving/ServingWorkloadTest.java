@@ -97,6 +97,30 @@ class ServingWorkloadTest {
   }
 
   @Test
+  void droppingASpecFieldChangesTheHashThatTheMatcherSees() {
+    var service = TestResources.inferenceService("ns", "chat", "qwen");
+    var scheduling = new Scheduling();
+    scheduling.setNodeSelector(Map.of("pool", "gpu"));
+    service.getSpec().setScheduling(scheduling);
+    var placed = ServingWorkload.fromCrd(service, TestResources.config()).generateDeployment();
+    service.getSpec().setScheduling(null);
+    var unplaced = ServingWorkload.fromCrd(service, TestResources.config()).generateDeployment();
+    var again = ServingWorkload.fromCrd(service, TestResources.config()).generateDeployment();
+
+    assertThat(hash(unplaced)).isNotEqualTo(hash(placed));
+    assertThat(hash(again)).isEqualTo(hash(unplaced));
+  }
+
+  private static String hash(io.fabric8.kubernetes.api.model.apps.Deployment deployment) {
+    return deployment
+        .getSpec()
+        .getTemplate()
+        .getMetadata()
+        .getAnnotations()
+        .get("modelforge.dev/pod-spec-hash");
+  }
+
+  @Test
   void replicasFollowMinCappedAtMax() {
     var service = TestResources.inferenceService("ns", "chat", "qwen");
     service.getSpec().setReplicas(new ReplicaRange(3, 4));
