@@ -27,6 +27,7 @@ import io.quarkiverse.operatorsdk.annotations.RBACRule;
 import io.quarkiverse.operatorsdk.annotations.RBACVerbs;
 import java.net.HttpURLConnection;
 import java.time.Clock;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
 
@@ -86,7 +87,7 @@ public class FineTuningJobReconciler implements Reconciler<FineTuningJob> {
     if (spec == null) {
       return List.of();
     }
-    var names = new java.util.ArrayList<String>(2);
+    var names = new ArrayList<String>(2);
     if (spec.getBaseModel() != null && spec.getBaseModel().getName() != null) {
       names.add(spec.getBaseModel().getName());
     }

@@ -9,7 +9,9 @@ import dev.modelforge.operator.common.JobState;
 import dev.modelforge.operator.common.Labels;
 import dev.modelforge.operator.common.ProgressReport;
 import java.time.Clock;
+import java.util.ArrayList;
 import java.util.Locale;
+import java.util.Optional;
 
 /**
  * Builds a FineTuningJob's status from one {@link FineTuningObservation}: why it waits, the
@@ -130,7 +132,7 @@ public final class FineTuningStatusAggregator {
     return labels != null && jobName.equals(labels.get(Labels.PRODUCED_BY_JOB));
   }
 
-  private static String waitingForBase(String baseName, java.util.Optional<Model> base) {
+  private static String waitingForBase(String baseName, Optional<Model> base) {
     if (base.isEmpty()) {
       return "Base Model " + baseName + " does not exist; create it.";
     }
@@ -146,7 +148,7 @@ public final class FineTuningStatusAggregator {
   }
 
   private static String summary(FineTuningJobStatus status) {
-    var parts = new java.util.ArrayList<String>();
+    var parts = new ArrayList<String>();
     if (status.getProgress() != null) {
       parts.add("step " + status.getProgress());
     }

@@ -27,6 +27,7 @@ import io.fabric8.kubernetes.api.model.ConfigMapBuilder;
 import io.fabric8.kubernetes.api.model.Container;
 import io.fabric8.kubernetes.api.model.ContainerBuilder;
 import io.fabric8.kubernetes.api.model.EnvVar;
+import io.fabric8.kubernetes.api.model.ObjectMeta;
 import io.fabric8.kubernetes.api.model.ObjectMetaBuilder;
 import io.fabric8.kubernetes.api.model.PersistentVolumeClaim;
 import io.fabric8.kubernetes.api.model.PersistentVolumeClaimBuilder;
@@ -282,7 +283,7 @@ public final class TrainingWorkload {
     return model;
   }
 
-  private io.fabric8.kubernetes.api.model.ObjectMeta metadata(String objectName, String component) {
+  private ObjectMeta metadata(String objectName, String component) {
     return new ObjectMetaBuilder()
         .withName(objectName)
         .withNamespace(job.getMetadata().getNamespace())

@@ -21,6 +21,7 @@ import dev.modelforge.operator.api.v1alpha1.TrainingOutput;
 import dev.modelforge.operator.api.v1alpha1.WorkloadResources;
 import dev.modelforge.operator.config.ModelForgeConfig;
 import io.fabric8.kubernetes.api.model.ObjectMetaBuilder;
+import java.util.Arrays;
 import java.util.List;
 import java.util.Optional;
 import java.util.Set;
@@ -87,7 +88,7 @@ public final class TestResources {
       String namespace, String name, String model, String... adapters) {
     var spec = new InferenceServiceSpec();
     spec.setModel(new ModelReference(model));
-    spec.setAdapters(java.util.Arrays.stream(adapters).map(ModelReference::new).toList());
+    spec.setAdapters(Arrays.stream(adapters).map(ModelReference::new).toList());
     spec.setReplicas(new ReplicaRange(1, 4));
     spec.setResources(new WorkloadResources(1, null, null));
     var service = new InferenceService();

@@ -12,5 +12,10 @@ import io.fabric8.kubernetes.model.annotation.Version;
 @Version(Model.VERSION)
 @ShortNames({"ftj", "ft"})
 @AdditionalPrinterColumn(name = "Base", jsonPath = ".spec.baseModel.name")
+// kubectl shows AGE only when the CRD lists it (the generator sorts columns by name).
+@AdditionalPrinterColumn(
+    name = "Age",
+    jsonPath = ".metadata.creationTimestamp",
+    type = AdditionalPrinterColumn.Type.DATE)
 public class FineTuningJob extends CustomResource<FineTuningJobSpec, FineTuningJobStatus>
     implements Namespaced {}

@@ -12,5 +12,10 @@ import io.fabric8.kubernetes.model.annotation.Version;
 @Version(Model.VERSION)
 @ShortNames({"mfis"})
 @AdditionalPrinterColumn(name = "Model", jsonPath = ".spec.model.name")
+// kubectl shows AGE only when the CRD lists it (the generator sorts columns by name).
+@AdditionalPrinterColumn(
+    name = "Age",
+    jsonPath = ".metadata.creationTimestamp",
+    type = AdditionalPrinterColumn.Type.DATE)
 public class InferenceService extends CustomResource<InferenceServiceSpec, InferenceServiceStatus>
     implements Namespaced {}
