@@ -1,0 +1,43 @@
+package dev.modelforge.operator.api.v1alpha1;
+
+import com.fasterxml.jackson.annotation.JsonInclude;
+import com.fasterxml.jackson.annotation.JsonPropertyDescription;
+import io.fabric8.generator.annotation.Pattern;
+import io.fabric8.generator.annotation.Required;
+
+/** The PersistentVolumeClaim that holds a model's files. */
+@JsonInclude(JsonInclude.Include.NON_NULL)
+public class StorageSpec {
+
+  @Required
+  @Pattern(Quantities.PATTERN)
+  @JsonPropertyDescription(
+      "Size of the volume, as a Kubernetes quantity (4Gi). Leave room for the files plus"
+          + " about 10% for partial downloads.")
+  private String size;
+
+  @JsonPropertyDescription("StorageClass of the volume; the cluster default when omitted.")
+  private String storageClassName;
+
+  public StorageSpec() {}
+
+  public StorageSpec(String size) {
+    this.size = size;
+  }
+
+  public String getSize() {
+    return size;
+  }
+
+  public void setSize(String size) {
+    this.size = size;
+  }
+
+  public String getStorageClassName() {
+    return storageClassName;
+  }
+
+  public void setStorageClassName(String storageClassName) {
+    this.storageClassName = storageClassName;
+  }
+}

@@ -1,0 +1,36 @@
+package dev.modelforge.operator.common;
+
+import dev.modelforge.operator.api.v1alpha1.WorkloadResources;
+import dev.modelforge.operator.config.ModelForgeConfig;
+import io.fabric8.kubernetes.api.model.Quantity;
+import io.fabric8.kubernetes.api.model.ResourceRequirements;
+import io.fabric8.kubernetes.api.model.ResourceRequirementsBuilder;
+import java.util.LinkedHashMap;
+
+/** Turns a spec's resources (with the operator's defaults) into container requirements. */
+public final class Compute {
+  public static final String GPU = "nvidia.com/gpu";
+
+  private Compute() {}
+
+  public static ResourceRequirements requirements(
+      WorkloadResources resources, ModelForgeConfig.Defaults defaults) {
+    var spec = resources == null ? new WorkloadResources() : resources;
+    var cpu = new Quantity(spec.getCpu() != null ? spec.getCpu() : defaults.cpu());
+    var memory = new Quantity(spec.getMemory() != null ? spec.getMemory() : defaults.memory());
+    var requests = new LinkedHashMap<String, Quantity>();
+    requests.put("cpu", cpu);
+    requests.put("memory", memory);
+    // Memory limit = request: the engine sizes its KV cache from it, and an eviction is
+    // clearer than an OOM kill. CPU is not limited so threads are not throttled.
+    var limits = new LinkedHashMap<String, Quantity>();
+    limits.put("memory", memory);
+    int gpus = spec.getGpus() == null ? 0 : spec.getGpus();
+    if (gpus > 0) {
+      // Extended resources must have requests equal to limits.
+      requests.put(GPU, new Quantity(Integer.toString(gpus)));
+      limits.put(GPU, new Quantity(Integer.toString(gpus)));
+    }
+    return new ResourceRequirementsBuilder().withRequests(requests).withLimits(limits).build();
+  }
+}

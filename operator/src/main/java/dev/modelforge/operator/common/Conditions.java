@@ -1,0 +1,43 @@
+package dev.modelforge.operator.common;
+
+import dev.modelforge.operator.api.v1alpha1.Condition;
+import java.time.Clock;
+import java.time.Instant;
+import java.time.temporal.ChronoUnit;
+import java.util.ArrayList;
+import java.util.List;
+
+/**
+ * Builds a status's conditions from what a reconcile observed. A condition keeps its previous
+ * lastTransitionTime while its status stays the same, so an unchanged world yields an equal status
+ * and no patch.
+ */
+public final class Conditions {
+  private final List<Condition> previous;
+  private final long generation;
+  private final Clock clock;
+  private final List<Condition> built = new ArrayList<>();
+
+  public Conditions(List<Condition> previous, Long generation, Clock clock) {
+    this.previous = previous == null ? List.of() : previous;
+    this.generation = generation == null ? 0L : generation;
+    this.clock = clock;
+  }
+
+  public Conditions set(String type, boolean value, String reason, String message) {
+    String status = value ? "True" : "False";
+    String since =
+        previous.stream()
+            .filter(c -> type.equals(c.getType()) && status.equals(c.getStatus()))
+            .map(Condition::getLastTransitionTime)
+            .findFirst()
+            .orElseGet(() -> Instant.now(clock).truncatedTo(ChronoUnit.SECONDS).toString());
+    built.removeIf(c -> type.equals(c.getType()));
+    built.add(new Condition(type, status, reason, message, since, generation));
+    return this;
+  }
+
+  public List<Condition> build() {
+    return List.copyOf(built);
+  }
+}

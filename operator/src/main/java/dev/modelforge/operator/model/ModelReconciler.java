@@ -1,0 +1,119 @@
+package dev.modelforge.operator.model;
+
+import dev.modelforge.operator.api.v1alpha1.Condition;
+import dev.modelforge.operator.api.v1alpha1.Model;
+import dev.modelforge.operator.api.v1alpha1.ModelPhase;
+import dev.modelforge.operator.api.v1alpha1.ModelStatus;
+import dev.modelforge.operator.common.EventReason;
+import dev.modelforge.operator.common.EventRecorder;
+import dev.modelforge.operator.common.ModelInformer;
+import dev.modelforge.operator.common.PhaseMetrics;
+import dev.modelforge.operator.common.ProgressInformer;
+import dev.modelforge.operator.common.StatusChange;
+import io.fabric8.kubernetes.api.model.batch.v1.Job;
+import io.javaoperatorsdk.operator.api.reconciler.Context;
+import io.javaoperatorsdk.operator.api.reconciler.ControllerConfiguration;
+import io.javaoperatorsdk.operator.api.reconciler.EventSourceContext;
+import io.javaoperatorsdk.operator.api.reconciler.Reconciler;
+import io.javaoperatorsdk.operator.api.reconciler.UpdateControl;
+import io.javaoperatorsdk.operator.api.reconciler.Workflow;
+import io.javaoperatorsdk.operator.api.reconciler.dependent.Dependent;
+import io.javaoperatorsdk.operator.processing.event.source.EventSource;
+import io.quarkiverse.operatorsdk.annotations.RBACRule;
+import io.quarkiverse.operatorsdk.annotations.RBACVerbs;
+import java.time.Clock;
+import java.util.List;
+import java.util.Optional;
+
+/**
+ * Model → a volume and a fetch Job; the fetch pod's reports and the Job's outcome become status.
+ * The workflow runs only for a valid spec, so a bad spec creates nothing.
+ */
+@Workflow(
+    explicitInvocation = true,
+    dependents = {
+      @Dependent(name = "weights", type = ModelWeightsClaimDependent.class),
+      @Dependent(name = "fetch", type = FetchJobDependent.class, dependsOn = "weights")
+    })
+@RBACRule(
+    apiGroups = "",
+    resources = "configmaps",
+    verbs = {RBACVerbs.GET, RBACVerbs.LIST, RBACVerbs.WATCH})
+@RBACRule(apiGroups = "", resources = "events", verbs = RBACVerbs.CREATE)
+@ControllerConfiguration(name = ModelReconciler.NAME)
+public class ModelReconciler implements Reconciler<Model> {
+  public static final String NAME = "model";
+
+  private final EventRecorder events;
+  private final PhaseMetrics metrics;
+  private final ModelStatusAggregator aggregator = new ModelStatusAggregator(Clock.systemUTC());
+
+  public ModelReconciler(EventRecorder events, PhaseMetrics metrics) {
+    this.events = events;
+    this.metrics = metrics;
+  }
+
+  @Override
+  public List<EventSource<?, Model>> prepareEventSources(EventSourceContext<Model> context) {
+    metrics.track(
+        "Model",
+        context.getPrimaryCache(),
+        m -> m.getStatus() == null ? null : m.getStatus().getPhase(),
+        ModelPhase.values());
+    return List.of(
+        ProgressInformer.create(context, ModelWorkload.PROGRESS_KIND),
+        ModelInformer.create(context, ModelReconciler::baseName));
+  }
+
+  private static List<String> baseName(Model model) {
+    return model.getSpec() == null || model.getSpec().getAdapterOf() == null
+        ? List.of()
+        : List.of(model.getSpec().getAdapterOf().getName());
+  }
+
+  @Override
+  public UpdateControl<Model> reconcile(Model model, Context<Model> context) {
+    List<String> problems = ModelValidator.problems(model);
+    if (problems.isEmpty()) {
+      context.managedWorkflowAndDependentResourceContext().reconcileManagedWorkflow();
+    }
+    Optional<Model> base =
+        baseName(model).stream()
+            .findFirst()
+            .flatMap(name -> ModelInformer.referenced(model, context, name));
+    var seen =
+        new ModelObservation(
+            model,
+            problems,
+            context.getSecondaryResource(Job.class),
+            ProgressInformer.latest(context),
+            base);
+    ModelStatus status = aggregator.aggregate(seen);
+    if (!StatusChange.differs(model.getStatus(), status)) {
+      return UpdateControl.noUpdate();
+    }
+    recordTransition(model, status);
+    model.setStatus(status);
+    return UpdateControl.patchStatus(model);
+  }
+
+  /** One Event per phase change, with the Ready condition's explanation as its message. */
+  private void recordTransition(Model model, ModelStatus status) {
+    ModelPhase before = model.getStatus() == null ? null : model.getStatus().getPhase();
+    if (before == status.getPhase()) {
+      return;
+    }
+    var ready = status.condition(Condition.READY).orElseThrow();
+    EventReason reason =
+        switch (status.getPhase()) {
+          case Pending -> EventReason.WaitingForDependency;
+          case Fetching -> EventReason.FetchStarted;
+          case Ready -> EventReason.FetchSucceeded;
+          case Failed ->
+              "InvalidSpec".equals(ready.getReason())
+                  ? EventReason.InvalidSpec
+                  : EventReason.FetchFailed;
+        };
+    events.record(model, reason, ready.getMessage());
+  }
+}

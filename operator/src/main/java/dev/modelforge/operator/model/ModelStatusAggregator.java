@@ -1,0 +1,197 @@
+package dev.modelforge.operator.model;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import dev.modelforge.operator.api.v1alpha1.Condition;
+import dev.modelforge.operator.api.v1alpha1.ModelFile;
+import dev.modelforge.operator.api.v1alpha1.ModelPhase;
+import dev.modelforge.operator.api.v1alpha1.ModelStatus;
+import dev.modelforge.operator.common.Bytes;
+import dev.modelforge.operator.common.Conditions;
+import dev.modelforge.operator.common.JobState;
+import dev.modelforge.operator.common.ProgressReport;
+import java.time.Clock;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Optional;
+
+/**
+ * Builds a Model's status from one {@link ModelObservation}: phase, conditions, download progress
+ * and, once fetched, what config.json says. Pure, so the same world gives the same status and the
+ * reconciler patches only real changes.
+ */
+public final class ModelStatusAggregator {
+  private final Clock clock;
+
+  public ModelStatusAggregator(Clock clock) {
+    this.clock = clock;
+  }
+
+  public ModelStatus aggregate(ModelObservation seen) {
+    var model = seen.model();
+    var previous = model.getStatus() == null ? new ModelStatus() : model.getStatus();
+    var status = new ModelStatus();
+    status.setObservedGeneration(model.getMetadata().getGeneration());
+    var conditions =
+        new Conditions(previous.getConditions(), model.getMetadata().getGeneration(), clock);
+
+    if (!seen.specProblems().isEmpty()) {
+      String message = String.join("; ", seen.specProblems());
+      status.setPhase(ModelPhase.Failed);
+      status.setConditions(
+          conditions
+              .set(Condition.READY, false, "InvalidSpec", message)
+              .set(Condition.PROGRESSING, false, "InvalidSpec", "Fix the spec to continue.")
+              .set(Condition.DEGRADED, true, "InvalidSpec", message)
+              .build());
+      return status;
+    }
+
+    String name = model.getMetadata().getName();
+    status.setClaimName(ModelWorkload.claimName(name));
+    status.setPath(ModelWorkload.mountPath(name));
+    foldProgress(seen.progress(), status);
+
+    var job = JobState.of(seen.fetchJob());
+    Optional<String> baseProblem = baseProblem(seen);
+    switch (job.phase()) {
+      case ABSENT, PENDING -> {
+        status.setPhase(ModelPhase.Pending);
+        conditions
+            .set(Condition.READY, false, "FetchPending", "Waiting for the fetch pod to start.")
+            .set(Condition.PROGRESSING, true, "FetchPending", "Fetch Job created.")
+            .set(Condition.DEGRADED, false, "AsExpected", "");
+      }
+      case RUNNING -> {
+        status.setPhase(ModelPhase.Fetching);
+        String progress = status.getProgress() == null ? "" : " (" + status.getProgress() + ")";
+        conditions
+            .set(Condition.READY, false, "Fetching", "Fetching the model files" + progress + ".")
+            .set(Condition.PROGRESSING, true, "Fetching", "Fetching from " + sourceUri(seen))
+            .set(Condition.DEGRADED, false, "AsExpected", "");
+      }
+      case SUCCEEDED -> {
+        status.setEtaSeconds(null);
+        status.setBytesPerSecond(null);
+        if (baseProblem.isPresent()) {
+          status.setPhase(ModelPhase.Pending);
+          conditions
+              .set(Condition.READY, false, "WaitingForBaseModel", baseProblem.get())
+              .set(Condition.PROGRESSING, true, "WaitingForBaseModel", baseProblem.get())
+              .set(Condition.DEGRADED, false, "AsExpected", "");
+        } else {
+          status.setPhase(ModelPhase.Ready);
+          conditions
+              .set(Condition.READY, true, "Fetched", readyMessage(status))
+              .set(Condition.PROGRESSING, false, "Fetched", "All files fetched and verified.")
+              .set(Condition.DEGRADED, false, "AsExpected", "");
+        }
+      }
+      case FAILED -> {
+        String cause =
+            seen.progress()
+                .text("error")
+                .or(() -> seen.progress().text("message"))
+                .orElse(job.message() == null ? "the fetch pod failed" : job.message());
+        status.setPhase(ModelPhase.Failed);
+        status.setEtaSeconds(null);
+        status.setBytesPerSecond(null);
+        String message =
+            "Fetch failed: "
+                + cause
+                + ". Terminal: delete Job "
+                + ModelWorkload.fetchJobName(name)
+                + " to retry.";
+        conditions
+            .set(Condition.READY, false, "FetchFailed", message)
+            .set(Condition.PROGRESSING, false, "FetchFailed", message)
+            .set(Condition.DEGRADED, true, "FetchFailed", message);
+      }
+      default -> throw new IllegalStateException("Unknown job phase " + job.phase());
+    }
+    status.setConditions(conditions.build());
+    return status;
+  }
+
+  private static String sourceUri(ModelObservation seen) {
+    return seen.model().getSpec().getSource().getUri() + ".";
+  }
+
+  private static Optional<String> baseProblem(ModelObservation seen) {
+    var adapterOf = seen.model().getSpec().getAdapterOf();
+    if (adapterOf == null) {
+      return Optional.empty();
+    }
+    if (seen.base().isEmpty()) {
+      return Optional.of(
+          "Adapter of Model " + adapterOf.getName() + ", which does not exist; create it.");
+    }
+    var base = seen.base().get();
+    if (base.getSpec() != null && base.getSpec().getAdapterOf() != null) {
+      return Optional.of(
+          "Base Model "
+              + adapterOf.getName()
+              + " is itself an adapter; an adapter needs full weights as its base.");
+    }
+    return Optional.empty();
+  }
+
+  private static String readyMessage(ModelStatus status) {
+    var parts = new ArrayList<String>();
+    if (status.getArchitecture() != null) {
+      parts.add(status.getArchitecture());
+    }
+    if (status.getFiles() != null) {
+      parts.add(status.getFiles().size() + " files verified");
+    }
+    if (status.getTotalBytes() != null) {
+      parts.add(Bytes.human(status.getTotalBytes()));
+    }
+    return parts.isEmpty() ? "Model files are ready." : "Ready: " + String.join(", ", parts) + ".";
+  }
+
+  /** Copies the fetch report's fields; see {@link ProgressReport} for the transport. */
+  static void foldProgress(ProgressReport progress, ModelStatus status) {
+    if (!progress.isPresent()) {
+      return;
+    }
+    progress.longValue("bytesDone").ifPresent(status::setBytesDone);
+    progress.longValue("totalBytes").ifPresent(status::setTotalBytes);
+    progress.longValue("rate").ifPresent(status::setBytesPerSecond);
+    progress.longValue("eta").ifPresent(status::setEtaSeconds);
+    if (status.getBytesDone() != null) {
+      status.setProgress(
+          Bytes.human(status.getBytesDone())
+              + (status.getTotalBytes() == null ? "" : "/" + Bytes.human(status.getTotalBytes())));
+    }
+    JsonNode files = progress.root().path("files");
+    if (files.isArray()) {
+      List<ModelFile> list = new ArrayList<>();
+      for (JsonNode file : files) {
+        list.add(
+            new ModelFile(
+                file.path("path").asText(null),
+                file.path("size").isNumber() ? file.path("size").asLong() : null,
+                file.path("sha256").asText(null)));
+      }
+      status.setFiles(list);
+    }
+    // config.json facts: nested under "config", or at the top level of the report.
+    JsonNode config = progress.root().path("config");
+    JsonNode source = config.isObject() ? config : progress.root();
+    text(source, "architecture").ifPresent(status::setArchitecture);
+    number(source, "parameters").ifPresent(status::setParameters);
+    text(source, "dtype").ifPresent(status::setDtype);
+    number(source, "contextLength").ifPresent(status::setContextLength);
+    number(source, "vocabSize").ifPresent(status::setVocabSize);
+  }
+
+  private static Optional<String> text(JsonNode node, String field) {
+    JsonNode value = node.path(field);
+    return value.isTextual() ? Optional.of(value.asText()) : Optional.empty();
+  }
+
+  private static Optional<Long> number(JsonNode node, String field) {
+    JsonNode value = node.path(field);
+    return value.isNumber() ? Optional.of(value.asLong()) : Optional.empty();
+  }
+}

@@ -1,0 +1,138 @@
+package dev.modelforge.operator.serving;
+
+import dev.modelforge.operator.api.v1alpha1.Condition;
+import dev.modelforge.operator.api.v1alpha1.InferenceService;
+import dev.modelforge.operator.api.v1alpha1.InferenceServiceStatus;
+import dev.modelforge.operator.api.v1alpha1.Model;
+import dev.modelforge.operator.api.v1alpha1.ServingPhase;
+import dev.modelforge.operator.common.EventReason;
+import dev.modelforge.operator.common.EventRecorder;
+import dev.modelforge.operator.common.ModelInformer;
+import dev.modelforge.operator.common.PhaseMetrics;
+import dev.modelforge.operator.common.StatusChange;
+import io.fabric8.kubernetes.api.model.Service;
+import io.fabric8.kubernetes.api.model.apps.Deployment;
+import io.javaoperatorsdk.operator.api.reconciler.Context;
+import io.javaoperatorsdk.operator.api.reconciler.ControllerConfiguration;
+import io.javaoperatorsdk.operator.api.reconciler.EventSourceContext;
+import io.javaoperatorsdk.operator.api.reconciler.Reconciler;
+import io.javaoperatorsdk.operator.api.reconciler.UpdateControl;
+import io.javaoperatorsdk.operator.api.reconciler.Workflow;
+import io.javaoperatorsdk.operator.api.reconciler.dependent.Dependent;
+import io.javaoperatorsdk.operator.processing.event.source.EventSource;
+import io.quarkiverse.operatorsdk.annotations.RBACRule;
+import io.quarkiverse.operatorsdk.annotations.RBACVerbs;
+import java.time.Clock;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * InferenceService → once its Model and adapters are Ready, a server Deployment and a Service.
+ *
+ * <p>The readiness gate sits here rather than in a workflow precondition: JOSDK deletes a dependent
+ * whose precondition turns false, and switching to a model that is still fetching must leave the
+ * running pods serving, not tear them down.
+ */
+@Workflow(
+    explicitInvocation = true,
+    dependents = {
+      @Dependent(name = "server", type = ServerDeploymentDependent.class),
+      @Dependent(name = "endpoint", type = ServerServiceDependent.class, dependsOn = "server")
+    })
+@RBACRule(
+    apiGroups = Model.GROUP,
+    resources = "models",
+    verbs = {RBACVerbs.GET, RBACVerbs.LIST, RBACVerbs.WATCH})
+@RBACRule(apiGroups = "", resources = "events", verbs = RBACVerbs.CREATE)
+@ControllerConfiguration(name = InferenceServiceReconciler.NAME)
+public class InferenceServiceReconciler implements Reconciler<InferenceService> {
+  public static final String NAME = "inferenceservice";
+
+  private final EventRecorder events;
+  private final PhaseMetrics metrics;
+  private final ServingStatusAggregator aggregator = new ServingStatusAggregator(Clock.systemUTC());
+
+  public InferenceServiceReconciler(EventRecorder events, PhaseMetrics metrics) {
+    this.events = events;
+    this.metrics = metrics;
+  }
+
+  @Override
+  public List<EventSource<?, InferenceService>> prepareEventSources(
+      EventSourceContext<InferenceService> context) {
+    metrics.track(
+        "InferenceService",
+        context.getPrimaryCache(),
+        s -> s.getStatus() == null ? null : s.getStatus().getPhase(),
+        ServingPhase.values());
+    return List.of(ModelInformer.create(context, InferenceServiceReconciler::servedModels));
+  }
+
+  private static List<String> servedModels(InferenceService service) {
+    var spec = service.getSpec();
+    var names = new ArrayList<String>();
+    if (spec == null) {
+      return names;
+    }
+    if (spec.getModel() != null && spec.getModel().getName() != null) {
+      names.add(spec.getModel().getName());
+    }
+    if (spec.getAdapters() != null) {
+      spec.getAdapters().stream()
+          .filter(a -> a != null && a.getName() != null)
+          .forEach(a -> names.add(a.getName()));
+    }
+    return names;
+  }
+
+  @Override
+  public UpdateControl<InferenceService> reconcile(
+      InferenceService service, Context<InferenceService> context) {
+    List<String> problems = InferenceServiceValidator.problems(service);
+    Map<String, Model> models = Map.of();
+    if (problems.isEmpty()) {
+      models = ModelInformer.referenced(service, context);
+      boolean modelsReady =
+          ServedModels.notReady(service, models).isEmpty()
+              && ServedModels.mismatches(service, models).isEmpty();
+      if (modelsReady) {
+        context.managedWorkflowAndDependentResourceContext().reconcileManagedWorkflow();
+      }
+    }
+    var seen =
+        new ServingObservation(
+            service,
+            problems,
+            models,
+            context.getSecondaryResource(Deployment.class),
+            context.getSecondaryResource(Service.class));
+    InferenceServiceStatus status = aggregator.aggregate(seen);
+    if (!StatusChange.differs(service.getStatus(), status)) {
+      return UpdateControl.noUpdate();
+    }
+    recordTransition(service, status);
+    service.setStatus(status);
+    return UpdateControl.patchStatus(service);
+  }
+
+  /** One Event per phase change, with the Ready condition's explanation as its message. */
+  private void recordTransition(InferenceService service, InferenceServiceStatus status) {
+    ServingPhase before = service.getStatus() == null ? null : service.getStatus().getPhase();
+    if (before == status.getPhase()) {
+      return;
+    }
+    var ready = status.condition(Condition.READY).orElseThrow();
+    EventReason reason =
+        switch (status.getPhase()) {
+          case Pending -> EventReason.WaitingForDependency;
+          case Deploying -> EventReason.Deploying;
+          case Ready -> EventReason.ServingReady;
+          case Failed ->
+              "InvalidSpec".equals(ready.getReason())
+                  ? EventReason.InvalidSpec
+                  : EventReason.ServingFailed;
+        };
+    events.record(service, reason, ready.getMessage());
+  }
+}

@@ -1,0 +1,68 @@
+package dev.modelforge.operator.serving;
+
+import dev.modelforge.operator.api.v1alpha1.InferenceService;
+import dev.modelforge.operator.api.v1alpha1.Model;
+import dev.modelforge.operator.api.v1alpha1.ModelReference;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+
+/** Whether the Models an InferenceService serves are there, Ready, and fit together. */
+public final class ServedModels {
+  private ServedModels() {}
+
+  /** Why serving cannot (re)start yet; empty when every Model is Ready. */
+  public static List<String> notReady(InferenceService service, Map<String, Model> models) {
+    var reasons = new ArrayList<String>();
+    var spec = service.getSpec();
+    check(spec.getModel().getName(), models, reasons);
+    for (ModelReference adapter : adapters(service)) {
+      check(adapter.getName(), models, reasons);
+    }
+    return reasons;
+  }
+
+  /** Adapters that are not adapters of the served base: a user error, not a wait. */
+  public static List<String> mismatches(InferenceService service, Map<String, Model> models) {
+    var problems = new ArrayList<String>();
+    String base = service.getSpec().getModel().getName();
+    for (ModelReference adapter : adapters(service)) {
+      Model model = models.get(adapter.getName());
+      if (model == null || model.getSpec() == null) {
+        continue;
+      }
+      var adapterOf = model.getSpec().getAdapterOf();
+      if (adapterOf == null) {
+        problems.add("Model " + adapter.getName() + " is not an adapter (no spec.adapterOf)");
+      } else if (!base.equals(adapterOf.getName())) {
+        problems.add(
+            "Model "
+                + adapter.getName()
+                + " is an adapter of "
+                + adapterOf.getName()
+                + ", not of "
+                + base);
+      }
+    }
+    return problems;
+  }
+
+  private static void check(String name, Map<String, Model> models, List<String> reasons) {
+    Model model = models.get(name);
+    if (model == null) {
+      reasons.add("Model " + name + " does not exist");
+      return;
+    }
+    var status = model.getStatus();
+    if (status == null || !status.isReadyConditionTrue()) {
+      String phase = status == null || status.getPhase() == null ? "new" : status.getPhase().name();
+      String progress =
+          status == null || status.getProgress() == null ? "" : " (" + status.getProgress() + ")";
+      reasons.add("Model " + name + " is " + phase + progress);
+    }
+  }
+
+  private static List<ModelReference> adapters(InferenceService service) {
+    return service.getSpec().getAdapters() == null ? List.of() : service.getSpec().getAdapters();
+  }
+}

@@ -1,0 +1,248 @@
+package dev.modelforge.operator.serving;
+
+import dev.modelforge.operator.api.v1alpha1.InferenceService;
+import dev.modelforge.operator.api.v1alpha1.InferenceServiceSpec;
+import dev.modelforge.operator.api.v1alpha1.ModelReference;
+import dev.modelforge.operator.common.Compute;
+import dev.modelforge.operator.common.Labels;
+import dev.modelforge.operator.common.Ownership;
+import dev.modelforge.operator.common.Placement;
+import dev.modelforge.operator.common.PodTemplateHash;
+import dev.modelforge.operator.common.RestrictedSecurity;
+import dev.modelforge.operator.config.ModelForgeConfig;
+import dev.modelforge.operator.model.ModelWorkload;
+import io.fabric8.kubernetes.api.model.Container;
+import io.fabric8.kubernetes.api.model.ContainerBuilder;
+import io.fabric8.kubernetes.api.model.IntOrString;
+import io.fabric8.kubernetes.api.model.ObjectMeta;
+import io.fabric8.kubernetes.api.model.ObjectMetaBuilder;
+import io.fabric8.kubernetes.api.model.PodSpec;
+import io.fabric8.kubernetes.api.model.PodSpecBuilder;
+import io.fabric8.kubernetes.api.model.Probe;
+import io.fabric8.kubernetes.api.model.ProbeBuilder;
+import io.fabric8.kubernetes.api.model.Service;
+import io.fabric8.kubernetes.api.model.ServiceBuilder;
+import io.fabric8.kubernetes.api.model.Volume;
+import io.fabric8.kubernetes.api.model.VolumeBuilder;
+import io.fabric8.kubernetes.api.model.VolumeMount;
+import io.fabric8.kubernetes.api.model.VolumeMountBuilder;
+import io.fabric8.kubernetes.api.model.apps.Deployment;
+import io.fabric8.kubernetes.api.model.apps.DeploymentBuilder;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.stream.Collectors;
+
+/**
+ * The Kubernetes objects that serve one InferenceService, generated from its spec and the
+ * operator's configuration only: the server Deployment and the Service in front of it.
+ */
+public final class ServingWorkload {
+  static final String SERVE_COMPONENT = "serve";
+  public static final int PORT = 8000;
+  static final String PORT_NAME = "http";
+
+  /** On the pod template: which model ids the pods serve, so a model change rolls them. */
+  public static final String SERVED_MODELS_ANNOTATION = "modelforge.dev/served-models";
+
+  private final InferenceService service;
+  private final InferenceServiceSpec spec;
+  private final ModelForgeConfig config;
+
+  private ServingWorkload(InferenceService service, ModelForgeConfig config) {
+    this.service = service;
+    this.spec = service.getSpec();
+    this.config = config;
+  }
+
+  public static ServingWorkload fromCrd(InferenceService service, ModelForgeConfig config) {
+    return new ServingWorkload(service, config);
+  }
+
+  private String name() {
+    return service.getMetadata().getName();
+  }
+
+  /** The base model first, then the adapters: the ids {@code /v1/models} lists. */
+  public static List<String> servedModels(InferenceService service) {
+    var names = new ArrayList<String>();
+    names.add(service.getSpec().getModel().getName());
+    adapters(service).forEach(a -> names.add(a.getName()));
+    return names;
+  }
+
+  private static List<ModelReference> adapters(InferenceService service) {
+    var adapters = service.getSpec().getAdapters();
+    return adapters == null ? List.of() : adapters;
+  }
+
+  public static String url(InferenceService service) {
+    var metadata = service.getMetadata();
+    return "http://" + metadata.getName() + "." + metadata.getNamespace() + ".svc:" + PORT + "/v1";
+  }
+
+  /** The serving pods' selector as the /scale subresource reports it. */
+  public static String selector(InferenceService service) {
+    return Labels.selector(service, SERVE_COMPONENT).entrySet().stream()
+        .map(e -> e.getKey() + "=" + e.getValue())
+        .collect(Collectors.joining(","));
+  }
+
+  /** The replica count the Deployment should run: min, which /scale moves, capped at max. */
+  public static int desiredReplicas(InferenceService service) {
+    var replicas = service.getSpec().getReplicas();
+    int min = replicas == null || replicas.getMin() == null ? 1 : replicas.getMin();
+    int max = replicas == null || replicas.getMax() == null ? min : replicas.getMax();
+    return Math.min(min, max);
+  }
+
+  public Deployment generateDeployment() {
+    var selector = Labels.selector(service, SERVE_COMPONENT);
+    var deployment =
+        new DeploymentBuilder()
+            .withMetadata(metadata())
+            .withNewSpec()
+            .withReplicas(desiredReplicas(service))
+            .withNewSelector()
+            .withMatchLabels(selector)
+            .endSelector()
+            .withNewTemplate()
+            .withNewMetadata()
+            .withLabels(Labels.of(service, SERVE_COMPONENT))
+            .withAnnotations(
+                Map.of(SERVED_MODELS_ANNOTATION, String.join(",", servedModels(service))))
+            .endMetadata()
+            .withSpec(serverPod())
+            .endTemplate()
+            .endSpec()
+            .build();
+    PodTemplateHash.stamp(deployment.getSpec().getTemplate());
+    return deployment;
+  }
+
+  public Service generateService() {
+    return new ServiceBuilder()
+        .withMetadata(metadata())
+        .withNewSpec()
+        .withType("ClusterIP")
+        .withSelector(Labels.selector(service, SERVE_COMPONENT))
+        .addNewPort()
+        .withName(PORT_NAME)
+        .withPort(PORT)
+        .withTargetPort(new IntOrString(PORT_NAME))
+        .withProtocol("TCP")
+        .endPort()
+        .endSpec()
+        .build();
+  }
+
+  private ObjectMeta metadata() {
+    return new ObjectMetaBuilder()
+        .withName(name())
+        .withNamespace(service.getMetadata().getNamespace())
+        .withLabels(Labels.of(service, SERVE_COMPONENT))
+        .withOwnerReferences(Ownership.controlledBy(service))
+        .build();
+  }
+
+  private PodSpec serverPod() {
+    var volumes = new ArrayList<Volume>();
+    var mounts = new ArrayList<VolumeMount>();
+    for (String model : servedModels(service)) {
+      String volume = "model-" + model;
+      volumes.add(
+          new VolumeBuilder()
+              .withName(volume)
+              .withNewPersistentVolumeClaim()
+              .withClaimName(ModelWorkload.claimName(model))
+              .withReadOnly(true)
+              .endPersistentVolumeClaim()
+              .build());
+      mounts.add(
+          new VolumeMountBuilder()
+              .withName(volume)
+              .withMountPath(ModelWorkload.mountPath(model))
+              .withReadOnly(true)
+              .build());
+    }
+    volumes.add(new VolumeBuilder().withName("tmp").withNewEmptyDir().endEmptyDir().build());
+    mounts.add(new VolumeMountBuilder().withName("tmp").withMountPath("/tmp").build());
+    var pod =
+        new PodSpecBuilder()
+            // The server never calls the Kubernetes API.
+            .withAutomountServiceAccountToken(false)
+            .withSecurityContext(RestrictedSecurity.pod())
+            .withContainers(serverContainer(mounts))
+            .withVolumes(volumes)
+            .build();
+    Placement.apply(spec.getScheduling(), pod);
+    return pod;
+  }
+
+  List<String> serverArgs() {
+    var args = new ArrayList<String>();
+    args.add("serve");
+    args.add("--model");
+    args.add(ModelWorkload.mountPath(spec.getModel().getName()));
+    for (ModelReference adapter : adapters(service)) {
+      args.add("--adapter");
+      args.add(adapter.getName() + "=" + ModelWorkload.mountPath(adapter.getName()));
+    }
+    args.add("--port");
+    args.add(Integer.toString(PORT));
+    var engine = spec.getEngine();
+    if (engine != null) {
+      if (engine.getMaxBatchSize() != null) {
+        args.add("--max-batch-size");
+        args.add(engine.getMaxBatchSize().toString());
+      }
+      if (engine.getMaxSequenceLength() != null) {
+        args.add("--max-sequence-length");
+        args.add(engine.getMaxSequenceLength().toString());
+      }
+      if (engine.getPrefixCaching() != null) {
+        args.add(engine.getPrefixCaching() ? "--prefix-caching" : "--no-prefix-caching");
+      }
+      if (engine.getDtype() != null) {
+        args.add("--dtype");
+        args.add(engine.getDtype().name().toLowerCase(Locale.ROOT));
+      }
+    }
+    return args;
+  }
+
+  private Container serverContainer(List<VolumeMount> mounts) {
+    return new ContainerBuilder()
+        .withName("server")
+        .withImage(config.runtime().image())
+        .withImagePullPolicy(config.runtime().pullPolicy())
+        .withCommand(config.runtime().command())
+        .withArgs(serverArgs())
+        .addNewPort()
+        .withName(PORT_NAME)
+        .withContainerPort(PORT)
+        .withProtocol("TCP")
+        .endPort()
+        // Loading weights can take minutes; the startup probe holds the others off until then.
+        .withStartupProbe(probe("/health/live", 60))
+        .withReadinessProbe(probe("/health/ready", 3))
+        .withLivenessProbe(probe("/health/live", 3))
+        .withResources(Compute.requirements(spec.getResources(), config.defaults()))
+        .withSecurityContext(RestrictedSecurity.container())
+        .withVolumeMounts(mounts)
+        .build();
+  }
+
+  private static Probe probe(String path, int failureThreshold) {
+    return new ProbeBuilder()
+        .withNewHttpGet()
+        .withPath(path)
+        .withPort(new IntOrString(PORT_NAME))
+        .endHttpGet()
+        .withPeriodSeconds(10)
+        .withTimeoutSeconds(5)
+        .withFailureThreshold(failureThreshold)
+        .build();
+  }
+}

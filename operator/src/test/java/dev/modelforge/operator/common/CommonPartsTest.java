@@ -1,0 +1,94 @@
+package dev.modelforge.operator.common;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import dev.modelforge.operator.api.v1alpha1.Condition;
+import io.fabric8.kubernetes.api.model.ConfigMapBuilder;
+import io.fabric8.kubernetes.api.model.batch.v1.JobBuilder;
+import io.javaoperatorsdk.operator.processing.event.ResourceID;
+import java.time.Clock;
+import java.time.Instant;
+import java.time.ZoneOffset;
+import java.util.List;
+import java.util.Optional;
+import org.junit.jupiter.api.Test;
+
+class CommonPartsTest {
+
+  @Test
+  void conditionKeepsItsTransitionTimeWhileItsStatusHolds() {
+    var t0 = Clock.fixed(Instant.parse("2026-01-01T00:00:00Z"), ZoneOffset.UTC);
+    var t1 = Clock.fixed(Instant.parse("2026-01-01T01:00:00Z"), ZoneOffset.UTC);
+    List<Condition> first = new Conditions(List.of(), 1L, t0).set("Ready", false, "A", "a").build();
+
+    var same = new Conditions(first, 2L, t1).set("Ready", false, "B", "b").build().get(0);
+    var flipped = new Conditions(first, 2L, t1).set("Ready", true, "C", "c").build().get(0);
+
+    assertThat(same.getLastTransitionTime()).isEqualTo("2026-01-01T00:00:00Z");
+    assertThat(same.getObservedGeneration()).isEqualTo(2L);
+    assertThat(flipped.getLastTransitionTime()).isEqualTo("2026-01-01T01:00:00Z");
+  }
+
+  @Test
+  void jobStateReadsConditionsBeforeCounters() {
+    assertThat(JobState.of(Optional.empty()).phase()).isEqualTo(JobState.Phase.ABSENT);
+    assertThat(JobState.of(Optional.of(new JobBuilder().build())).phase())
+        .isEqualTo(JobState.Phase.PENDING);
+    var failedAfterRetries =
+        new JobBuilder()
+            .withNewStatus()
+            .withActive(0)
+            .withFailed(3)
+            .addNewCondition()
+            .withType("Failed")
+            .withStatus("True")
+            .withReason("DeadlineExceeded")
+            .withMessage("Job was active longer than specified deadline")
+            .endCondition()
+            .endStatus()
+            .build();
+    var state = JobState.of(Optional.of(failedAfterRetries));
+    assertThat(state.phase()).isEqualTo(JobState.Phase.FAILED);
+    assertThat(state.message())
+        .isEqualTo("DeadlineExceeded: Job was active longer than specified deadline");
+  }
+
+  @Test
+  void bytesReadLikeTheDesignsExamples() {
+    assertThat(Bytes.human(999)).isEqualTo("999B");
+    assertThat(Bytes.human(988_000_000L)).isEqualTo("988MB");
+    assertThat(Bytes.human(1_550_000_000L)).isEqualTo("1.5GB");
+  }
+
+  @Test
+  void progressConfigMapsMapToTheResourceTheyReportOn() {
+    var configMap =
+        new ConfigMapBuilder()
+            .withNewMetadata()
+            .withName("qwen-progress")
+            .withNamespace("ns")
+            .endMetadata()
+            .build();
+    var unrelated =
+        new ConfigMapBuilder()
+            .withNewMetadata()
+            .withName("qwen")
+            .withNamespace("ns")
+            .endMetadata()
+            .build();
+
+    assertThat(ProgressInformer.reportedResource(configMap))
+        .containsExactly(new ResourceID("qwen", "ns"));
+    assertThat(ProgressInformer.reportedResource(unrelated)).isEmpty();
+  }
+
+  @Test
+  void unreadableReportsCountAsNone() {
+    var garbage = new ConfigMapBuilder().addToData(ProgressReport.DATA_KEY, "{not json").build();
+    var array = new ConfigMapBuilder().addToData(ProgressReport.DATA_KEY, "[1,2]").build();
+
+    assertThat(ProgressReport.from(Optional.of(garbage)).isPresent()).isFalse();
+    assertThat(ProgressReport.from(Optional.of(array)).isPresent()).isFalse();
+    assertThat(ProgressReport.from(Optional.empty()).isPresent()).isFalse();
+  }
+}

@@ -1,0 +1,63 @@
+package dev.modelforge.operator.metrics;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
+
+import dev.modelforge.operator.api.v1alpha1.Model;
+import dev.modelforge.operator.common.Kubelet;
+import dev.modelforge.operator.common.TestResources;
+import io.fabric8.kubernetes.client.KubernetesClient;
+import io.quarkus.test.common.http.TestHTTPResource;
+import io.quarkus.test.junit.QuarkusTest;
+import io.quarkus.test.kubernetes.client.WithKubernetesTestServer;
+import jakarta.inject.Inject;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import org.junit.jupiter.api.Test;
+
+/** What Prometheus scrapes: JOSDK's reconcile metrics and the per-kind phase gauges. */
+@QuarkusTest
+@WithKubernetesTestServer
+class MetricsIntegrationTest {
+  static final String NS = "metrics-it";
+
+  @Inject KubernetesClient client;
+
+  @TestHTTPResource("/q/metrics")
+  URI metrics;
+
+  @TestHTTPResource("/q/health/ready")
+  URI ready;
+
+  @Test
+  void scrapeShowsReconcilesAndResourcesByPhase() throws Exception {
+    var model = TestResources.model(NS, "counted");
+    model.getMetadata().setUid(null);
+    client.resource(model).create();
+    new Kubelet(client, NS).completeJob("counted-fetch");
+    await()
+        .atMost(Kubelet.TIMEOUT)
+        .until(
+            () -> client.resources(Model.class).inNamespace(NS).withName("counted").get(),
+            m -> m.getStatus() != null && m.getStatus().isReadyConditionTrue());
+
+    String scrape = get(metrics);
+
+    assertThat(scrape)
+        .containsPattern(
+            "modelforge_resources\\{[^}]*kind=\"Model\"[^}]*phase=\"Ready\"[^}]*} [1-9]");
+    assertThat(scrape).containsPattern("reconciliations_[a-z_]*\\{[^}]*controller_name=\"model\"");
+    assertThat(get(ready)).contains("\"status\": \"UP\"");
+  }
+
+  private static String get(URI uri) throws Exception {
+    try (var http = HttpClient.newHttpClient()) {
+      var response =
+          http.send(HttpRequest.newBuilder(uri).build(), HttpResponse.BodyHandlers.ofString());
+      assertThat(response.statusCode()).isEqualTo(200);
+      return response.body();
+    }
+  }
+}

@@ -1,0 +1,215 @@
+package dev.modelforge.operator.model;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
+
+import dev.modelforge.operator.api.v1alpha1.Model;
+import dev.modelforge.operator.api.v1alpha1.ModelPhase;
+import dev.modelforge.operator.common.Kubelet;
+import dev.modelforge.operator.common.TestResources;
+import io.fabric8.kubernetes.api.model.HasMetadata;
+import io.fabric8.kubernetes.api.model.PersistentVolumeClaim;
+import io.fabric8.kubernetes.api.model.batch.v1.Job;
+import io.fabric8.kubernetes.api.model.batch.v1.JobConditionBuilder;
+import io.fabric8.kubernetes.api.model.batch.v1.JobStatusBuilder;
+import io.fabric8.kubernetes.client.KubernetesClient;
+import io.quarkus.test.junit.QuarkusTest;
+import io.quarkus.test.kubernetes.client.WithKubernetesTestServer;
+import jakarta.inject.Inject;
+import java.time.Duration;
+import org.junit.jupiter.api.Test;
+
+/** A Model against the in-process API server: the operator running, the kubelet simulated. */
+@QuarkusTest
+@WithKubernetesTestServer
+class ModelReconcilerIntegrationTest {
+  static final String NS = "models-it";
+  static final Duration TIMEOUT = Duration.ofSeconds(30);
+
+  @Inject KubernetesClient client;
+
+  @Test
+  void fetchProgressAndConfigFactsReachStatusUntilReady() {
+    var created = client.resource(withoutServerFields(TestResources.model(NS, "qwen"))).create();
+
+    // The volume and the fetch Job appear, owned by the Model.
+    var claim =
+        await()
+            .atMost(TIMEOUT)
+            .until(() -> get(PersistentVolumeClaim.class, "qwen-weights"), c -> c != null);
+    Job job = await().atMost(TIMEOUT).until(() -> get(Job.class, "qwen-fetch"), j -> j != null);
+    assertOwnedBy(claim, created);
+    assertOwnedBy(job, created);
+    assertThat(job.getSpec().getTemplate().getSpec().getContainers().get(0).getArgs())
+        .containsSequence("fetch", "--source", "hf://Qwen/Qwen2.5-0.5B-Instruct@main")
+        .containsSequence("--dest", "/models/qwen");
+    awaitPhase("qwen", ModelPhase.Pending);
+
+    // The pod starts and reports half of the bytes.
+    job.setStatus(new JobStatusBuilder().withActive(1).build());
+    client.resource(job).updateStatus();
+    reportProgress(
+        job,
+        "qwen",
+        "{\"bytesDone\": 494000000, \"totalBytes\": 988000000, \"rate\": 1000000,"
+            + " \"eta\": 494}");
+    var fetching = awaitPhase("qwen", ModelPhase.Fetching);
+    await()
+        .atMost(TIMEOUT)
+        .untilAsserted(
+            () -> {
+              var status =
+                  client.resources(Model.class).inNamespace(NS).withName("qwen").get().getStatus();
+              assertThat(status.getProgress()).isEqualTo("494MB/988MB");
+              assertThat(status.getEtaSeconds()).isEqualTo(494L);
+            });
+    assertThat(fetching.getStatus().isReadyConditionTrue()).isFalse();
+
+    // The fetch finishes: files verified, config.json read.
+    reportProgress(
+        job,
+        "qwen",
+        "{\"bytesDone\": 988000000, \"totalBytes\": 988000000, \"files\": [{\"path\":"
+            + " \"model.safetensors\", \"size\": 988000000, \"sha256\": \"ab12\"}], \"config\":"
+            + " {\"architecture\": \"qwen2\", \"parameters\": 494000000, \"dtype\": \"bfloat16\","
+            + " \"contextLength\": 32768, \"vocabSize\": 151936}}");
+    job = get(Job.class, "qwen-fetch");
+    job.setStatus(
+        new JobStatusBuilder()
+            .withSucceeded(1)
+            .withConditions(
+                new JobConditionBuilder().withType("Complete").withStatus("True").build())
+            .build());
+    client.resource(job).updateStatus();
+
+    var ready = awaitPhase("qwen", ModelPhase.Ready);
+    var status = ready.getStatus();
+    assertThat(status.isReadyConditionTrue()).isTrue();
+    assertThat(status.getArchitecture()).isEqualTo("qwen2");
+    assertThat(status.getParameters()).isEqualTo(494_000_000L);
+    assertThat(status.getContextLength()).isEqualTo(32768L);
+    assertThat(status.getVocabSize()).isEqualTo(151936L);
+    assertThat(status.getFiles())
+        .singleElement()
+        .satisfies(f -> assertThat(f.getSha256()).isEqualTo("ab12"));
+    assertThat(status.getObservedGeneration()).isEqualTo(ready.getMetadata().getGeneration());
+    assertThat(status.getEtaSeconds()).isNull();
+    await()
+        .atMost(TIMEOUT)
+        .untilAsserted(
+            () ->
+                assertThat(client.v1().events().inNamespace(NS).list().getItems())
+                    .anySatisfy(e -> assertThat(e.getReason()).isEqualTo("FetchSucceeded")));
+  }
+
+  @Test
+  void failedFetchIsTerminalWithThePodsError() {
+    client.resource(withoutServerFields(TestResources.model(NS, "broken"))).create();
+    Job job = await().atMost(TIMEOUT).until(() -> get(Job.class, "broken-fetch"), j -> j != null);
+    reportProgress(job, "broken", "{\"bytesDone\": 0, \"error\": \"401 Unauthorized from hf.co\"}");
+    job.setStatus(
+        new JobStatusBuilder()
+            .withFailed(5)
+            .withConditions(
+                new JobConditionBuilder()
+                    .withType("Failed")
+                    .withStatus("True")
+                    .withReason("BackoffLimitExceeded")
+                    .build())
+            .build());
+    client.resource(job).updateStatus();
+
+    var failed = awaitPhase("broken", ModelPhase.Failed);
+    var degraded = failed.getStatus().condition("Degraded").orElseThrow();
+    assertThat(degraded.isTrue()).isTrue();
+    assertThat(degraded.getReason()).isEqualTo("FetchFailed");
+    assertThat(degraded.getMessage())
+        .contains("401 Unauthorized")
+        .contains("delete Job broken-fetch");
+  }
+
+  @Test
+  void invalidSpecBecomesAConditionAndCreatesNothing() {
+    var model = withoutServerFields(TestResources.model(NS, "bad"));
+    model.getSpec().getStorage().setSize("lots");
+    model.getSpec().getSource().setUri("ftp://example.com/model");
+    client.resource(model).create();
+
+    var failed = awaitPhase("bad", ModelPhase.Failed);
+    var ready = failed.getStatus().condition("Ready").orElseThrow();
+    assertThat(ready.getReason()).isEqualTo("InvalidSpec");
+    assertThat(ready.getMessage()).contains("'ftp://example.com/model'").contains("'lots'");
+    assertThat(get(Job.class, "bad-fetch")).isNull();
+    assertThat(get(PersistentVolumeClaim.class, "bad-weights")).isNull();
+  }
+
+  @Test
+  void adapterWaitsForItsBase() {
+    var adapter = withoutServerFields(TestResources.model(NS, "lora-a"));
+    adapter
+        .getSpec()
+        .setAdapterOf(new dev.modelforge.operator.api.v1alpha1.ModelReference("base-a"));
+    client.resource(adapter).create();
+    Job job = await().atMost(TIMEOUT).until(() -> get(Job.class, "lora-a-fetch"), j -> j != null);
+    job.setStatus(
+        new JobStatusBuilder()
+            .withSucceeded(1)
+            .withConditions(
+                new JobConditionBuilder().withType("Complete").withStatus("True").build())
+            .build());
+    client.resource(job).updateStatus();
+
+    var waiting =
+        await()
+            .atMost(TIMEOUT)
+            .until(
+                () -> client.resources(Model.class).inNamespace(NS).withName("lora-a").get(),
+                m ->
+                    m.getStatus() != null
+                        && m.getStatus()
+                            .condition("Ready")
+                            .map(c -> "WaitingForBaseModel".equals(c.getReason()))
+                            .orElse(false));
+    assertThat(waiting.getStatus().getPhase()).isEqualTo(ModelPhase.Pending);
+
+    // Creating the base wakes the adapter up through the Model informer.
+    client.resource(withoutServerFields(TestResources.model(NS, "base-a"))).create();
+    awaitPhase("lora-a", ModelPhase.Ready);
+  }
+
+  private Model awaitPhase(String name, ModelPhase phase) {
+    return await()
+        .atMost(TIMEOUT)
+        .until(
+            () -> client.resources(Model.class).inNamespace(NS).withName(name).get(),
+            m -> m.getStatus() != null && m.getStatus().getPhase() == phase);
+  }
+
+  private void reportProgress(Job job, String model, String json) {
+    new Kubelet(client, NS).report(job.getMetadata().getName(), model, "fetch", json);
+  }
+
+  private <T extends HasMetadata> T get(Class<T> type, String name) {
+    return client.resources(type).inNamespace(NS).withName(name).get();
+  }
+
+  static void assertOwnedBy(HasMetadata owned, HasMetadata owner) {
+    assertThat(owned.getMetadata().getOwnerReferences())
+        .singleElement()
+        .satisfies(
+            ref -> {
+              assertThat(ref.getUid()).isEqualTo(owner.getMetadata().getUid());
+              assertThat(ref.getKind()).isEqualTo(owner.getKind());
+              assertThat(ref.getController()).isTrue();
+            });
+    assertThat(owned.getMetadata().getLabels())
+        .containsEntry("app.kubernetes.io/instance", owner.getMetadata().getName())
+        .containsEntry("app.kubernetes.io/managed-by", "modelforge-operator");
+  }
+
+  static <T extends HasMetadata> T withoutServerFields(T resource) {
+    resource.getMetadata().setUid(null);
+    resource.getMetadata().setGeneration(null);
+    return resource;
+  }
+}
