@@ -211,7 +211,7 @@ public final class WeightLoader {
   }
 
   /** Widens any stored float type to a float array. */
-  static float[] toFloats(TensorData t) {
+  public static float[] toFloats(TensorData t) {
     long n = t.elementCount();
     if (n > Integer.MAX_VALUE - 16) {
       throw new ModelFormatException("tensor '" + t.name() + "' is too large to widen to F32");
