@@ -25,8 +25,10 @@ public final class Activations {
   /** [N, V] logits, overwritten by their gradient in the backward pass. */
   final float[] logits;
 
-  /** [N] loss of each row. */
+  /** [N] loss of each row, and the log-sum-exp of its logits. */
   final float[] losses;
+
+  final float[] logSumExp;
 
   // gradient scratch, [N, width]
   final float[] dResid;
@@ -57,6 +59,7 @@ public final class Activations {
     lnfRstd = new float[n];
     logits = new float[Math.multiplyExact(n, c.vocabSize())];
     losses = new float[n];
+    logSumExp = new float[n];
     dResid = new float[n * c.dim()];
     dLn = new float[n * c.dim()];
     dAttOut = new float[n * c.qDim()];

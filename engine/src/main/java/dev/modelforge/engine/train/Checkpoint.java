@@ -39,6 +39,10 @@ public record Checkpoint(
   static final String PARAMETERS = "parameters.safetensors";
   static final String OPTIMIZER = "optimizer.safetensors";
   static final String STATE = "trainer_state.json";
+
+  /** Checkpoints kept on disk; older ones are deleted once a newer one is complete. */
+  static final int KEEP = 2;
+
   private static final ObjectMapper JSON = new ObjectMapper();
 
   /** Writes a checkpoint of {@code optimizer}'s parameters under {@code root}. */
@@ -81,6 +85,7 @@ public record Checkpoint(
       deleteTree(dir);
     }
     Files.move(tmp, dir, StandardCopyOption.ATOMIC_MOVE);
+    pruneOlderThanLatest(root);
     return new Checkpoint(
         dir,
         step,
@@ -89,6 +94,19 @@ public record Checkpoint(
         bestValidationLoss,
         evaluationsWithoutImprovement,
         lastValidationLoss);
+  }
+
+  private static void pruneOlderThanLatest(Path root) throws IOException {
+    List<Path> complete;
+    try (Stream<Path> s = Files.list(root)) {
+      complete =
+          s.filter(p -> p.getFileName().toString().matches("step-\\d{8}"))
+              .sorted(Comparator.comparing((Path p) -> p.getFileName().toString()).reversed())
+              .toList();
+    }
+    for (Path old : complete.subList(Math.min(KEEP, complete.size()), complete.size())) {
+      deleteTree(old);
+    }
   }
 
   /** The checkpoint with the highest step under {@code root}, if any. */

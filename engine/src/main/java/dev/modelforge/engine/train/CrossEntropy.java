@@ -1,29 +1,50 @@
 package dev.modelforge.engine.train;
 
 import dev.modelforge.engine.tensor.Parallel;
+import jdk.incubator.vector.FloatVector;
+import jdk.incubator.vector.VectorOperators;
+import jdk.incubator.vector.VectorSpecies;
 
 /**
  * Softmax cross-entropy of next-token logits against targets, where a negative target marks a
- * position that does not count (prompt tokens, padding).
+ * position that does not count (prompt tokens, padding). The forward keeps each row's log-sum-exp
+ * so the backward needs one pass over the logits instead of two; both are SIMD, since with a large
+ * vocabulary this is the largest elementwise work of a step.
  */
 final class CrossEntropy {
 
   /** Targets below zero are left out of the loss. */
   static final int IGNORE = -1;
 
+  private static final VectorSpecies<Float> F = FloatVector.SPECIES_PREFERRED;
+
   private CrossEntropy() {}
 
   /**
-   * Writes each row's loss {@code logsumexp(logits) − logits[target]} (0 for ignored rows) and
-   * returns their sum in a fixed order.
+   * Writes each row's loss {@code logsumexp(logits) − logits[target]} (0 for ignored rows) and its
+   * log-sum-exp, and returns the losses' sum in a fixed order.
+   *
+   * @param lse [rows] written, for {@link #backward}
    */
   static double forward(
-      float[] losses, float[] logits, int[] targets, int rows, int vocab, Parallel pool) {
+      float[] losses,
+      float[] lse,
+      float[] logits,
+      int[] targets,
+      int rows,
+      int vocab,
+      Parallel pool) {
     pool.run(
         rows,
         (start, end) -> {
           for (int r = start; r < end; r++) {
-            losses[r] = targets[r] < 0 ? 0f : (float) rowLoss(logits, r * vocab, vocab, targets[r]);
+            if (targets[r] < 0) {
+              losses[r] = 0f;
+              continue;
+            }
+            int o = r * vocab;
+            lse[r] = logSumExp(logits, o, vocab);
+            losses[r] = lse[r] - logits[o + targets[r]];
           }
         });
     double sum = 0;
@@ -33,16 +54,26 @@ final class CrossEntropy {
     return sum;
   }
 
-  private static double rowLoss(float[] logits, int o, int vocab, int target) {
-    float max = Float.NEGATIVE_INFINITY;
-    for (int i = 0; i < vocab; i++) {
-      max = Math.max(max, logits[o + i]);
+  private static float logSumExp(float[] x, int o, int n) {
+    int upper = F.loopBound(n);
+    FloatVector vmax = FloatVector.broadcast(F, Float.NEGATIVE_INFINITY);
+    int i = 0;
+    for (; i < upper; i += F.length()) {
+      vmax = vmax.max(FloatVector.fromArray(F, x, o + i));
     }
-    double sum = 0;
-    for (int i = 0; i < vocab; i++) {
-      sum += Math.exp(logits[o + i] - max);
+    float max = vmax.reduceLanes(VectorOperators.MAX);
+    for (; i < n; i++) {
+      max = Math.max(max, x[o + i]);
     }
-    return Math.log(sum) + max - logits[o + target];
+    FloatVector vsum = FloatVector.zero(F);
+    for (i = 0; i < upper; i += F.length()) {
+      vsum = vsum.add(FloatVector.fromArray(F, x, o + i).sub(max).lanewise(VectorOperators.EXP));
+    }
+    double sum = vsum.reduceLanes(VectorOperators.ADD);
+    for (; i < n; i++) {
+      sum += Math.exp(x[o + i] - max);
+    }
+    return (float) (max + Math.log(sum));
   }
 
   /**
@@ -50,7 +81,7 @@ final class CrossEntropy {
    * ignored rows, where L is {@code scale ·} the sum of the row losses.
    */
   static void backward(
-      float[] logits, int[] targets, int rows, int vocab, float scale, Parallel pool) {
+      float[] logits, float[] lse, int[] targets, int rows, int vocab, float scale, Parallel pool) {
     pool.run(
         rows,
         (start, end) -> {
@@ -60,19 +91,18 @@ final class CrossEntropy {
               java.util.Arrays.fill(logits, o, o + vocab, 0f);
               continue;
             }
-            float max = Float.NEGATIVE_INFINITY;
-            for (int i = 0; i < vocab; i++) {
-              max = Math.max(max, logits[o + i]);
+            float shift = lse[r];
+            int upper = F.loopBound(vocab);
+            int i = 0;
+            for (; i < upper; i += F.length()) {
+              FloatVector.fromArray(F, logits, o + i)
+                  .sub(shift)
+                  .lanewise(VectorOperators.EXP)
+                  .mul(scale)
+                  .intoArray(logits, o + i);
             }
-            double sum = 0;
-            for (int i = 0; i < vocab; i++) {
-              float e = (float) Math.exp(logits[o + i] - max);
-              logits[o + i] = e;
-              sum += e;
-            }
-            float norm = (float) (scale / sum);
-            for (int i = 0; i < vocab; i++) {
-              logits[o + i] *= norm;
+            for (; i < vocab; i++) {
+              logits[o + i] = (float) Math.exp(logits[o + i] - shift) * scale;
             }
             logits[o + targets[r]] -= scale;
           }

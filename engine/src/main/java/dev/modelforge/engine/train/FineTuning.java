@@ -42,7 +42,7 @@ public final class FineTuning {
       Parallel pool,
       TrainingProgress.Listener listener)
       throws IOException {
-    listener.onProgress(progress("loading", "reading the base model and dataset"));
+    listener.onProgress(progress("loading", 0, "reading the base model and dataset"));
     Tokenizer tokenizer = Tokenizer.load(base);
     ModelParameters params = ModelParameters.load(base);
     int maxLen = Math.min(config.maxSequenceLength(), params.config().maxPositions() + 1);
@@ -59,7 +59,8 @@ public final class FineTuning {
             model, config, split.get(0), split.get(1), output.resolve("checkpoints"), listener);
     TrainingResult result = trainer.run(resume);
     listener.onProgress(
-        progress("saving", "writing the " + (config.isLora() ? "adapter" : "model")));
+        progress(
+            "saving", result.steps(), "writing the " + (config.isLora() ? "adapter" : "model")));
     if (config.isLora()) {
       PeftAdapter.save(params, config.lora(), base.toAbsolutePath().toString(), output);
     } else {
@@ -96,7 +97,7 @@ public final class FineTuning {
     }
   }
 
-  private static TrainingProgress progress(String phase, String message) {
-    return new TrainingProgress(phase, 0, 0, 0, Double.NaN, Double.NaN, 0, 0, -1, message);
+  private static TrainingProgress progress(String phase, int step, String message) {
+    return new TrainingProgress(phase, step, step, 0, Double.NaN, Double.NaN, 0, 0, -1, message);
   }
 }

@@ -96,7 +96,7 @@ public final class TrainableModel {
         n);
     head.forward(acts.lnf, acts.logits, n, null, -1, pool);
     return CrossEntropy.forward(
-        acts.losses, acts.logits, mb.targets(), n, config.vocabSize(), pool);
+        acts.losses, acts.logSumExp, acts.logits, mb.targets(), n, config.vocabSize(), pool);
   }
 
   /**
@@ -107,7 +107,8 @@ public final class TrainableModel {
     checkFits(mb, acts);
     int n = mb.rows();
     int c = config.dim();
-    CrossEntropy.backward(acts.logits, mb.targets(), n, config.vocabSize(), lossScale, pool);
+    CrossEntropy.backward(
+        acts.logits, acts.logSumExp, mb.targets(), n, config.vocabSize(), lossScale, pool);
     head.backward(acts.lnf, acts.logits, acts.dLn, false, n, null, pool);
     java.util.Arrays.fill(acts.dResid, 0, n * c, 0f);
     normBackward(
