@@ -7,8 +7,9 @@ import picocli.CommandLine.Command;
     name = "bench",
     mixinStandardHelpOptions = true,
     description =
-        "Measure performance: decode and prefill speed against the memory-bandwidth limit.",
-    subcommands = {BenchGenerateCommand.class})
+        "Measure performance: decode and prefill speed against the memory-bandwidth limit, and"
+            + " training step time.",
+    subcommands = {BenchGenerateCommand.class, BenchTrainCommand.class})
 public final class BenchCommand implements Runnable {
 
   @picocli.CommandLine.Spec picocli.CommandLine.Model.CommandSpec spec;
