@@ -26,7 +26,7 @@ public final class Gemm {
   private static final VectorSpecies<Float> F = FloatVector.SPECIES_PREFERRED;
   private static final int L = F.length();
   private static final int TILE_M = 32;
-  private static final int TILE_N = 8 * L;
+  private static final int TILE_N = 12 * L;
   private static final int BLOCK_K = 256;
 
   private Gemm() {}
@@ -143,6 +143,9 @@ public final class Gemm {
     int i = i0;
     for (; i + 4 <= i1; i += 4) {
       int j = j0;
+      for (; j + 3 * L <= j1; j += 3 * L) {
+        block4x3(a, aOff, aRow, aCol, b, bOff, ldb, c, cOff, ldc, i, j, k0, k1);
+      }
       for (; j + 2 * L <= j1; j += 2 * L) {
         block4x2(a, aOff, aRow, aCol, b, bOff, ldb, c, cOff, ldc, i, j, k0, k1);
       }
@@ -155,6 +158,82 @@ public final class Gemm {
         block1x1(a, aOff + i * aRow, aCol, b, bOff, ldb, c, cOff + i * ldc, j, j1, k0, k1);
       }
     }
+  }
+
+  /**
+   * Rows i..i+3, columns j..j+3L: twelve accumulators, so the two FMA ports of a core always have
+   * independent chains to work on despite the FMA latency; three B loads and four broadcasts per k.
+   */
+  private static void block4x3(
+      float[] a,
+      int aOff,
+      int aRow,
+      int aCol,
+      float[] b,
+      int bOff,
+      int ldb,
+      float[] c,
+      int cOff,
+      int ldc,
+      int i,
+      int j,
+      int k0,
+      int k1) {
+    int c0 = cOff + i * ldc + j;
+    int c1 = c0 + ldc;
+    int c2 = c1 + ldc;
+    int c3 = c2 + ldc;
+    FloatVector s00 = FloatVector.fromArray(F, c, c0);
+    FloatVector s01 = FloatVector.fromArray(F, c, c0 + L);
+    FloatVector s02 = FloatVector.fromArray(F, c, c0 + 2 * L);
+    FloatVector s10 = FloatVector.fromArray(F, c, c1);
+    FloatVector s11 = FloatVector.fromArray(F, c, c1 + L);
+    FloatVector s12 = FloatVector.fromArray(F, c, c1 + 2 * L);
+    FloatVector s20 = FloatVector.fromArray(F, c, c2);
+    FloatVector s21 = FloatVector.fromArray(F, c, c2 + L);
+    FloatVector s22 = FloatVector.fromArray(F, c, c2 + 2 * L);
+    FloatVector s30 = FloatVector.fromArray(F, c, c3);
+    FloatVector s31 = FloatVector.fromArray(F, c, c3 + L);
+    FloatVector s32 = FloatVector.fromArray(F, c, c3 + 2 * L);
+    int a0 = aOff + i * aRow;
+    int a1 = a0 + aRow;
+    int a2 = a1 + aRow;
+    int a3 = a2 + aRow;
+    for (int k = k0; k < k1; k++) {
+      int bk = bOff + k * ldb + j;
+      FloatVector b0 = FloatVector.fromArray(F, b, bk);
+      FloatVector b1 = FloatVector.fromArray(F, b, bk + L);
+      FloatVector b2 = FloatVector.fromArray(F, b, bk + 2 * L);
+      int ak = k * aCol;
+      FloatVector x0 = FloatVector.broadcast(F, a[a0 + ak]);
+      FloatVector x1 = FloatVector.broadcast(F, a[a1 + ak]);
+      FloatVector x2 = FloatVector.broadcast(F, a[a2 + ak]);
+      FloatVector x3 = FloatVector.broadcast(F, a[a3 + ak]);
+      s00 = b0.fma(x0, s00);
+      s01 = b1.fma(x0, s01);
+      s02 = b2.fma(x0, s02);
+      s10 = b0.fma(x1, s10);
+      s11 = b1.fma(x1, s11);
+      s12 = b2.fma(x1, s12);
+      s20 = b0.fma(x2, s20);
+      s21 = b1.fma(x2, s21);
+      s22 = b2.fma(x2, s22);
+      s30 = b0.fma(x3, s30);
+      s31 = b1.fma(x3, s31);
+      s32 = b2.fma(x3, s32);
+    }
+    s00.intoArray(c, c0);
+    s01.intoArray(c, c0 + L);
+    s02.intoArray(c, c0 + 2 * L);
+    s10.intoArray(c, c1);
+    s11.intoArray(c, c1 + L);
+    s12.intoArray(c, c1 + 2 * L);
+    s20.intoArray(c, c2);
+    s21.intoArray(c, c2 + L);
+    s22.intoArray(c, c2 + 2 * L);
+    s30.intoArray(c, c3);
+    s31.intoArray(c, c3 + L);
+    s32.intoArray(c, c3 + 2 * L);
   }
 
   /** Rows i..i+3, columns j..j+2L: eight accumulators, two B loads and four broadcasts per k. */
