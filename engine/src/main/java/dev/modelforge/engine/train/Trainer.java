@@ -238,7 +238,10 @@ public final class Trainer {
     double sum = 0;
     long targets = 0;
     for (MicroBatch mb : Batches.microBatches(examples, config.batchSize())) {
-      sum += model.forward(mb, acts, -1);
+      // examples other than the training and validation sets may be longer than the buffers
+      Activations buffers =
+          mb.seqLen() <= acts.seqLen() ? acts : model.newActivations(mb.batch(), mb.seqLen());
+      sum += model.forward(mb, buffers, -1);
       targets += mb.targetCount();
     }
     return sum / Math.max(1, targets);

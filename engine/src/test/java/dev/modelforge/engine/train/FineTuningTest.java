@@ -268,6 +268,27 @@ class FineTuningTest {
     }
   }
 
+  @Test
+  void earlyStoppingEndsTheRunWhenTheValidationLossStopsImproving() throws IOException {
+    Path base = base(Architecture.LLAMA);
+    List<Example> data = examples(base, problems("train.jsonl", 64, 6));
+    TrainableModel model = new TrainableModel(ModelParameters.load(base), pool);
+    model.parameters().parameters().forEach(p -> p.setTrainable(true));
+    // a learning rate far too high: the validation loss gets worse after the first steps
+    TrainingConfig config =
+        config(
+            "{\"type\":\"full\"}",
+            "{\"epochs\":20,\"learningRate\":3.0,\"batchSize\":16,\"lrScheduler\":\"constant\","
+                + "\"maxGradNorm\":0,\"evalSteps\":1,\"earlyStoppingPatience\":2}");
+    Trainer trainer =
+        new Trainer(model, config, data.subList(0, 48), data.subList(48, 64), null, null);
+
+    TrainingResult result = trainer.run(false);
+
+    assertThat(result.stoppedEarly()).isTrue();
+    assertThat(result.steps()).isLessThan(trainer.totalSteps());
+  }
+
   @ParameterizedTest
   @ValueSource(strings = {"full", "lora"})
   void resumingFromACheckpointEndsWithBitIdenticalWeights(String method) throws IOException {
