@@ -7,8 +7,7 @@ import picocli.CommandLine.Command;
     name = "bench",
     mixinStandardHelpOptions = true,
     description =
-        "Measure performance: decode and prefill speed against the memory-bandwidth limit, and"
-            + " training step time.",
+        "Measure performance: decode and prefill speed against the memory-bandwidth limit.",
     subcommands = {BenchGenerateCommand.class, BenchTrainCommand.class})
 public final class BenchCommand implements Runnable {
 

@@ -4,7 +4,7 @@ import java.io.PrintWriter;
 import java.io.StringWriter;
 import picocli.CommandLine;
 
-/** Runs the {@code modelforge} command line in-process and captures what it prints. */
+/** Runs `modelforge ARGS` in-process and captures exit code, stdout and stderr. */
 record CliRun(int exitCode, String out, String err) {
 
   static CliRun of(String... args) {
