@@ -1,6 +1,7 @@
 package dev.modelforge.engine.train;
 
 import dev.modelforge.engine.tensor.Parallel;
+import dev.modelforge.engine.tensor.VectorMath;
 import jdk.incubator.vector.FloatVector;
 import jdk.incubator.vector.VectorOperators;
 import jdk.incubator.vector.VectorSpecies;
@@ -9,7 +10,8 @@ import jdk.incubator.vector.VectorSpecies;
  * Softmax cross-entropy of next-token logits against targets, where a negative target marks a
  * position that does not count (prompt tokens, padding). The forward keeps each row's log-sum-exp
  * so the backward needs one pass over the logits instead of two; both are SIMD, since with a large
- * vocabulary this is the largest elementwise work of a step.
+ * vocabulary this is the largest elementwise work of a step, and use {@link VectorMath#exp}, whose
+ * bits do not depend on when the JIT compiles them.
  */
 final class CrossEntropy {
 
@@ -67,11 +69,11 @@ final class CrossEntropy {
     }
     FloatVector vsum = FloatVector.zero(F);
     for (i = 0; i < upper; i += F.length()) {
-      vsum = vsum.add(FloatVector.fromArray(F, x, o + i).sub(max).lanewise(VectorOperators.EXP));
+      vsum = vsum.add(VectorMath.exp(FloatVector.fromArray(F, x, o + i).sub(max)));
     }
     double sum = vsum.reduceLanes(VectorOperators.ADD);
     for (; i < n; i++) {
-      sum += Math.exp(x[o + i] - max);
+      sum += VectorMath.exp(x[o + i] - max);
     }
     return (float) (max + Math.log(sum));
   }
@@ -95,14 +97,12 @@ final class CrossEntropy {
             int upper = F.loopBound(vocab);
             int i = 0;
             for (; i < upper; i += F.length()) {
-              FloatVector.fromArray(F, logits, o + i)
-                  .sub(shift)
-                  .lanewise(VectorOperators.EXP)
+              VectorMath.exp(FloatVector.fromArray(F, logits, o + i).sub(shift))
                   .mul(scale)
                   .intoArray(logits, o + i);
             }
             for (; i < vocab; i++) {
-              logits[o + i] = (float) Math.exp(logits[o + i] - shift) * scale;
+              logits[o + i] = VectorMath.exp(logits[o + i] - shift) * scale;
             }
             logits[o + targets[r]] -= scale;
           }

@@ -42,11 +42,28 @@ public final class FineTuning {
       Parallel pool,
       TrainingProgress.Listener listener)
       throws IOException {
+    return run(base, dataset, config, output, resume, pool, listener, null);
+  }
+
+  /**
+   * @param chat renders {@code messages} rows with the base model's chat template, or null
+   */
+  public static TrainingResult run(
+      Path base,
+      Path dataset,
+      TrainingConfig config,
+      Path output,
+      boolean resume,
+      Parallel pool,
+      TrainingProgress.Listener listener,
+      ChatRenderer chat)
+      throws IOException {
     listener.onProgress(progress("loading", 0, "reading the base model and dataset"));
     Tokenizer tokenizer = Tokenizer.load(base);
     ModelParameters params = ModelParameters.load(base);
     int maxLen = Math.min(config.maxSequenceLength(), params.config().maxPositions() + 1);
-    List<Example> all = new JsonlDataset(dataset, tokenizer, maxLen, config.truncation()).read();
+    List<Example> all =
+        new JsonlDataset(dataset, tokenizer, maxLen, config.truncation(), chat).read();
     List<List<Example>> split = split(all, config.validationSplit(), config.seed());
     if (config.isLora()) {
       Lora.apply(params, config.lora(), new SplittableRandom(config.seed()));

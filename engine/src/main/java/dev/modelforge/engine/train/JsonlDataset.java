@@ -12,6 +12,7 @@ import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Iterator;
 import java.util.List;
+import java.util.Map;
 
 /**
  * A JSON Lines training set, one example per line, in any of three shapes:
@@ -21,8 +22,11 @@ import java.util.List;
  *   <li>{@code {"prompt": "...", "completion": "..."}}: only the completion (and the EOS appended
  *       after it) is learned;
  *   <li>{@code {"messages": [{"role": "...", "content": "..."}, ...]}}: only assistant turns are
- *       learned. Chat templates (Jinja) are not rendered yet, so this needs a tokenizer without
- *       one; each turn is written {@code "<role>: <content>\n"}, with EOS after assistant turns.
+ *       learned. With a {@link ChatRenderer} the conversation is rendered with the model's chat
+ *       template and each assistant turn is found by rendering the conversation up to it with and
+ *       without it, as Hugging Face's trainers do; the template's own end-of-turn marker is part of
+ *       the turn. A tokenizer without a template writes each turn as {@code "<role>: <content>\n"},
+ *       with EOS after assistant turns.
  * </ul>
  *
  * An EOS token is appended after texts and completions when the tokenizer names one. Rows longer
@@ -37,8 +41,19 @@ public final class JsonlDataset {
   private final int maxSequenceLength;
   private final boolean truncate;
   private final int eos;
+  private final ChatRenderer chat;
 
   public JsonlDataset(Path file, Tokenizer tokenizer, int maxSequenceLength, boolean truncate) {
+    this(file, tokenizer, maxSequenceLength, truncate, null);
+  }
+
+  /**
+   * @param chat renders {@code messages} rows with the model's chat template; null when there is no
+   *     renderer (then only tokenizers without a template accept such rows)
+   */
+  public JsonlDataset(
+      Path file, Tokenizer tokenizer, int maxSequenceLength, boolean truncate, ChatRenderer chat) {
+    this.chat = chat;
     this.file = file;
     this.tokenizer = tokenizer;
     this.maxSequenceLength = maxSequenceLength;
@@ -107,34 +122,73 @@ public final class JsonlDataset {
   }
 
   private void messages(JsonNode messages, int lineNo, Sequence s) {
-    if (tokenizer.chatTemplate().isPresent()) {
-      throw DatasetException.at(
-          file,
-          lineNo,
-          "\"messages\" rows need the tokenizer's chat template, which ModelForge does not render"
-              + " yet; convert them to prompt/completion rows");
-    }
     if (!messages.isArray() || messages.isEmpty()) {
       throw DatasetException.at(file, lineNo, "\"messages\" must be a non-empty array");
     }
-    boolean anyAssistant = false;
-    boolean first = true;
+    List<Map<String, Object>> turns = new ArrayList<>();
     for (Iterator<JsonNode> it = messages.elements(); it.hasNext(); ) {
       JsonNode m = it.next();
-      String role = text(m, "role", lineNo);
-      String content = text(m, "content", lineNo);
-      boolean assistant = role.equals("assistant");
-      anyAssistant |= assistant;
-      s.add(tokenizer.encode(role + ": ", first), false);
-      s.add(tokenizer.encode(content, false), assistant);
+      turns.add(Map.of("role", text(m, "role", lineNo), "content", text(m, "content", lineNo)));
+    }
+    if (turns.stream().noneMatch(m -> m.get("role").equals("assistant"))) {
+      throw DatasetException.at(file, lineNo, "\"messages\" has no assistant turn to learn");
+    }
+    if (chat != null) {
+      templated(turns, lineNo, s);
+    } else if (tokenizer.chatTemplate().isPresent()) {
+      throw DatasetException.at(
+          file,
+          lineNo,
+          "\"messages\" rows need the tokenizer's chat template rendered, and no renderer was"
+              + " given; convert them to prompt/completion rows");
+    } else {
+      plain(turns, s);
+    }
+  }
+
+  /**
+   * The conversation as the chat template renders it: the text before each assistant turn is
+   * context, the turn itself (up to the next turn's text) is learned.
+   */
+  private void templated(List<Map<String, Object>> turns, int lineNo, Sequence s) {
+    String done = "";
+    for (int i = 0; i < turns.size(); i++) {
+      if (!turns.get(i).get("role").equals("assistant")) {
+        continue;
+      }
+      String prompt = chat.render(turns.subList(0, i), true);
+      String withReply = chat.render(turns.subList(0, i + 1), false);
+      if (!prompt.startsWith(done) || !withReply.startsWith(prompt)) {
+        throw DatasetException.at(
+            file,
+            lineNo,
+            "the chat template does not render this conversation incrementally (the text up to"
+                + " assistant turn "
+                + i
+                + " changes when the turn is added), so its assistant turns cannot be found");
+      }
+      s.add(tokenizer.encode(prompt.substring(done.length()), false), false);
+      s.add(tokenizer.encode(withReply.substring(prompt.length()), false), true);
+      done = withReply;
+    }
+    String all = chat.render(turns, false);
+    if (all.startsWith(done) && all.length() > done.length()) {
+      s.add(tokenizer.encode(all.substring(done.length()), false), false);
+    }
+  }
+
+  /** Without a template: "role: content\n" per turn, EOS after assistant turns. */
+  private void plain(List<Map<String, Object>> turns, Sequence s) {
+    boolean first = true;
+    for (Map<String, Object> m : turns) {
+      boolean assistant = m.get("role").equals("assistant");
+      s.add(tokenizer.encode(m.get("role") + ": ", first), false);
+      s.add(tokenizer.encode((String) m.get("content"), false), assistant);
       if (assistant) {
         s.addEos(true);
       }
       s.add(tokenizer.encode("\n", false), false);
       first = false;
-    }
-    if (!anyAssistant) {
-      throw DatasetException.at(file, lineNo, "\"messages\" has no assistant turn to learn");
     }
   }
 

@@ -331,6 +331,77 @@ class FineTuningTest {
         .isEqualTo(Files.readAllBytes(straight.resolve(file)));
   }
 
+  /**
+   * A stand-in for a Jinja template, in characters the arithmetic vocabulary has: a user turn is
+   * "+content ", an assistant turn "-content ", and the generation prompt "-".
+   */
+  private static String render(List<java.util.Map<String, Object>> messages, boolean prompt) {
+    StringBuilder text = new StringBuilder();
+    for (java.util.Map<String, Object> m : messages) {
+      text.append(m.get("role").equals("user") ? "+" : "-").append(m.get("content")).append(' ');
+    }
+    return prompt ? text.append('-').toString() : text.toString();
+  }
+
+  @Test
+  void chatMessagesRenderedWithTheTemplateLearnOnlyTheAssistantTurns() throws IOException {
+    Path base = base(Architecture.LLAMA);
+    Path file = dir.resolve("chat.jsonl");
+    Files.writeString(
+        file,
+        "{\"messages\":[{\"role\":\"user\",\"content\":\"1\"},"
+            + "{\"role\":\"assistant\",\"content\":\"2\"},"
+            + "{\"role\":\"user\",\"content\":\"3\"},"
+            + "{\"role\":\"assistant\",\"content\":\"4\"}]}\n");
+
+    Example e =
+        new JsonlDataset(file, Tokenizer.load(base), 32, true, FineTuningTest::render)
+            .read()
+            .getFirst();
+
+    // "+1 -" context, "2 " learned, "+3 -" context, "4 " learned
+    Tokenizer tokenizer = Tokenizer.load(base);
+    assertThat(tokenizer.decode(e.tokens(), false)).isEqualTo("+1 -2 +3 -4 ");
+    assertThat(e.isTarget())
+        .containsExactly(
+            false, false, false, false, true, true, false, false, false, false, true, true);
+  }
+
+  @Test
+  void aTemplateThatRewritesEarlierTurnsIsRejectedForTheLine() throws IOException {
+    Path base = base(Architecture.LLAMA);
+    Path file = dir.resolve("chat.jsonl");
+    Files.writeString(
+        file,
+        "{\"messages\":[{\"role\":\"user\",\"content\":\"1\"},"
+            + "{\"role\":\"assistant\",\"content\":\"2\"}]}\n");
+    // a template that numbers the turns from the end changes the prefix when a turn is added
+    ChatRenderer unstable = (messages, prompt) -> messages.size() + render(messages, prompt);
+
+    org.assertj.core.api.Assertions.assertThatThrownBy(
+            () -> new JsonlDataset(file, Tokenizer.load(base), 32, true, unstable).read())
+        .hasMessageContaining(":1: the chat template does not render this conversation");
+  }
+
+  @Test
+  void withoutATemplateMessagesUseThePlainRoleFormat() throws IOException {
+    Path base = base(Architecture.LLAMA);
+    Path file = dir.resolve("chat.jsonl");
+    Files.writeString(
+        file,
+        "{\"messages\":[{\"role\":\"user\",\"content\":\"1+1=\"},"
+            + "{\"role\":\"assistant\",\"content\":\"2\"}]}\n");
+
+    Example e = examples(base, file).getFirst();
+
+    // letters, ':' and '\n' are not in the arithmetic vocabulary: " 1+1= 2</s>" remains
+    long learned =
+        java.util.stream.IntStream.range(0, e.length()).filter(i -> e.isTarget()[i]).count();
+    assertThat(learned).isEqualTo(2); // "2" and EOS
+    assertThat(e.tokens()[e.length() - 1]).isEqualTo(ArithmeticTask.EOS);
+    assertThat(e.isTarget()[e.length() - 2]).as("the reply \"2\"").isTrue();
+  }
+
   @Test
   void badDatasetsFailNamingTheFileAndLine() throws IOException {
     Path base = base(Architecture.LLAMA);
