@@ -42,6 +42,7 @@ final class CausalAttention {
    * out: [N, NH·HS]; att: [B, NH, T, T] softmax probabilities, kept for the backward.
    *
    * @param lengths [B] real tokens of each sequence
+   * @param segmentStarts [B, T] where each row's segment begins
    */
   void forward(
       float[] out,
@@ -50,6 +51,7 @@ final class CausalAttention {
       View k,
       View v,
       int[] lengths,
+      int[] segmentStarts,
       int batch,
       int t,
       Parallel pool) {
@@ -72,8 +74,9 @@ final class CausalAttention {
                   continue;
                 }
                 int qo = q.row(n) + h * headDim;
+                int first = segmentStarts[n];
                 float max = Float.NEGATIVE_INFINITY;
-                for (int p = 0; p <= ti; p++) {
+                for (int p = first; p <= ti; p++) {
                   float s =
                       VectorMath.dot(q.data(), qo, k.data(), k.row(b * t + p) + kvCol, headDim)
                           * scale;
@@ -81,13 +84,13 @@ final class CausalAttention {
                   max = Math.max(max, s);
                 }
                 float sum = 0;
-                for (int p = 0; p <= ti; p++) {
+                for (int p = first; p <= ti; p++) {
                   float e = (float) Math.exp(att[a + p] - max);
                   att[a + p] = e;
                   sum += e;
                 }
                 float inv = 1f / sum;
-                for (int p = 0; p <= ti; p++) {
+                for (int p = first; p <= ti; p++) {
                   att[a + p] *= inv;
                   VectorMath.axpy(att[a + p], v.data(), v.row(b * t + p) + kvCol, out, o, headDim);
                 }
@@ -112,6 +115,7 @@ final class CausalAttention {
       View k,
       View v,
       int[] lengths,
+      int[] segmentStarts,
       int batch,
       int t,
       Parallel pool) {
@@ -138,8 +142,9 @@ final class CausalAttention {
                 int n = b * t + ti;
                 int o = n * qDim + h * headDim;
                 int a = ((b * heads + h) * t + ti) * t;
+                int first = segmentStarts[n];
                 float dot = 0;
-                for (int p = 0; p <= ti; p++) {
+                for (int p = first; p <= ti; p++) {
                   int kvRow = b * t + p;
                   float da = VectorMath.dot(dOut, o, v.data(), v.row(kvRow) + kvCol, headDim);
                   dAtt[p] = da;
@@ -148,7 +153,7 @@ final class CausalAttention {
                 }
                 int qo = q.row(n) + h * headDim;
                 int dqo = dq.row(n) + h * headDim;
-                for (int p = 0; p <= ti; p++) {
+                for (int p = first; p <= ti; p++) {
                   int kvRow = b * t + p;
                   float ds = att[a + p] * (dAtt[p] - dot) * scale;
                   VectorMath.axpy(ds, k.data(), k.row(kvRow) + kvCol, dq.data(), dqo, headDim);

@@ -8,23 +8,16 @@ final class Embedding {
 
   private Embedding() {}
 
-  /** {@code x[n] = wte[inputs[n]] (+ wpe[n mod T])}; x: [N, C]. */
-  static void forward(
-      float[] x,
-      int[] inputs,
-      float[] wte,
-      float[] wpe,
-      int rows,
-      int seqLen,
-      int c,
-      Parallel pool) {
+  /** {@code x[n] = wte[inputs[n]] (+ wpe[position(n)])}; x: [N, C]. */
+  static void forward(float[] x, MicroBatch mb, float[] wte, float[] wpe, int c, Parallel pool) {
+    int[] inputs = mb.inputs();
     pool.run(
-        rows,
+        mb.rows(),
         (start, end) -> {
           for (int n = start; n < end; n++) {
             System.arraycopy(wte, inputs[n] * c, x, n * c, c);
             if (wpe != null) {
-              VectorMath.add(wpe, (n % seqLen) * c, x, n * c, c);
+              VectorMath.add(wpe, mb.position(n) * c, x, n * c, c);
             }
           }
         });
@@ -35,14 +28,9 @@ final class Embedding {
    * Split by channel so rows that share a token never race and sums keep a fixed order.
    */
   static void backward(
-      float[] dwte,
-      float[] dwpe,
-      float[] dx,
-      int[] inputs,
-      int rows,
-      int seqLen,
-      int c,
-      Parallel pool) {
+      float[] dwte, float[] dwpe, float[] dx, MicroBatch mb, int c, Parallel pool) {
+    int[] inputs = mb.inputs();
+    int rows = mb.rows();
     pool.run(
         c,
         (start, end) -> {
@@ -55,7 +43,7 @@ final class Embedding {
               }
             }
             if (dwpe != null) {
-              int dst = (n % seqLen) * c;
+              int dst = mb.position(n) * c;
               for (int i = start; i < end; i++) {
                 dwpe[dst + i] += dx[src + i];
               }

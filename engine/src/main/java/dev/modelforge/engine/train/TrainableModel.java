@@ -72,14 +72,7 @@ public final class TrainableModel {
     Parameter wpe = params.positionEmbedding();
     float[] x = acts.blocks.getFirst().residIn;
     Embedding.forward(
-        x,
-        mb.inputs(),
-        params.tokenEmbedding().value(),
-        wpe == null ? null : wpe.value(),
-        n,
-        mb.seqLen(),
-        c,
-        pool);
+        x, mb, params.tokenEmbedding().value(), wpe == null ? null : wpe.value(), c, pool);
     List<BlockParameters> blocks = params.blocks();
     for (int l = 0; l < blocks.size(); l++) {
       float[] out = l + 1 < blocks.size() ? acts.blocks.get(l + 1).residIn : acts.residOut;
@@ -126,15 +119,7 @@ public final class TrainableModel {
     }
     Parameter wpe = params.positionEmbedding();
     Parameter wte = params.tokenEmbedding();
-    Embedding.backward(
-        wte.grad(),
-        wpe == null ? null : wpe.grad(),
-        acts.dResid,
-        mb.inputs(),
-        n,
-        mb.seqLen(),
-        c,
-        pool);
+    Embedding.backward(wte.grad(), wpe == null ? null : wpe.grad(), acts.dResid, mb, c, pool);
   }
 
   private void blockForward(
@@ -168,13 +153,14 @@ public final class TrainableModel {
             a.k, a.kRaw, p.kNorm().value(), a.kRstd, n * config.kvHeads(), hs, eps, pool);
       }
       // rotary position embedding, position = t within the sequence
-      rotate(a.q, a.k, n, t, false);
+      rotate(a.q, a.k, mb, false);
       q = new CausalAttention.View(a.q, 0, config.qDim());
       k = new CausalAttention.View(a.k, 0, config.kvDim());
       v = new CausalAttention.View(a.v, 0, config.kvDim());
     }
     // causal attention within each sequence
-    attention.forward(a.attOut, a.att, q, k, v, mb.lengths(), mb.batch(), t, pool);
+    attention.forward(
+        a.attOut, a.att, q, k, v, mb.lengths(), mb.segmentStarts(), mb.batch(), t, pool);
     // output projection, residual
     p.o().forward(a.attOut, a.residMid, n, a.lora(p.o()), mix(seed, 4), pool);
     VectorMath.add(a.residIn, 0, a.residMid, 0, n * c);
@@ -232,6 +218,7 @@ public final class TrainableModel {
           k,
           v,
           mb.lengths(),
+          mb.segmentStarts(),
           mb.batch(),
           t,
           pool);
@@ -250,10 +237,11 @@ public final class TrainableModel {
           k,
           v,
           mb.lengths(),
+          mb.segmentStarts(),
           mb.batch(),
           t,
           pool);
-      rotate(g.dQ, g.dK, n, t, true);
+      rotate(g.dQ, g.dK, mb, true);
       float[] dq = g.dQ;
       float[] dk = g.dK;
       if (p.qNorm() != null) {
@@ -291,8 +279,9 @@ public final class TrainableModel {
         g.dResid, g.dLn, a.residIn, p.attnNorm(), p.attnNormBias(), a.ln1Mean, a.ln1Rstd, n);
   }
 
-  /** RoPE (or its inverse, for gradients) on every row of q and k, at position n mod T. */
-  private void rotate(float[] q, float[] k, int n, int seqLen, boolean inverse) {
+  /** RoPE (or its inverse, for gradients) on every row of q and k, at its position. */
+  private void rotate(float[] q, float[] k, MicroBatch mb, boolean inverse) {
+    int n = mb.rows();
     int hs = config.headDim();
     int qDim = config.qDim();
     int kvDim = config.kvDim();
@@ -300,7 +289,7 @@ public final class TrainableModel {
         n,
         (start, end) -> {
           for (int r = start; r < end; r++) {
-            int pos = r % seqLen;
+            int pos = mb.position(r);
             if (inverse) {
               rope.applyInverse(q, r * qDim, config.heads(), hs, pos);
               rope.applyInverse(k, r * kvDim, config.kvHeads(), hs, pos);

@@ -17,7 +17,7 @@ public final class Trainer {
 
   private final TrainableModel model;
   private final TrainingConfig config;
-  private final List<Example> train;
+  private final List<List<Example>> trainRows;
   private final List<Example> validation;
   private final Path checkpointDir;
   private final TrainingProgress.Listener listener;
@@ -42,7 +42,10 @@ public final class Trainer {
     }
     this.model = model;
     this.config = config;
-    this.train = List.copyOf(train);
+    // packed rows fill the context the model was configured for (an example of L tokens feeds L −
+    // 1)
+    int capacity = Math.min(config.maxSequenceLength(), model.config().maxPositions() + 1) - 1;
+    this.trainRows = config.packing() ? Batches.packed(train, capacity) : Batches.rows(train);
     this.validation = List.copyOf(validation);
     this.checkpointDir = checkpointDir;
     this.listener = listener != null ? listener : p -> {};
@@ -57,7 +60,7 @@ public final class Trainer {
             config.adamBeta2(),
             config.adamEpsilon(),
             config.weightDecay());
-    int microBatches = (train.size() + config.batchSize() - 1) / config.batchSize();
+    int microBatches = (trainRows.size() + config.batchSize() - 1) / config.batchSize();
     this.stepsPerEpoch =
         (microBatches + config.gradientAccumulationSteps() - 1)
             / config.gradientAccumulationSteps();
@@ -70,8 +73,8 @@ public final class Trainer {
             : LrSchedule.withWarmupRatio(
                 config.lrScheduler(), config.learningRate(), config.warmupRatio(), totalSteps);
     int longest = 1;
-    for (Example e : train) {
-      longest = Math.max(longest, e.length() - 1);
+    for (List<Example> row : trainRows) {
+      longest = Math.max(longest, Batches.inputs(row));
     }
     for (Example e : validation) {
       longest = Math.max(longest, e.length() - 1);
@@ -144,7 +147,7 @@ public final class Trainer {
       if (epoch != batchesEpoch) {
         epochBatches =
             Batches.microBatches(
-                Batches.epochOrder(train, config.seed(), epoch), config.batchSize());
+                Batches.epochOrder(trainRows, config.seed(), epoch), config.batchSize());
         batchesEpoch = epoch;
       }
       int first = (step % stepsPerEpoch) * config.gradientAccumulationSteps();
@@ -237,7 +240,7 @@ public final class Trainer {
   public double evaluate(List<Example> examples) {
     double sum = 0;
     long targets = 0;
-    for (MicroBatch mb : Batches.microBatches(examples, config.batchSize())) {
+    for (MicroBatch mb : Batches.unpacked(examples, config.batchSize())) {
       // examples other than the training and validation sets may be longer than the buffers
       Activations buffers =
           mb.seqLen() <= acts.seqLen() ? acts : model.newActivations(mb.batch(), mb.seqLen());

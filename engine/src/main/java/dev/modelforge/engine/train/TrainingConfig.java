@@ -16,6 +16,7 @@ import java.util.Set;
  * @param maxSteps stop after this many optimizer steps, or -1 for all epochs
  * @param evalSteps evaluate every N steps, or 0 for the end of each epoch
  * @param saveSteps checkpoint every N steps, or 0 for the end only
+ * @param packing pack several examples into each sequence up to maxSequenceLength tokens
  * @param earlyStoppingPatience stop after this many evaluations without a better validation loss,
  *     or 0 for never
  */
@@ -40,6 +41,7 @@ public record TrainingConfig(
     int saveSteps,
     int maxSteps,
     boolean truncation,
+    boolean packing,
     int earlyStoppingPatience) {
 
   private static final Set<String> METHOD_KEYS = Set.of("type", "lora");
@@ -65,6 +67,7 @@ public record TrainingConfig(
           "saveSteps",
           "maxSteps",
           "truncation",
+          "packing",
           "earlyStoppingPatience");
 
   public TrainingConfig {
@@ -145,6 +148,7 @@ public record TrainingConfig(
         intOf(h, "saveSteps", 0),
         intOf(h, "maxSteps", -1),
         h.path("truncation").asBoolean(true),
+        h.path("packing").asBoolean(false),
         intOf(h, "earlyStoppingPatience", 0));
   }
 

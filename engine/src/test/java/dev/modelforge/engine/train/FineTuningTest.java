@@ -160,6 +160,30 @@ class FineTuningTest {
   }
 
   @Test
+  void packingPutsSeveralExamplesInARowSoAnEpochTakesFewerStepsAndStillLearns() throws IOException {
+    Path base = base(Architecture.LLAMA);
+    List<Example> data = examples(base, problems("tiny.jsonl", 32, 1));
+    TrainableModel model = new TrainableModel(ModelParameters.load(base), pool);
+    model.parameters().parameters().forEach(p -> p.setTrainable(true));
+    String hyper =
+        "{\"epochs\":60,\"learningRate\":1e-2,\"batchSize\":4,\"maxSequenceLength\":33,"
+            + "\"lrScheduler\":\"constant\",\"packing\":";
+    Trainer unpacked =
+        new Trainer(
+            model, config("{\"type\":\"full\"}", hyper + "false}"), data, List.of(), null, null);
+    Trainer packed =
+        new Trainer(
+            model, config("{\"type\":\"full\"}", hyper + "true}"), data, List.of(), null, null);
+    double before = packed.evaluate(data);
+
+    packed.run(false);
+
+    // rows of up to 32 input tokens hold three or four problems of 7-9 tokens
+    assertThat(packed.totalSteps()).isLessThan(unpacked.totalSteps() / 3 + 1);
+    assertThat(packed.evaluate(data)).isLessThan(0.5 * before);
+  }
+
+  @Test
   void aLoraFineTuneImprovesAPretrainedBaseOnHeldOutDataAndLeavesTheBaseUntouched()
       throws IOException {
     // a base that knows addition: full fine-tuning of the random model
@@ -216,7 +240,7 @@ class FineTuningTest {
     // the trained model: base + adapter read back from disk, logits of the training forward
     ModelParameters trained = ModelParameters.load(base);
     PeftAdapter.load(trained, out);
-    MicroBatch mb = Batches.of(examples(base, data).subList(0, 1));
+    MicroBatch mb = Batches.ofExamples(examples(base, data).subList(0, 1));
     TrainableModel model = new TrainableModel(trained, pool);
     Activations acts = model.newActivations(1, mb.seqLen());
     model.forward(mb, acts, -1);

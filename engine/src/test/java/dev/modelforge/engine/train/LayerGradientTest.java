@@ -164,6 +164,8 @@ class LayerGradientTest {
     int heads = 2;
     int hs = 4;
     int[] lengths = {5, 3};
+    // sequence 0 packs two examples (rows 0-1 and 2-4); sequence 1 has one and two padding rows
+    int[] segmentStarts = {0, 0, 2, 2, 2, 0, 0, 0, 3, 3};
     int n = batch * t;
     int qDim = heads * hs;
     int kvDim = kvHeads * hs;
@@ -179,7 +181,7 @@ class LayerGradientTest {
     CausalAttention.View v = new CausalAttention.View(qkv, qDim + kvDim, stride);
     java.util.function.DoubleSupplier loss =
         () -> {
-          attention.forward(out, att, q, k, v, lengths, batch, t, pool);
+          attention.forward(out, att, q, k, v, lengths, segmentStarts, batch, t, pool);
           return project(out, proj, n * qDim);
         };
 
@@ -195,6 +197,7 @@ class LayerGradientTest {
         k,
         v,
         lengths,
+        segmentStarts,
         batch,
         t,
         pool);
@@ -270,19 +273,20 @@ class LayerGradientTest {
     int c = 4;
     int seqLen = 3;
     int[] inputs = {2, 0, 2, 1, 2, 0};
+    MicroBatch mb = new MicroBatch(2, seqLen, inputs, new int[6], new int[] {3, 3});
     float[] wte = gaussian(3 * c, 23);
     float[] wpe = gaussian(seqLen * c, 24);
     float[] proj = gaussian(inputs.length * c, 25);
     float[] x = new float[inputs.length * c];
     java.util.function.DoubleSupplier loss =
         () -> {
-          Embedding.forward(x, inputs, wte, wpe, inputs.length, seqLen, c, pool);
+          Embedding.forward(x, mb, wte, wpe, c, pool);
           return project(x, proj, x.length);
         };
 
     float[] dwte = new float[wte.length];
     float[] dwpe = new float[wpe.length];
-    Embedding.backward(dwte, dwpe, proj, inputs, inputs.length, seqLen, c, pool);
+    Embedding.backward(dwte, dwpe, proj, mb, c, pool);
 
     assertClose(dwte, numeric(wte, H, loss), TOLERANCE, "embedding d wte");
     assertClose(dwpe, numeric(wpe, H, loss), TOLERANCE, "embedding d wpe");

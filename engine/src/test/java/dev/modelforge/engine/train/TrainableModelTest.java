@@ -87,10 +87,66 @@ class TrainableModelTest {
     }
   }
 
+  /** Three examples of 4, 6 and 3 tokens with random ids, every next token a target. */
+  static List<Example> examples(int vocab, long seed) {
+    Random r = new Random(seed);
+    List<Example> list = new java.util.ArrayList<>();
+    for (int len : new int[] {4, 6, 3}) {
+      int[] tokens = r.ints(len, 0, vocab).toArray();
+      boolean[] target = new boolean[len];
+      java.util.Arrays.fill(target, 1, len, true);
+      list.add(new Example(tokens, target, list.size() + 1));
+    }
+    return list;
+  }
+
   @ParameterizedTest
-  @ValueSource(strings = {"llama-gqa", "qwen2", "qwen3", "gpt2", "llama-gqa+lora", "gpt2+lora"})
+  @ValueSource(strings = {"llama-gqa", "qwen3", "gpt2"})
+  void packedExamplesGetExactlyTheLogitsAndLossTheyGetAlone(String kind) {
+    ModelConfig config = TestModels.config(kind);
+    TestModels.write(dir, config, DType.F32, 4);
+    TrainableModel model = new TrainableModel(ModelParameters.load(dir), pool);
+    List<Example> examples = examples(config.vocabSize(), 8);
+    MicroBatch alone = Batches.ofExamples(examples);
+    MicroBatch packed = Batches.of(List.of(examples));
+    Activations aloneActs = model.newActivations(alone.batch(), alone.seqLen());
+    Activations packedActs = model.newActivations(packed.batch(), packed.seqLen());
+
+    double aloneLoss = model.forward(alone, aloneActs, -1);
+    double packedLoss = model.forward(packed, packedActs, -1);
+
+    int v = config.vocabSize();
+    int at = 0;
+    for (int i = 0; i < examples.size(); i++) {
+      int rows = examples.get(i).length() - 1;
+      checkTensor(
+          packedActs.logits(),
+          at * v,
+          aloneActs.logits(),
+          i * alone.seqLen() * v,
+          rows * v,
+          1e-5,
+          kind + " packed example " + i);
+      at += rows;
+    }
+    assertThat(packed.batch()).isEqualTo(1);
+    assertThat(packedLoss).isCloseTo(aloneLoss, org.assertj.core.api.Assertions.within(1e-4));
+  }
+
+  @ParameterizedTest
+  @ValueSource(
+      strings = {
+        "llama-gqa",
+        "qwen2",
+        "qwen3",
+        "gpt2",
+        "llama-gqa+lora",
+        "gpt2+lora",
+        "llama-gqa+packed",
+        "gpt2+packed"
+      })
   void gradientsOfEveryParameterMatchFiniteDifferencesOfTheLoss(String variant) {
-    String kind = variant.replace("+lora", "");
+    String kind = variant.replace("+lora", "").replace("+packed", "");
     ModelConfig config = TestModels.config(kind);
     TestModels.write(dir, config, DType.F32, 5);
     ModelParameters params = ModelParameters.load(dir);
@@ -117,7 +173,12 @@ class TrainableModelTest {
       checked = params.parameters();
     }
     TrainableModel model = new TrainableModel(params, pool);
-    MicroBatch mb = paddedBatch(config.vocabSize(), 2);
+    MicroBatch mb =
+        variant.endsWith("+packed")
+            ? Batches.of(
+                List.of(
+                    examples(config.vocabSize(), 2), examples(config.vocabSize(), 3).subList(0, 2)))
+            : paddedBatch(config.vocabSize(), 2);
     Activations acts = model.newActivations(mb.batch(), mb.seqLen());
     float scale = 1f / mb.targetCount();
 
