@@ -4,6 +4,9 @@ import dev.modelforge.engine.tensor.Parallel;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import jdk.incubator.vector.FloatVector;
+import jdk.incubator.vector.VectorOperators;
+import jdk.incubator.vector.VectorSpecies;
 
 /**
  * AdamW (Loshchilov &amp; Hutter, "Decoupled Weight Decay Regularization"), as PyTorch implements
@@ -12,6 +15,8 @@ import java.util.Map;
  * not to norm weights and biases (as nanoGPT and the Hugging Face Trainer do).
  */
 public final class AdamW {
+
+  private static final VectorSpecies<Float> F = FloatVector.SPECIES_PREFERRED;
 
   private final double beta1;
   private final double beta2;
@@ -53,13 +58,28 @@ public final class AdamW {
       pool.run(
           w.length,
           (start, end) -> {
-            for (int i = start; i < end; i++) {
+            // SIMD over the bulk; only exact IEEE operations, so the bits match the scalar tail's
+            int i = start;
+            for (int upper = start + F.loopBound(end - start); i < upper; i += F.length()) {
+              FloatVector gi = FloatVector.fromArray(F, g, i);
+              FloatVector mi = FloatVector.fromArray(F, m, i).mul(b1).add(gi.mul(1 - b1));
+              FloatVector vi = FloatVector.fromArray(F, v, i).mul(b2).add(gi.mul(gi).mul(1 - b2));
+              mi.intoArray(m, i);
+              vi.intoArray(v, i);
+              FloatVector mHat = mi.div(correction1);
+              FloatVector vHat = vi.div(correction2);
+              FloatVector.fromArray(F, w, i)
+                  .mul(decay)
+                  .sub(mHat.mul(rate).div(vHat.lanewise(VectorOperators.SQRT).add(e)))
+                  .intoArray(w, i);
+            }
+            for (; i < end; i++) {
               float gi = g[i];
-              m[i] = b1 * m[i] + (1 - b1) * gi;
-              v[i] = b2 * v[i] + (1 - b2) * gi * gi;
+              m[i] = m[i] * b1 + gi * (1 - b1);
+              v[i] = v[i] * b2 + gi * gi * (1 - b2);
               float mHat = m[i] / correction1;
               float vHat = v[i] / correction2;
-              w[i] = w[i] * decay - rate * mHat / ((float) Math.sqrt(vHat) + e);
+              w[i] = w[i] * decay - mHat * rate / ((float) Math.sqrt(vHat) + e);
             }
           });
       p.markUpdated();

@@ -103,7 +103,8 @@ public final class FineTuning {
     return List.of(shuffled.subList(held, shuffled.size()), shuffled.subList(0, held));
   }
 
-  static void copyCompanionFiles(Path from, Path to) throws IOException {
+  /** Copies the tokenizer and generation files that exist in {@code from} to {@code to}. */
+  public static void copyCompanionFiles(Path from, Path to) throws IOException {
     Files.createDirectories(to);
     for (String f : COMPANION_FILES) {
       Path src = from.resolve(f);

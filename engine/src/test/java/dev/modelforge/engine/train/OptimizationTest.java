@@ -52,6 +52,34 @@ class OptimizationTest {
   }
 
   @Test
+  void adamWGivesTheSameBitsWhateverTheThreadCount() {
+    float[][] results = new float[2][];
+    int[] threads = {1, 3};
+    for (int run = 0; run < 2; run++) {
+      java.util.Random r = new java.util.Random(5);
+      float[] values =
+          new float[1003]; // not a multiple of the vector length: tails on every thread
+      for (int i = 0; i < values.length; i++) {
+        values[i] = (float) r.nextGaussian();
+      }
+      Parameter p = new Parameter("w", values, 17, 59);
+      p.setTrainable(true);
+      AdamW adam = new AdamW(List.of(p), 0.9, 0.95, 1e-8, 0.1);
+      try (Parallel pool = new Parallel(threads[run])) {
+        for (int step = 0; step < 3; step++) {
+          for (int i = 0; i < values.length; i++) {
+            p.grad()[i] = (float) r.nextGaussian();
+          }
+          adam.step(1e-2, pool);
+        }
+      }
+      results[run] = p.value();
+    }
+
+    assertThat(results[1]).containsExactly(results[0]);
+  }
+
+  @Test
   void schedulesWarmUpLinearlyThenHoldOrDecayToZero() {
     LrSchedule cosine = new LrSchedule(LrSchedule.Kind.COSINE, 1.0, 4, 14);
     LrSchedule linear = new LrSchedule(LrSchedule.Kind.LINEAR, 1.0, 4, 14);

@@ -1,13 +1,12 @@
 package dev.modelforge.runtime.cli;
 
+import dev.modelforge.engine.train.FineTuning;
 import dev.modelforge.engine.train.Lora;
 import dev.modelforge.engine.train.LoraSettings;
 import dev.modelforge.engine.train.ModelParameters;
 import dev.modelforge.engine.train.PeftAdapter;
 import java.io.IOException;
-import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.StandardCopyOption;
 import java.util.Locale;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
@@ -24,14 +23,6 @@ import picocli.CommandLine.Spec;
       "adapter against the model and copies it. GGUF export is not available yet."
     })
 public final class ExportCommand implements Callable<Integer> {
-
-  private static final String[] COMPANION_FILES = {
-    "tokenizer.json",
-    "tokenizer_config.json",
-    "special_tokens_map.json",
-    "chat_template.jinja",
-    "generation_config.json"
-  };
 
   @Spec picocli.CommandLine.Model.CommandSpec spec;
 
@@ -87,12 +78,7 @@ public final class ExportCommand implements Callable<Integer> {
       params.saveModel(out);
       what = "the model";
     }
-    for (String f : COMPANION_FILES) {
-      Path src = model.resolve(f);
-      if (Files.isRegularFile(src)) {
-        Files.copy(src, out.resolve(f), StandardCopyOption.REPLACE_EXISTING);
-      }
-    }
+    FineTuning.copyCompanionFiles(model, out);
     spec.commandLine().getOut().printf("wrote %s to %s as safetensors%n", what, out);
     return 0;
   }
