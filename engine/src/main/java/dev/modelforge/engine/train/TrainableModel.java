@@ -70,15 +70,18 @@ public final class TrainableModel {
     int n = mb.rows();
     int c = config.dim();
     Parameter wpe = params.positionEmbedding();
+    // token (and learned position) embeddings -> residual stream [N, C]
     float[] x = acts.blocks.getFirst().residIn;
     Embedding.forward(
         x, mb, params.tokenEmbedding().value(), wpe == null ? null : wpe.value(), c, pool);
+    // the blocks, each writing the next one's input
     List<BlockParameters> blocks = params.blocks();
     for (int l = 0; l < blocks.size(); l++) {
       float[] out = l + 1 < blocks.size() ? acts.blocks.get(l + 1).residIn : acts.residOut;
       blockForward(
           mb, blocks.get(l), acts.blocks.get(l), out, dropoutSeed < 0 ? -1 : mix(dropoutSeed, l));
     }
+    // final norm, output head [N, V], cross-entropy
     norm(
         acts.lnf,
         acts.residOut,
@@ -100,6 +103,7 @@ public final class TrainableModel {
     checkFits(mb, acts);
     int n = mb.rows();
     int c = config.dim();
+    // the loss and output head, in reverse; acts.logits becomes ∂L/∂logits
     CrossEntropy.backward(
         acts.logits, acts.logSumExp, mb.targets(), n, config.vocabSize(), lossScale, pool);
     head.backward(acts.lnf, acts.logits, acts.dLn, false, n, null, pool);
@@ -113,6 +117,7 @@ public final class TrainableModel {
         acts.lnfMean,
         acts.lnfRstd,
         n);
+    // the blocks in reverse, dResid carrying ∂L/∂(residual stream) down
     List<BlockParameters> blocks = params.blocks();
     for (int l = blocks.size() - 1; l >= 0; l--) {
       blockBackward(mb, blocks.get(l), acts.blocks.get(l), acts);

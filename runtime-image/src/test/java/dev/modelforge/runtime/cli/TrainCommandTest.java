@@ -214,6 +214,54 @@ class TrainCommandTest {
   }
 
   @Test
+  void resumeContinuesFromTheLatestCheckpointInTheOutputDirectory() throws IOException {
+    Path tok = dir.resolve("tok");
+    Path data = dir.resolve("train.jsonl");
+    ok(
+        "data",
+        "arithmetic",
+        "--count",
+        "64",
+        "--out",
+        data.toString(),
+        "--tokenizer",
+        tok.toString());
+    Path base = arithmeticBase("base", 32, tok);
+    Path cfg =
+        config("method: {type: full}\nhyperparameters: {epochs: 2, batchSize: 16, saveSteps: 3}\n");
+    Path out = dir.resolve("out");
+    ok(
+        "train",
+        "--base",
+        base.toString(),
+        "--dataset",
+        data.toString(),
+        "--config",
+        cfg.toString(),
+        "--output",
+        out.toString());
+    byte[] trained = Files.readAllBytes(out.resolve("model.safetensors"));
+
+    CliRun resumed =
+        ok(
+            "train",
+            "--base",
+            base.toString(),
+            "--dataset",
+            data.toString(),
+            "--config",
+            cfg.toString(),
+            "--output",
+            out.toString(),
+            "--resume");
+
+    assertThat(resumed.out()).contains("resumed from " + out.resolve("checkpoints/step-00000008"));
+    assertThat(Files.readAllBytes(out.resolve("model.safetensors"))).isEqualTo(trained);
+    assertThat(out.resolve("checkpoints/step-00000006")).isDirectory();
+    assertThat(out.resolve("checkpoints/step-00000003")).doesNotExist();
+  }
+
+  @Test
   void aMisspeltHyperparameterFailsWithOneLineNamingTheKey() throws IOException {
     Path tok = dir.resolve("tok");
     Path data = dir.resolve("train.jsonl");
