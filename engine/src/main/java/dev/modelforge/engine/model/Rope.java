@@ -4,14 +4,14 @@ package dev.modelforge.engine.model;
  * Rotary position embedding in the rotate-half form of the Hugging Face checkpoints: dimension i of
  * a head pairs with i + HS/2. Cos/sin tables are computed once per model for every position.
  */
-final class Rope {
+public final class Rope {
 
   private final int half;
   private final float[] cos;
   private final float[] sin;
   private final int maxPositions;
 
-  Rope(RopeConfig config, int headDim, int maxPositions) {
+  public Rope(RopeConfig config, int headDim, int maxPositions) {
     this.half = headDim / 2;
     this.maxPositions = maxPositions;
     this.cos = new float[maxPositions * half];
@@ -29,14 +29,14 @@ final class Rope {
     }
   }
 
-  int maxPositions() {
+  public int maxPositions() {
     return maxPositions;
   }
 
   /**
    * Rotates {@code heads} consecutive heads of {@code x} starting at {@code off} for position pos.
    */
-  void apply(float[] x, int off, int heads, int headDim, int pos) {
+  public void apply(float[] x, int off, int heads, int headDim, int pos) {
     int table = pos * half;
     for (int h = 0; h < heads; h++) {
       int base = off + h * headDim;
@@ -47,6 +47,25 @@ final class Rope {
         float b = x[base + i + half];
         x[base + i] = a * c - b * s;
         x[base + i + half] = b * c + a * s;
+      }
+    }
+  }
+
+  /**
+   * The backward pass of {@link #apply}: the rotation is orthogonal, so the gradient of its input
+   * is the output gradient rotated by the negative angle.
+   */
+  public void applyInverse(float[] dx, int off, int heads, int headDim, int pos) {
+    int table = pos * half;
+    for (int h = 0; h < heads; h++) {
+      int base = off + h * headDim;
+      for (int i = 0; i < half; i++) {
+        float c = cos[table + i];
+        float s = sin[table + i];
+        float da = dx[base + i];
+        float db = dx[base + i + half];
+        dx[base + i] = da * c + db * s;
+        dx[base + i + half] = db * c - da * s;
       }
     }
   }

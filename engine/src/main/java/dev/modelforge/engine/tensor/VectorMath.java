@@ -1,6 +1,7 @@
 package dev.modelforge.engine.tensor;
 
 import jdk.incubator.vector.FloatVector;
+import jdk.incubator.vector.IntVector;
 import jdk.incubator.vector.VectorOperators;
 import jdk.incubator.vector.VectorSpecies;
 
@@ -121,5 +122,59 @@ public final class VectorMath {
     for (; t < tokens; t++) {
       out[t * outStride + r] = dot(w, wOff, x, t * n, n);
     }
+  }
+
+  // exp(x) = 2^k · exp(r) with k = round(x / ln 2) and |r| <= ln 2 / 2; Cephes' expf polynomial
+  private static final float EXP_MAX = 88.3762626647949f;
+  private static final float EXP_MIN = -87.3365447504019f;
+  private static final float LOG2E = 1.44269504088896341f;
+  private static final float LN2_HI = 0.693359375f;
+  private static final float LN2_LO = -2.12194440e-4f;
+  private static final float ROUND = 12582912f; // 1.5 · 2^23: adding it rounds to an integer
+  private static final float[] EXP_POLY = {
+    1.9875691500e-4f,
+    1.3981999507e-3f,
+    8.3334519073e-3f,
+    4.1665795894e-2f,
+    1.6666665459e-1f,
+    5.0000001201e-1f
+  };
+
+  /**
+   * e^x per lane to about 2 ulp, from additions, multiplications, FMAs and bit conversions only.
+   * {@code lanewise(EXP)} is not used because it gives different bits before and after the JIT
+   * compiles the caller (a Java fallback, then a native stub), which would make training runs
+   * irreproducible; these operations are exact IEEE arithmetic either way. Inputs are clamped to
+   * the float range of e^x.
+   */
+  public static FloatVector exp(FloatVector x) {
+    x = x.max(EXP_MIN).min(EXP_MAX);
+    FloatVector k = x.fma(LOG2E, ROUND).sub(ROUND);
+    VectorSpecies<Float> species = x.species();
+    FloatVector r = k.fma(FloatVector.broadcast(species, -LN2_HI), x);
+    r = k.fma(FloatVector.broadcast(species, -LN2_LO), r);
+    FloatVector p = FloatVector.broadcast(species, EXP_POLY[0]);
+    for (int i = 1; i < EXP_POLY.length; i++) {
+      p = p.fma(r, FloatVector.broadcast(species, EXP_POLY[i]));
+    }
+    FloatVector r2 = r.mul(r);
+    FloatVector e = p.fma(r2, r).add(1f);
+    IntVector bits =
+        ((IntVector) k.convert(VectorOperators.F2I, 0)).add(127).lanewise(VectorOperators.LSHL, 23);
+    return e.mul(bits.reinterpretAsFloats());
+  }
+
+  /** The scalar twin of {@link #exp(FloatVector)}: the same operations, so the same bits. */
+  public static float exp(float x) {
+    x = Math.min(Math.max(x, EXP_MIN), EXP_MAX);
+    float k = Math.fma(x, LOG2E, ROUND) - ROUND;
+    float r = Math.fma(k, -LN2_HI, x);
+    r = Math.fma(k, -LN2_LO, r);
+    float p = EXP_POLY[0];
+    for (int i = 1; i < EXP_POLY.length; i++) {
+      p = Math.fma(p, r, EXP_POLY[i]);
+    }
+    float e = Math.fma(p, r * r, r) + 1f;
+    return e * Float.intBitsToFloat(((int) k + 127) << 23);
   }
 }

@@ -8,7 +8,7 @@ import picocli.CommandLine.Command;
     mixinStandardHelpOptions = true,
     description =
         "Measure performance: decode and prefill speed against the memory-bandwidth limit.",
-    subcommands = {BenchGenerateCommand.class, BenchServeCommand.class})
+    subcommands = {BenchGenerateCommand.class, BenchServeCommand.class, BenchTrainCommand.class})
 public final class BenchCommand implements Runnable {
 
   @picocli.CommandLine.Spec picocli.CommandLine.Model.CommandSpec spec;

@@ -60,6 +60,21 @@ public final class InitCommand implements Callable<Integer> {
       description = "Stored weight type: f32, f16 or bf16 (default ${DEFAULT-VALUE}).")
   String dtype;
 
+  @Option(names = "--layers", description = "Override the preset's number of blocks.")
+  Integer layers;
+
+  @Option(names = "--dim", description = "Override the preset's width C.")
+  Integer dim;
+
+  @Option(names = "--heads", description = "Override the preset's attention heads (and KV heads).")
+  Integer heads;
+
+  @Option(names = "--ffn", description = "Override the preset's MLP width.")
+  Integer ffn;
+
+  @Option(names = "--context", description = "Override the preset's context length.")
+  Integer context;
+
   @Override
   public Integer call() throws IOException {
     Preset p = Preset.fromCliName(preset);
@@ -76,7 +91,7 @@ public final class InitCommand implements Callable<Integer> {
     if (tokenizer != null) {
       vocab = tokenizerVocabSize(tokenizer.resolve("tokenizer.json"));
     }
-    ModelConfig config = p.config(vocab, dtype.toLowerCase(Locale.ROOT));
+    ModelConfig config = withOverrides(p.config(vocab, dtype.toLowerCase(Locale.ROOT)));
     new RandomModelWriter(config, seed, type).write(out);
     if (tokenizer != null) {
       for (String f : TOKENIZER_FILES) {
@@ -99,6 +114,34 @@ public final class InitCommand implements Callable<Integer> {
             type,
             seed);
     return 0;
+  }
+
+  /**
+   * The preset with the shape options applied: benchmark shapes (GPT-2 with 4 layers of 256) and
+   * the tiny models trained from scratch in tests need no preset of their own.
+   */
+  private ModelConfig withOverrides(ModelConfig c) {
+    int d = dim != null ? dim : c.dim();
+    int h = heads != null ? heads : c.heads();
+    int kv = heads != null ? h : c.kvHeads();
+    if (d % h != 0) {
+      throw new IllegalArgumentException("--dim " + d + " is not a multiple of " + h + " heads");
+    }
+    return new ModelConfig(
+        c.architecture(),
+        d,
+        layers != null ? layers : c.layers(),
+        h,
+        kv,
+        d / h,
+        ffn != null ? ffn : (dim != null ? 4 * d : c.ffnDim()),
+        c.vocabSize(),
+        context != null ? context : c.maxPositions(),
+        c.normEps(),
+        c.rope(),
+        c.tiedEmbeddings(),
+        c.qkvBias(),
+        c.torchDtype());
   }
 
   /** One past the largest id in the tokenizer's vocabulary and added tokens. */

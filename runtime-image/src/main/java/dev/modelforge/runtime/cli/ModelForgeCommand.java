@@ -15,6 +15,9 @@ import picocli.CommandLine.Command;
     subcommands = {
       InitCommand.class,
       GenerateCommand.class,
+      TrainCommand.class,
+      ExportCommand.class,
+      DataCommand.class,
       BenchCommand.class,
       ServeCommand.class,
       TokenizeCommand.class,

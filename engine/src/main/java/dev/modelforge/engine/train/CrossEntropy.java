@@ -1,0 +1,111 @@
+package dev.modelforge.engine.train;
+
+import dev.modelforge.engine.tensor.Parallel;
+import dev.modelforge.engine.tensor.VectorMath;
+import jdk.incubator.vector.FloatVector;
+import jdk.incubator.vector.VectorOperators;
+import jdk.incubator.vector.VectorSpecies;
+
+/**
+ * Softmax cross-entropy of next-token logits against targets, where a negative target marks a
+ * position that does not count (prompt tokens, padding). The forward keeps each row's log-sum-exp
+ * so the backward needs one pass over the logits instead of two; both are SIMD, since with a large
+ * vocabulary this is the largest elementwise work of a step, and use {@link VectorMath#exp}, whose
+ * bits do not depend on when the JIT compiles them.
+ */
+final class CrossEntropy {
+
+  /** Targets below zero are left out of the loss. */
+  static final int IGNORE = -1;
+
+  private static final VectorSpecies<Float> F = FloatVector.SPECIES_PREFERRED;
+
+  private CrossEntropy() {}
+
+  /**
+   * Writes each row's loss {@code logsumexp(logits) − logits[target]} (0 for ignored rows) and its
+   * log-sum-exp, and returns the losses' sum in a fixed order.
+   *
+   * @param lse [rows] written, for {@link #backward}
+   */
+  static double forward(
+      float[] losses,
+      float[] lse,
+      float[] logits,
+      int[] targets,
+      int rows,
+      int vocab,
+      Parallel pool) {
+    pool.run(
+        rows,
+        (start, end) -> {
+          for (int r = start; r < end; r++) {
+            if (targets[r] < 0) {
+              losses[r] = 0f;
+              continue;
+            }
+            int o = r * vocab;
+            lse[r] = logSumExp(logits, o, vocab);
+            losses[r] = lse[r] - logits[o + targets[r]];
+          }
+        });
+    double sum = 0;
+    for (int r = 0; r < rows; r++) {
+      sum += losses[r];
+    }
+    return sum;
+  }
+
+  private static float logSumExp(float[] x, int o, int n) {
+    int upper = F.loopBound(n);
+    FloatVector vmax = FloatVector.broadcast(F, Float.NEGATIVE_INFINITY);
+    int i = 0;
+    for (; i < upper; i += F.length()) {
+      vmax = vmax.max(FloatVector.fromArray(F, x, o + i));
+    }
+    float max = vmax.reduceLanes(VectorOperators.MAX);
+    for (; i < n; i++) {
+      max = Math.max(max, x[o + i]);
+    }
+    FloatVector vsum = FloatVector.zero(F);
+    for (i = 0; i < upper; i += F.length()) {
+      vsum = vsum.add(VectorMath.exp(FloatVector.fromArray(F, x, o + i).sub(max)));
+    }
+    double sum = vsum.reduceLanes(VectorOperators.ADD);
+    for (; i < n; i++) {
+      sum += VectorMath.exp(x[o + i] - max);
+    }
+    return (float) (max + Math.log(sum));
+  }
+
+  /**
+   * Overwrites the logits with {@code ∂L/∂logits = scale · (softmax − onehot(target))}, zero on
+   * ignored rows, where L is {@code scale ·} the sum of the row losses.
+   */
+  static void backward(
+      float[] logits, float[] lse, int[] targets, int rows, int vocab, float scale, Parallel pool) {
+    pool.run(
+        rows,
+        (start, end) -> {
+          for (int r = start; r < end; r++) {
+            int o = r * vocab;
+            if (targets[r] < 0) {
+              java.util.Arrays.fill(logits, o, o + vocab, 0f);
+              continue;
+            }
+            float shift = lse[r];
+            int upper = F.loopBound(vocab);
+            int i = 0;
+            for (; i < upper; i += F.length()) {
+              VectorMath.exp(FloatVector.fromArray(F, logits, o + i).sub(shift))
+                  .mul(scale)
+                  .intoArray(logits, o + i);
+            }
+            for (; i < vocab; i++) {
+              logits[o + i] = VectorMath.exp(logits[o + i] - shift) * scale;
+            }
+            logits[o + targets[r]] -= scale;
+          }
+        });
+  }
+}

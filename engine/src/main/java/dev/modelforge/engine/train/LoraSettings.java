@@ -1,0 +1,31 @@
+package dev.modelforge.engine.train;
+
+import java.util.List;
+
+/**
+ * What to adapt and how: rank r, alpha (the update is scaled by alpha / r), dropout on the
+ * adapter's input, and the module kinds to adapt by their Hugging Face names ({@code q_proj} ...
+ * {@code down_proj}; {@code c_attn}, {@code c_proj}, {@code c_fc} for GPT-2).
+ */
+public record LoraSettings(int rank, double alpha, double dropout, List<String> targetModules) {
+
+  public static final List<String> LLAMA_MODULES =
+      List.of("q_proj", "k_proj", "v_proj", "o_proj", "gate_proj", "up_proj", "down_proj");
+  public static final List<String> GPT2_MODULES = List.of("c_attn", "c_proj", "c_fc");
+
+  public LoraSettings {
+    if (rank < 1) {
+      throw new IllegalArgumentException("LoRA rank must be at least 1, got " + rank);
+    }
+    if (!(alpha > 0)) {
+      throw new IllegalArgumentException("LoRA alpha must be positive, got " + alpha);
+    }
+    if (!(dropout >= 0 && dropout < 1)) {
+      throw new IllegalArgumentException("LoRA dropout must be in [0, 1), got " + dropout);
+    }
+    if (targetModules == null || targetModules.isEmpty()) {
+      throw new IllegalArgumentException("LoRA needs at least one target module");
+    }
+    targetModules = List.copyOf(targetModules);
+  }
+}
