@@ -5,11 +5,14 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.dataformat.yaml.YAMLMapper;
 import dev.modelforge.engine.model.ModelConfig;
 import dev.modelforge.engine.tensor.Parallel;
+import dev.modelforge.engine.tokenizer.Tokenizer;
+import dev.modelforge.engine.train.ChatRenderer;
 import dev.modelforge.engine.train.FineTuning;
 import dev.modelforge.engine.train.ProgressFile;
 import dev.modelforge.engine.train.TrainingConfig;
 import dev.modelforge.engine.train.TrainingProgress;
 import dev.modelforge.engine.train.TrainingResult;
+import dev.modelforge.runtime.serve.ChatTemplate;
 import java.io.IOException;
 import java.io.PrintWriter;
 import java.nio.file.Files;
@@ -75,7 +78,10 @@ public final class TrainCommand implements Callable<Integer> {
     }
     TrainingResult result;
     try (Parallel pool = new Parallel(n)) {
-      result = FineTuning.run(base, dataset, training, output, resume, pool, listener);
+      Tokenizer tokenizer = Tokenizer.load(base);
+      ChatRenderer chat =
+          tokenizer.chatTemplate().map(t -> new ChatTemplate(t, tokenizer)).orElse(null);
+      result = FineTuning.run(base, dataset, training, output, resume, pool, listener, chat);
     } catch (RuntimeException | IOException e) {
       file.onProgress(
           new TrainingProgress(

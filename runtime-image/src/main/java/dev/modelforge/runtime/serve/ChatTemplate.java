@@ -7,6 +7,7 @@ import com.hubspot.jinjava.interpret.RenderResult;
 import com.hubspot.jinjava.interpret.TemplateError;
 import com.hubspot.jinjava.lib.fn.ELFunctionDefinition;
 import dev.modelforge.engine.tokenizer.Tokenizer;
+import dev.modelforge.engine.train.ChatRenderer;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
@@ -17,14 +18,14 @@ import java.util.Map;
  * the variables and helpers Hugging Face provides: {@code messages}, {@code add_generation_prompt},
  * {@code bos_token}, {@code eos_token}, {@code raise_exception}.
  */
-final class ChatTemplate {
+public final class ChatTemplate implements ChatRenderer {
 
   private final String template;
   private final Jinjava jinja;
   private final String bos;
   private final String eos;
 
-  ChatTemplate(String template, Tokenizer tokenizer) {
+  public ChatTemplate(String template, Tokenizer tokenizer) {
     this(template, bosText(tokenizer), eosText(tokenizer));
   }
 
@@ -116,7 +117,8 @@ final class ChatTemplate {
   }
 
   /** Renders {@code messages} (maps with role and content) into the prompt text. */
-  String render(List<Map<String, Object>> messages, boolean addGenerationPrompt) {
+  @Override
+  public String render(List<Map<String, Object>> messages, boolean addGenerationPrompt) {
     List<Map<String, Object>> pyMessages = new ArrayList<>();
     for (Map<String, Object> m : messages) {
       Map<String, Object> copy = new HashMap<>(m);
