@@ -70,4 +70,17 @@ public final class TestModels {
       throw new UncheckedIOException(e);
     }
   }
+
+  /**
+   * Weights at a fresh initialisation's scale (std 0.02, norms at 1): what training starts from,
+   * and where a float32 finite-difference gradient check is still accurate.
+   */
+  public static Path writeAtInitScale(Path dir, ModelConfig config, DType dtype, long seed) {
+    try {
+      new RandomModelWriter(config, seed, dtype).write(dir);
+      return dir;
+    } catch (IOException e) {
+      throw new UncheckedIOException(e);
+    }
+  }
 }

@@ -58,7 +58,7 @@ class TrainableModelTest {
   @ValueSource(strings = {"llama-gqa", "llama3-rope-scaling", "mistral", "qwen2", "qwen3", "gpt2"})
   void trainingLogitsEqualTheInferenceModelsForEverySequenceOfAPaddedBatch(String kind) {
     ModelConfig config = TestModels.config(kind);
-    TestModels.write(dir, config, DType.F32, 3);
+    TestModels.writeAtInitScale(dir, config, DType.F32, 3);
     MicroBatch mb = paddedBatch(config.vocabSize(), 1);
     TrainableModel model = new TrainableModel(ModelParameters.load(dir), pool);
     Activations acts = model.newActivations(mb.batch(), mb.seqLen());
@@ -104,7 +104,7 @@ class TrainableModelTest {
   @ValueSource(strings = {"llama-gqa", "qwen3", "gpt2"})
   void packedExamplesGetExactlyTheLogitsAndLossTheyGetAlone(String kind) {
     ModelConfig config = TestModels.config(kind);
-    TestModels.write(dir, config, DType.F32, 4);
+    TestModels.writeAtInitScale(dir, config, DType.F32, 4);
     TrainableModel model = new TrainableModel(ModelParameters.load(dir), pool);
     List<Example> examples = examples(config.vocabSize(), 8);
     MicroBatch alone = Batches.ofExamples(examples);
@@ -148,7 +148,7 @@ class TrainableModelTest {
   void gradientsOfEveryParameterMatchFiniteDifferencesOfTheLoss(String variant) {
     String kind = variant.replace("+lora", "").replace("+packed", "");
     ModelConfig config = TestModels.config(kind);
-    TestModels.write(dir, config, DType.F32, 5);
+    TestModels.writeAtInitScale(dir, config, DType.F32, 5);
     ModelParameters params = ModelParameters.load(dir);
     sharpenAttention(params);
     List<Parameter> checked;
