@@ -40,7 +40,7 @@ public final class LoadedModel implements AutoCloseable {
    * Opens a Hugging Face model directory (config.json + safetensors) or a llama.cpp {@code .gguf}
    * file.
    *
-   * @param quantize null, or Q8_0 / Q4_0 to re-encode the weight matrices on load
+   * @param quantize null, or F32 / BF16 / Q8_0 / Q4_0 to re-encode the weight matrices on load
    */
   public static LoadedModel open(Path path, DType quantize) {
     if (Files.isDirectory(path)) {

@@ -36,13 +36,15 @@ public final class WeightLoader {
   private final Arena arena;
 
   /**
-   * @param quantize null to keep the stored types, or Q8_0 / Q4_0
+   * @param quantize null to keep the stored types, or the type every weight matrix is re-encoded
+   *     to: F32, BF16, Q8_0 or Q4_0 (a block type only where the row length is a multiple of 32)
    * @param arena where weights are copied (huge pages), or null to use the mapped files in place
    *     (less memory, slower decode)
    */
   public WeightLoader(ModelConfig config, TensorStore store, DType quantize, Arena arena) {
-    if (quantize != null && !quantize.isQuantized()) {
-      throw new IllegalArgumentException("quantize must be Q8_0 or Q4_0, got " + quantize);
+    if (quantize == DType.F16) {
+      throw new IllegalArgumentException(
+          "weights cannot be re-encoded as F16: the CPU kernels read F32, BF16, Q8_0 and Q4_0");
     }
     this.config = config;
     this.store = store;
@@ -192,10 +194,36 @@ public final class WeightLoader {
   }
 
   private Matrix maybeQuantize(Matrix m) {
-    if (quantize == null || m.dtype() == quantize || m.cols() % 32 != 0) {
+    if (quantize == null || m.dtype() == quantize) {
       return m;
     }
-    return quantize == DType.Q8_0 ? Q8Matrix.quantize(m, arena()) : Q4Matrix.quantize(m, arena());
+    return switch (quantize) {
+      case F32 -> reencode(m, 4);
+      case BF16 -> reencode(m, 2);
+      case Q8_0 -> m.cols() % 32 != 0 ? m : Q8Matrix.quantize(m, arena());
+      case Q4_0 -> m.cols() % 32 != 0 ? m : Q4Matrix.quantize(m, arena());
+      case F16 -> throw new IllegalStateException("checked in the constructor");
+    };
+  }
+
+  /** Widens to F32 ({@code bytes} 4) or rounds to BF16 ({@code bytes} 2), row by row. */
+  private Matrix reencode(Matrix m, int bytes) {
+    int rows = m.rows();
+    int cols = m.cols();
+    MemorySegment seg = WeightMemory.allocate(arena(), (long) rows * cols * bytes);
+    float[] row = new float[cols];
+    for (int r = 0; r < rows; r++) {
+      m.readRow(r, row, 0);
+      long base = (long) r * cols * bytes;
+      for (int c = 0; c < cols; c++) {
+        if (bytes == 4) {
+          seg.set(LE_FLOAT, base + 4L * c, row[c]);
+        } else {
+          seg.set(LE_SHORT, base + 2L * c, BF16Matrix.fromFloat(row[c]));
+        }
+      }
+    }
+    return bytes == 4 ? new F32Matrix(rows, cols, seg) : new BF16Matrix(rows, cols, seg);
   }
 
   /** Stored bytes as the matrix will read them: copied to huge pages, or mapped in place. */

@@ -2,6 +2,7 @@ package dev.modelforge.engine.model;
 
 import static dev.modelforge.engine.testing.Check.checkTensor;
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import dev.modelforge.engine.format.safetensors.SafetensorsStore;
 import dev.modelforge.engine.tensor.DType;
@@ -10,6 +11,7 @@ import java.nio.file.Path;
 import java.util.Random;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
@@ -120,11 +122,11 @@ class DecoderModelTest {
   }
 
   /**
-   * Quantization error budget: Q8_0 keeps logits within 2% of their spread and Q4_0 within 15%, and
-   * both keep the arg-max on a random model whose top logits are well separated.
+   * Re-encoding error budget: BF16 (serve --dtype bfloat16) and Q8_0 keep logits within 2% of their
+   * spread and Q4_0 within 15%.
    */
   @ParameterizedTest
-  @ValueSource(strings = {"Q8_0", "Q4_0"})
+  @ValueSource(strings = {"BF16", "Q8_0", "Q4_0"})
   void quantizedWeightsStayCloseToF32(String type) {
     ModelConfig config = TestModels.config("llama-gqa");
     TestModels.write(dir, config, DType.F32, 21);
@@ -146,10 +148,29 @@ class DecoderModelTest {
         max = Math.max(max, exact[i]);
         worst = Math.max(worst, Math.abs(exact[i] - approx[i]));
       }
-      double budget = type.equals("Q8_0") ? 0.02 : 0.15;
+      double budget = type.equals("Q4_0") ? 0.15 : 0.02;
       assertThat(worst / (max - min))
           .as("worst error relative to the logit spread")
           .isLessThan(budget);
     }
+  }
+
+  @Test
+  void bf16WeightsWidenBackToF32AndF16IsRefused() {
+    ModelConfig config = TestModels.config("llama-gqa");
+    TestModels.write(dir, config, DType.BF16, 22);
+    try (LoadedModel wide = LoadedModel.open(dir, DType.F32);
+        LoadedModel stored = LoadedModel.open(dir, null)) {
+      assertThat(wide.model().weights().layers().get(0).wq().dtype()).isEqualTo(DType.F32);
+      int[] tokens = randomTokens(4, config.vocabSize(), 6);
+      // Widening BF16 is exact, so the logits agree to rounding in the accumulation order.
+      float[] a = allLogits(wide.model(), tokens);
+      float[] b = allLogits(stored.model(), tokens);
+      for (int i = 0; i < a.length; i++) {
+        assertThat(a[i]).isCloseTo(b[i], org.assertj.core.data.Offset.offset(1e-3f));
+      }
+    }
+    assertThatThrownBy(() -> LoadedModel.open(dir, DType.F16))
+        .hasMessageContaining("cannot be re-encoded as F16");
   }
 }

@@ -14,6 +14,7 @@ import picocli.CommandLine.Command;
     description = "Fetch, fine-tune and serve language models with the ModelForge engine.",
     subcommands = {
       InitCommand.class,
+      FetchCommand.class,
       GenerateCommand.class,
       TrainCommand.class,
       ExportCommand.class,

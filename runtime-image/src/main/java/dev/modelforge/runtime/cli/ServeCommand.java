@@ -47,7 +47,9 @@ public final class ServeCommand implements Callable<Integer> {
       description = "Model id clients use (default: the directory name).")
   String servedModelName;
 
-  @Option(names = "--max-batch", description = "Sequences decoded together at most (default 32).")
+  @Option(
+      names = {"--max-batch", "--max-batch-size"},
+      description = "Sequences decoded together at most (default 32).")
   Integer maxBatch;
 
   @Option(
@@ -61,7 +63,7 @@ public final class ServeCommand implements Callable<Integer> {
   String kvCacheMemory;
 
   @Option(
-      names = "--max-model-len",
+      names = {"--max-model-len", "--max-sequence-length"},
       description = "Longest prompt + completion (default: the model's context).")
   Integer maxModelLen;
 
@@ -69,9 +71,17 @@ public final class ServeCommand implements Callable<Integer> {
   Integer blockSize;
 
   @Option(
-      names = "--no-prefix-caching",
-      description = "Do not reuse KV blocks of shared prompt prefixes.")
-  boolean noPrefixCaching;
+      names = "--prefix-caching",
+      negatable = true,
+      defaultValue = "true",
+      fallbackValue = "true",
+      description = "Reuse KV blocks of shared prompt prefixes (default on; --no-prefix-caching).")
+  boolean prefixCaching = true;
+
+  @Option(
+      names = "--dtype",
+      description = "Weight type: auto (default, as stored), float32, bfloat16, float16.")
+  String dtype;
 
   @Option(names = "--max-waiting", description = "Queued requests before 429 (default 256).")
   Integer maxWaiting;
@@ -114,9 +124,10 @@ public final class ServeCommand implements Callable<Integer> {
     put(p, "modelforge.serve.threads", threads);
     put(p, "modelforge.serve.quantize", quantize);
     put(p, "modelforge.serve.drain-timeout", drainTimeout);
-    if (noPrefixCaching) {
+    if (!prefixCaching) {
       p.put("modelforge.serve.prefix-caching", "false");
     }
+    put(p, "modelforge.serve.dtype", dtype);
     return p;
   }
 

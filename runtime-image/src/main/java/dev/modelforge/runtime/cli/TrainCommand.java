@@ -2,6 +2,7 @@ package dev.modelforge.runtime.cli;
 
 import com.fasterxml.jackson.core.JacksonException;
 import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
 import com.fasterxml.jackson.dataformat.yaml.YAMLMapper;
 import dev.modelforge.engine.model.ModelConfig;
 import dev.modelforge.engine.tensor.Parallel;
@@ -12,11 +13,14 @@ import dev.modelforge.engine.train.ProgressFile;
 import dev.modelforge.engine.train.TrainingConfig;
 import dev.modelforge.engine.train.TrainingProgress;
 import dev.modelforge.engine.train.TrainingResult;
+import dev.modelforge.runtime.progress.ProgressPublisher;
 import dev.modelforge.runtime.serve.ChatTemplate;
 import java.io.IOException;
 import java.io.PrintWriter;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.time.Duration;
+import java.util.Optional;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
@@ -33,7 +37,8 @@ import picocli.CommandLine.Spec;
       "targetModules}}, hyperparameters: {epochs, learningRate, batchSize,",
       "gradientAccumulationSteps, maxSequenceLength, lrScheduler, warmupRatio, seed, ...}}).",
       "Writes a PEFT adapter (lora) or a model directory (full) to --output, checkpoints to",
-      "OUTPUT/checkpoints and live progress to OUTPUT/progress.json."
+      "OUTPUT/checkpoints and live progress to OUTPUT/progress.json. The operator's config also",
+      "carries dataset: {uri, format, validationSplit}; format is checked against the rows."
     })
 public final class TrainCommand implements Callable<Integer> {
 
@@ -45,14 +50,26 @@ public final class TrainCommand implements Callable<Integer> {
   @Option(names = "--base", required = true, description = "Base model directory.")
   Path base;
 
-  @Option(names = "--dataset", required = true, description = "Training data, JSON Lines.")
-  Path dataset;
+  @Option(
+      names = "--dataset",
+      required = true,
+      description =
+          "Training data, JSON Lines: a path, file://, https://, or pvc://CLAIM/PATH and"
+              + " configmap://NAME/KEY under $MODELFORGE_SOURCE_ROOT.")
+  String dataset;
 
   @Option(names = "--config", required = true, description = "Training config, YAML or JSON.")
   Path config;
 
   @Option(names = "--output", required = true, description = "Directory for the result.")
   Path output;
+
+  @Option(
+      names = "--source-root",
+      description =
+          "Where pvc:// and configmap:// datasets are mounted (default: $MODELFORGE_SOURCE_ROOT"
+              + " or /mnt/sources).")
+  Path sourceRoot;
 
   @Option(names = "--resume", description = "Continue from the latest checkpoint in OUTPUT.")
   boolean resume;
@@ -62,7 +79,10 @@ public final class TrainCommand implements Callable<Integer> {
 
   @Override
   public Integer call() throws IOException {
+    OperatorDataset expected = OperatorDataset.read(config);
     TrainingConfig training = readConfig(config, ModelConfig.read(base).architecture().isGpt2());
+    Path data = DatasetSource.resolve(dataset, sourceRoot);
+    expected.checkRows(data);
     Files.createDirectories(output);
     PrintWriter out = spec.commandLine().getOut();
     ProgressFile file = new ProgressFile(output);
@@ -77,46 +97,65 @@ public final class TrainCommand implements Callable<Integer> {
       throw new IllegalArgumentException("--threads must be at least 1, got " + n);
     }
     TrainingResult result;
-    try (Parallel pool = new Parallel(n)) {
-      Tokenizer tokenizer = Tokenizer.load(base);
-      ChatRenderer chat =
-          tokenizer.chatTemplate().map(t -> new ChatTemplate(t, tokenizer)).orElse(null);
-      result = FineTuning.run(base, dataset, training, output, resume, pool, listener, chat);
-    } catch (RuntimeException | IOException e) {
+    Optional<ProgressPublisher> publisher =
+        ProgressPublisher.fromEnvironment(
+                System.getenv(),
+                output.resolve(ProgressFile.FILE),
+                spec.commandLine().getErr()::println)
+            .map(p -> p.start(Duration.ofSeconds(5)));
+    try {
+      try (Parallel pool = new Parallel(n)) {
+        Tokenizer tokenizer = Tokenizer.load(base);
+        ChatRenderer chat =
+            tokenizer.chatTemplate().map(t -> new ChatTemplate(t, tokenizer)).orElse(null);
+        result = FineTuning.run(base, data, training, output, resume, pool, listener, chat);
+      } catch (RuntimeException | IOException e) {
+        file.onProgress(
+            new TrainingProgress(
+                "failed",
+                0,
+                0,
+                0,
+                Double.NaN,
+                Double.NaN,
+                0,
+                0,
+                -1,
+                String.valueOf(e.getMessage())));
+        throw e;
+      }
+      String summary =
+          String.format(
+              "trained %d steps%s: loss %.4f%s; wrote %s to %s",
+              result.steps(),
+              result.stoppedEarly() ? " (stopped early)" : "",
+              result.trainLoss(),
+              Double.isNaN(result.validationLoss())
+                  ? ""
+                  : String.format(
+                      ", validation loss %.4f (perplexity %.2f)",
+                      result.validationLoss(), result.validationPerplexity()),
+              training.isLora() ? "a LoRA adapter" : "the model",
+              output);
       file.onProgress(
           new TrainingProgress(
-              "failed", 0, 0, 0, Double.NaN, Double.NaN, 0, 0, -1, String.valueOf(e.getMessage())));
-      throw e;
+              "completed",
+              result.steps(),
+              result.steps(),
+              training.epochs(),
+              result.trainLoss(),
+              result.validationLoss(),
+              0,
+              0,
+              0,
+              summary));
+      console.finish();
+      out.println(summary);
+      out.flush();
+      return 0;
+    } finally {
+      publisher.ifPresent(ProgressPublisher::close);
     }
-    String summary =
-        String.format(
-            "trained %d steps%s: loss %.4f%s; wrote %s to %s",
-            result.steps(),
-            result.stoppedEarly() ? " (stopped early)" : "",
-            result.trainLoss(),
-            Double.isNaN(result.validationLoss())
-                ? ""
-                : String.format(
-                    ", validation loss %.4f (perplexity %.2f)",
-                    result.validationLoss(), result.validationPerplexity()),
-            training.isLora() ? "a LoRA adapter" : "the model",
-            output);
-    file.onProgress(
-        new TrainingProgress(
-            "completed",
-            result.steps(),
-            result.steps(),
-            training.epochs(),
-            result.trainLoss(),
-            result.validationLoss(),
-            0,
-            0,
-            0,
-            summary));
-    console.finish();
-    out.println(summary);
-    out.flush();
-    return 0;
   }
 
   /** YAML is a superset of JSON, so one parser reads both kinds of config file. */
@@ -130,6 +169,19 @@ public final class TrainCommand implements Callable<Integer> {
     } catch (JacksonException e) {
       throw new IllegalArgumentException(
           file + " is not valid YAML or JSON: " + e.getOriginalMessage());
+    }
+    if (root instanceof ObjectNode o && o.has("dataset")) {
+      o = o.deepCopy();
+      JsonNode split = o.path("dataset").path("validationSplit");
+      o.remove("dataset");
+      if (split.isNumber()) {
+        JsonNode h = o.path("hyperparameters");
+        ObjectNode hyper = h instanceof ObjectNode ho ? ho : o.putObject("hyperparameters");
+        if (!hyper.has("validationSplit")) {
+          hyper.set("validationSplit", split);
+        }
+      }
+      root = o;
     }
     try {
       return TrainingConfig.parse(root, gpt2);

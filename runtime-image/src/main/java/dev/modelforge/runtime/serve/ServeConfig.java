@@ -49,6 +49,13 @@ public interface ServeConfig {
   /** Re-encode weights on load: q8_0 or q4_0. */
   Optional<String> quantize();
 
+  /**
+   * Weight type: auto (as stored), float32, bfloat16, or float16 (served as bfloat16: the CPU
+   * kernels have no float16 path, as vLLM's CPU backend does the same).
+   */
+  @WithDefault("auto")
+  String dtype();
+
   /** How long shutdown waits for requests in flight before cancelling them. */
   @WithDefault("30s")
   Duration drainTimeout();

@@ -86,6 +86,12 @@ public class ServingEngine {
                                 "--quantize must be q8_0 or q4_0, got " + q);
                       })
               .orElse(null);
+      if (quantize == null) {
+        quantize = weightType(config.dtype());
+      } else if (!config.dtype().equalsIgnoreCase("auto")) {
+        throw new IllegalArgumentException(
+            "--quantize and --dtype " + config.dtype() + " contradict each other; pass one");
+      }
       long t0 = System.nanoTime();
       LoadedModel model = LoadedModel.open(path, quantize);
       if (!Files.exists(path.resolve("tokenizer.json"))) {
@@ -251,5 +257,21 @@ public class ServingEngine {
 
   void finished() {
     inFlight.decrementAndGet();
+  }
+
+  /** The weight type for {@code --dtype}; null keeps the stored types. */
+  static DType weightType(String dtype) {
+    return switch (dtype.toLowerCase(Locale.ROOT)) {
+      case "auto" -> null;
+      case "float32", "float" -> DType.F32;
+      case "bfloat16" -> DType.BF16;
+      case "float16", "half" -> {
+        LOG.warn("float16 is not supported on the CPU backend; serving the weights as bfloat16");
+        yield DType.BF16;
+      }
+      default ->
+          throw new IllegalArgumentException(
+              "--dtype must be auto, float32, bfloat16 or float16, got '" + dtype + "'");
+    };
   }
 }

@@ -330,6 +330,108 @@ class TrainCommandTest {
         .isEqualTo("failed");
   }
 
+  /**
+   * The command line and config file the operator's train Job uses: a JSON config with the CRD's
+   * spelling plus its dataset block, and the dataset as a pvc:// URI mounted under the source root.
+   */
+  @Test
+  void trainsFromTheOperatorsConfigAndAMountedDatasetUri() throws IOException {
+    Path tok = dir.resolve("tok");
+    Path claim = dir.resolve("mnt/pvc/datasets");
+    Files.createDirectories(claim);
+    Path data = claim.resolve("sums.jsonl");
+    ok(
+        "data",
+        "arithmetic",
+        "--count",
+        "40",
+        "--out",
+        data.toString(),
+        "--tokenizer",
+        tok.toString());
+    Path base = arithmeticBase("base", 32, tok);
+    Path cfg = dir.resolve("config.json");
+    Files.writeString(
+        cfg,
+        """
+        {"method":{"type":"lora","lora":{"rank":4,"alpha":8.0,"targetModules":["q_proj","v_proj"]}},
+         "hyperparameters":{"epochs":1,"learningRate":0.01,"batchSize":8,"lrScheduler":"cosine"},
+         "dataset":{"uri":"pvc://datasets/sums.jsonl","format":"prompt-completion","validationSplit":0.25}}
+        """);
+    Path out = dir.resolve("output/model");
+
+    CliRun run =
+        ok(
+            "train",
+            "--base",
+            base.toString(),
+            "--dataset",
+            "pvc://datasets/sums.jsonl",
+            "--config",
+            cfg.toString(),
+            "--output",
+            out.toString(),
+            "--source-root",
+            dir.resolve("mnt").toString(),
+            "--resume");
+
+    assertThat(run.out()).contains("wrote a LoRA adapter").contains("validation loss");
+    assertThat(out.resolve(PeftAdapter.CONFIG_FILE)).exists();
+  }
+
+  @Test
+  void aDatasetThatIsNotInTheFormatTheJobNamesFailsWithTheLine() throws IOException {
+    Path tok = dir.resolve("tok");
+    Path data = dir.resolve("sums.jsonl");
+    ok(
+        "data",
+        "arithmetic",
+        "--count",
+        "3",
+        "--out",
+        data.toString(),
+        "--tokenizer",
+        tok.toString());
+    Path base = arithmeticBase("base", 32, tok);
+    Path cfg = dir.resolve("config.json");
+    Files.writeString(
+        cfg, "{\"method\":{\"type\":\"full\"},\"dataset\":{\"uri\":\"x\",\"format\":\"chat\"}}");
+
+    CliRun run =
+        CliRun.of(
+            "train",
+            "--base",
+            base.toString(),
+            "--dataset",
+            data.toString(),
+            "--config",
+            cfg.toString(),
+            "--output",
+            dir.resolve("out").toString());
+
+    assertThat(run.exitCode()).isEqualTo(1);
+    assertThat(run.err())
+        .contains(data + " line 1")
+        .contains("format is chat")
+        .contains("messages");
+
+    CliRun missing =
+        CliRun.of(
+            "train",
+            "--base",
+            base.toString(),
+            "--dataset",
+            "configmap://nothing/train.jsonl",
+            "--config",
+            cfg.toString(),
+            "--output",
+            dir.resolve("out").toString(),
+            "--source-root",
+            dir.toString());
+    assertThat(missing.exitCode()).isEqualTo(1);
+    assertThat(missing.err()).contains("configmap://nothing/train.jsonl").contains("is not a file");
+  }
+
   @Test
   void dataArithmeticWritesTheRequestedNumberOfProblems() throws IOException {
     Path data = dir.resolve("a.jsonl");

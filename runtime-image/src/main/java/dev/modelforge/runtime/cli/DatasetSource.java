@@ -1,0 +1,75 @@
+package dev.modelforge.runtime.cli;
+
+import dev.modelforge.runtime.fetch.FetchException;
+import dev.modelforge.runtime.fetch.Sources;
+import java.io.IOException;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+
+/** Where {@code train --dataset} reads from: the FineTuningJob's dataset URI made a local file. */
+final class DatasetSource {
+
+  private DatasetSource() {}
+
+  static Path resolve(String uri, Path sourceRoot) throws IOException {
+    int sep = uri.indexOf("://");
+    Path file;
+    if (sep < 0) {
+      file = Path.of(uri);
+    } else {
+      String scheme = uri.substring(0, sep);
+      Path root =
+          sourceRoot != null
+              ? sourceRoot
+              : Path.of(System.getenv().getOrDefault("MODELFORGE_SOURCE_ROOT", "/mnt/sources"));
+      file =
+          switch (scheme) {
+            case "file" -> Path.of(URI.create(uri));
+            case "pvc", "configmap" -> Sources.mounted(root, scheme, uri.substring(sep + 3), uri);
+            case "http", "https" -> download(URI.create(uri));
+            case "s3" ->
+                throw new FetchException(
+                    "s3:// datasets are not supported yet; use a presigned https:// URL");
+            default ->
+                throw new IllegalArgumentException(
+                    "--dataset " + uri + " has an unknown scheme '" + scheme + "'");
+          };
+    }
+    if (!Files.isRegularFile(file)) {
+      throw new IllegalArgumentException(
+          "--dataset "
+              + uri
+              + (file.toString().equals(uri) ? "" : " (" + file + ")")
+              + " is not a file");
+    }
+    return file;
+  }
+
+  private static Path download(URI url) throws IOException {
+    Path file = Files.createTempFile("modelforge-dataset-", ".jsonl");
+    file.toFile().deleteOnExit();
+    HttpClient http =
+        HttpClient.newBuilder()
+            .followRedirects(HttpClient.Redirect.NORMAL)
+            .connectTimeout(Duration.ofSeconds(30))
+            .build();
+    try {
+      HttpResponse<Path> r =
+          http.send(
+              HttpRequest.newBuilder(url).timeout(Duration.ofMinutes(10)).build(),
+              HttpResponse.BodyHandlers.ofFile(file));
+      if (r.statusCode() != 200) {
+        throw new FetchException("--dataset " + url + " answered HTTP " + r.statusCode());
+      }
+      return file;
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      throw new IOException("interrupted while downloading " + url, e);
+    }
+  }
+}

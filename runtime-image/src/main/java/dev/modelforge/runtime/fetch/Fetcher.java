@@ -1,0 +1,293 @@
+package dev.modelforge.runtime.fetch;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.modelforge.engine.format.ModelFormatException;
+import dev.modelforge.engine.format.TensorData;
+import dev.modelforge.engine.format.TensorStore;
+import dev.modelforge.engine.format.gguf.GgufModel;
+import dev.modelforge.engine.format.safetensors.SafetensorsStore;
+import dev.modelforge.engine.model.ModelConfig;
+import dev.modelforge.engine.tensor.DType;
+import dev.modelforge.engine.tokenizer.Tokenizer;
+import dev.modelforge.engine.tokenizer.TokenizerException;
+import dev.modelforge.runtime.fetch.FetchProgress.FetchedFile;
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.OutputStream;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
+import java.security.MessageDigest;
+import java.security.NoSuchAlgorithmException;
+import java.util.ArrayList;
+import java.util.EnumMap;
+import java.util.HexFormat;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.function.Consumer;
+
+/**
+ * Copies a model from a {@link ModelSource} into a folder, then checks that it is a model
+ * ModelForge can load. Each file goes to {@code NAME.part} and is renamed into place once its size
+ * and SHA-256 (when the source publishes one) match, so an interrupted fetch never leaves a
+ * half-written file under its real name; a rerun skips the files a manifest records as complete.
+ */
+public final class Fetcher {
+
+  /** Records the files already complete in the destination, with their digests. */
+  public static final String MANIFEST = ".modelforge-fetch.json";
+
+  private static final ObjectMapper JSON = new ObjectMapper();
+  private static final long PROGRESS_INTERVAL_NANOS = 500_000_000L;
+
+  private final ModelSource source;
+  private final Path dest;
+  private final FetchProgress progress;
+  private final Consumer<String> log;
+
+  private final List<FetchedFile> done = new ArrayList<>();
+  private long totalBytes;
+  private long bytesDone;
+  private long startNanos;
+  private long bytesAtStart;
+  private long lastWrite;
+
+  public Fetcher(ModelSource source, Path dest, Path progressFile, Consumer<String> log) {
+    this.source = source;
+    this.dest = dest;
+    this.progress = new FetchProgress(progressFile);
+    this.log = log;
+  }
+
+  /** What was fetched: the files and the model's description for the Model's status. */
+  public record Result(List<FetchedFile> files, long bytes, Map<String, Object> config) {}
+
+  public Result run() throws IOException {
+    try {
+      return fetch();
+    } catch (IOException | RuntimeException e) {
+      String error =
+          e instanceof FetchException || e instanceof ModelFormatException
+              ? e.getMessage()
+              : e.getClass().getSimpleName() + ": " + e.getMessage();
+      progress.write("failed", bytesDone, totalBytes, 0, done, null, error, error);
+      throw e;
+    }
+  }
+
+  private Result fetch() throws IOException {
+    progress.write("listing", 0, 0, 0, done, null, "Listing " + source.describe(), null);
+    List<RemoteFile> files = source.list();
+    for (RemoteFile f : files) {
+      checkPath(f.path());
+      totalBytes += Math.max(0, f.size());
+    }
+    Files.createDirectories(dest);
+    ObjectNode manifest = readManifest();
+    startNanos = System.nanoTime();
+    for (RemoteFile f : files) {
+      FetchedFile already = complete(manifest, f);
+      if (already != null) {
+        done.add(already);
+        bytesDone += already.size();
+        bytesAtStart += already.size();
+        log.accept("have " + f.path() + " (" + already.size() + " bytes, verified earlier)");
+        continue;
+      }
+      FetchedFile fetched = download(f);
+      done.add(fetched);
+      manifest.putObject(f.path()).put("size", fetched.size()).put("sha256", fetched.sha256());
+      writeManifest(manifest);
+      log.accept("fetched " + f.path() + " (" + fetched.size() + " bytes)");
+    }
+    totalBytes = Math.max(totalBytes, bytesDone);
+    progress.write(
+        "verifying", bytesDone, totalBytes, rate(), done, null, "Checking the model files", null);
+    Map<String, Object> config = inspect(files);
+    progress.write(
+        "completed",
+        bytesDone,
+        totalBytes,
+        rate(),
+        done,
+        config,
+        "Fetched " + done.size() + " files (" + bytesDone + " bytes) from " + source.describe(),
+        null);
+    return new Result(List.copyOf(done), bytesDone, config);
+  }
+
+  private FetchedFile download(RemoteFile f) throws IOException {
+    Path target = dest.resolve(f.path());
+    Files.createDirectories(target.getParent());
+    Path part = target.resolveSibling(target.getFileName() + ".part");
+    MessageDigest sha = sha256();
+    long written = 0;
+    try (InputStream in = source.open(f);
+        OutputStream out = Files.newOutputStream(part)) {
+      byte[] buffer = new byte[1 << 20];
+      for (int n; (n = in.read(buffer)) > 0; ) {
+        out.write(buffer, 0, n);
+        sha.update(buffer, 0, n);
+        written += n;
+        bytesDone += n;
+        if (f.size() < 0) {
+          totalBytes += n;
+        }
+        maybeReport(f.path());
+      }
+    } catch (IOException | RuntimeException e) {
+      Files.deleteIfExists(part);
+      throw e instanceof FetchException fe
+          ? fe
+          : new FetchException("downloading " + f.path() + " failed: " + e.getMessage(), e);
+    }
+    String digest = HexFormat.of().formatHex(sha.digest());
+    if (f.size() >= 0 && written != f.size()) {
+      Files.deleteIfExists(part);
+      throw new FetchException(
+          f.path() + " arrived with " + written + " bytes; the source lists " + f.size());
+    }
+    if (f.sha256() != null && !f.sha256().equalsIgnoreCase(digest)) {
+      Files.deleteIfExists(part);
+      throw new FetchException(
+          f.path() + " is corrupt: SHA-256 " + digest + ", the source publishes " + f.sha256());
+    }
+    Files.move(part, target, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
+    return new FetchedFile(f.path(), written, digest);
+  }
+
+  private void maybeReport(String current) {
+    long now = System.nanoTime();
+    if (now - lastWrite < PROGRESS_INTERVAL_NANOS) {
+      return;
+    }
+    lastWrite = now;
+    progress.write(
+        "downloading", bytesDone, totalBytes, rate(), done, null, "Downloading " + current, null);
+  }
+
+  private double rate() {
+    double seconds = (System.nanoTime() - startNanos) / 1e9;
+    return seconds > 0 ? (bytesDone - bytesAtStart) / seconds : 0;
+  }
+
+  /** The manifest's record of {@code f} when the file on disk still matches it. */
+  private FetchedFile complete(ObjectNode manifest, RemoteFile f) throws IOException {
+    JsonNode entry = manifest.path(f.path());
+    Path target = dest.resolve(f.path());
+    if (!entry.isObject() || !Files.isRegularFile(target)) {
+      return null;
+    }
+    long size = entry.path("size").asLong(-1);
+    String digest = entry.path("sha256").asText("");
+    boolean sizeOk = Files.size(target) == size && (f.size() < 0 || f.size() == size);
+    boolean digestOk = f.sha256() == null || f.sha256().equalsIgnoreCase(digest);
+    return sizeOk && digestOk ? new FetchedFile(f.path(), size, digest) : null;
+  }
+
+  private void checkPath(String path) {
+    Path resolved = dest.resolve(path).normalize();
+    if (path.isEmpty()
+        || path.startsWith("/")
+        || !resolved.startsWith(dest.normalize())
+        || path.endsWith(".part")
+        || path.equals(MANIFEST)) {
+      throw new FetchException(source.describe() + " lists a file with an unsafe name: " + path);
+    }
+  }
+
+  private ObjectNode readManifest() throws IOException {
+    Path file = dest.resolve(MANIFEST);
+    if (Files.isRegularFile(file)) {
+      try {
+        JsonNode n = JSON.readTree(file.toFile());
+        if (n instanceof ObjectNode o) {
+          return o;
+        }
+      } catch (IOException e) {
+        log.accept("ignoring unreadable " + file + ": " + e.getMessage());
+      }
+    }
+    return JSON.createObjectNode();
+  }
+
+  private void writeManifest(ObjectNode manifest) throws IOException {
+    Path file = dest.resolve(MANIFEST);
+    Path tmp = dest.resolve(MANIFEST + ".tmp");
+    JSON.writerWithDefaultPrettyPrinter().writeValue(tmp.toFile(), manifest);
+    Files.move(tmp, file, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
+  }
+
+  /**
+   * Opens what was fetched the way serving will: config, tensor headers against the file sizes,
+   * tokenizer. A source that delivered something else fails here, not in a serving pod later.
+   */
+  private Map<String, Object> inspect(List<RemoteFile> files) {
+    List<String> gguf =
+        files.stream().map(RemoteFile::path).filter(p -> p.endsWith(".gguf")).toList();
+    if (!gguf.isEmpty() && !Files.isRegularFile(dest.resolve("config.json"))) {
+      try (GgufModel model = GgufModel.open(dest.resolve(gguf.getFirst()))) {
+        return describe(model.config(), model.tensors());
+      }
+    }
+    if (!Files.isRegularFile(dest.resolve("config.json"))) {
+      throw new FetchException(
+          source.describe() + " has no config.json: it is not a Hugging Face model folder");
+    }
+    ModelConfig config = ModelConfig.read(dest);
+    Map<String, Object> described;
+    try (SafetensorsStore store = SafetensorsStore.open(dest)) {
+      described = describe(config, store);
+    }
+    try {
+      Tokenizer.load(dest);
+    } catch (TokenizerException e) {
+      throw new FetchException("the model's tokenizer cannot be used: " + e.getMessage(), e);
+    }
+    return described;
+  }
+
+  private static Map<String, Object> describe(ModelConfig config, TensorStore store) {
+    long parameters = 0;
+    Map<DType, Long> byType = new EnumMap<>(DType.class);
+    for (String name : store.names()) {
+      TensorData t = store.get(name);
+      parameters += t.elementCount();
+      byType.merge(t.dtype(), t.elementCount(), Long::sum);
+    }
+    DType main =
+        byType.entrySet().stream()
+            .max(Map.Entry.comparingByValue())
+            .map(Map.Entry::getKey)
+            .orElse(DType.F32);
+    Map<String, Object> out = new LinkedHashMap<>();
+    out.put("architecture", config.architecture().hfClass());
+    out.put("parameters", parameters);
+    out.put("dtype", dtypeName(main));
+    out.put("contextLength", config.maxPositions());
+    out.put("vocabSize", config.vocabSize());
+    return out;
+  }
+
+  /** The names Hugging Face's torch_dtype uses, and ggml's for quantized blocks. */
+  private static String dtypeName(DType t) {
+    return switch (t) {
+      case F32 -> "float32";
+      case F16 -> "float16";
+      case BF16 -> "bfloat16";
+      case Q8_0 -> "q8_0";
+      case Q4_0 -> "q4_0";
+    };
+  }
+
+  private static MessageDigest sha256() {
+    try {
+      return MessageDigest.getInstance("SHA-256");
+    } catch (NoSuchAlgorithmException e) {
+      throw new IllegalStateException(e);
+    }
+  }
+}
