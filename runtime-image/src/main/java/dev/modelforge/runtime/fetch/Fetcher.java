@@ -12,6 +12,7 @@ import dev.modelforge.engine.model.ModelConfig;
 import dev.modelforge.engine.tensor.DType;
 import dev.modelforge.engine.tokenizer.Tokenizer;
 import dev.modelforge.engine.tokenizer.TokenizerException;
+import dev.modelforge.engine.train.PeftAdapter;
 import dev.modelforge.runtime.fetch.FetchProgress.FetchedFile;
 import java.io.IOException;
 import java.io.InputStream;
@@ -233,6 +234,10 @@ public final class Fetcher {
         return describe(model.config(), model.tensors());
       }
     }
+    if (!Files.isRegularFile(dest.resolve("config.json"))
+        && Files.isRegularFile(dest.resolve(PeftAdapter.CONFIG_FILE))) {
+      return describeAdapter();
+    }
     if (!Files.isRegularFile(dest.resolve("config.json"))) {
       throw new FetchException(
           source.describe() + " has no config.json: it is not a Hugging Face model folder");
@@ -250,6 +255,49 @@ public final class Fetcher {
     return described;
   }
 
+  /** A PEFT LoRA adapter (a fine-tuning job's output): its settings and tensor sizes. */
+  private Map<String, Object> describeAdapter() {
+    Path file = dest.resolve(PeftAdapter.WEIGHTS_FILE);
+    if (!Files.isRegularFile(file)) {
+      throw new FetchException(
+          source.describe()
+              + " has "
+              + PeftAdapter.CONFIG_FILE
+              + " but no "
+              + PeftAdapter.WEIGHTS_FILE);
+    }
+    JsonNode adapter;
+    try {
+      adapter = JSON.readTree(dest.resolve(PeftAdapter.CONFIG_FILE).toFile());
+    } catch (IOException e) {
+      throw new FetchException(
+          PeftAdapter.CONFIG_FILE + " is not valid JSON: " + e.getMessage(), e);
+    }
+    long parameters = 0;
+    Map<DType, Long> byType = new EnumMap<>(DType.class);
+    try (SafetensorsStore store = SafetensorsStore.openFile(file)) {
+      for (String name : store.names()) {
+        TensorData t = store.get(name);
+        parameters += t.elementCount();
+        byType.merge(t.dtype(), t.elementCount(), Long::sum);
+      }
+    }
+    Map<String, Object> out = new LinkedHashMap<>();
+    out.put("architecture", "PeftLoraAdapter");
+    out.put("parameters", parameters);
+    out.put("dtype", dtypeName(mainType(byType)));
+    out.put("rank", adapter.path("r").asInt());
+    out.put("baseModel", adapter.path("base_model_name_or_path").asText(""));
+    return out;
+  }
+
+  private static DType mainType(Map<DType, Long> byType) {
+    return byType.entrySet().stream()
+        .max(Map.Entry.comparingByValue())
+        .map(Map.Entry::getKey)
+        .orElse(DType.F32);
+  }
+
   private static Map<String, Object> describe(ModelConfig config, TensorStore store) {
     long parameters = 0;
     Map<DType, Long> byType = new EnumMap<>(DType.class);
@@ -258,11 +306,7 @@ public final class Fetcher {
       parameters += t.elementCount();
       byType.merge(t.dtype(), t.elementCount(), Long::sum);
     }
-    DType main =
-        byType.entrySet().stream()
-            .max(Map.Entry.comparingByValue())
-            .map(Map.Entry::getKey)
-            .orElse(DType.F32);
+    DType main = mainType(byType);
     Map<String, Object> out = new LinkedHashMap<>();
     out.put("architecture", config.architecture().hfClass());
     out.put("parameters", parameters);

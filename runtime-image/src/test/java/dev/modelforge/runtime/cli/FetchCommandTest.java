@@ -9,6 +9,7 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
 import com.sun.net.httpserver.HttpExchange;
 import com.sun.net.httpserver.HttpServer;
 import dev.modelforge.engine.format.gguf.GgufModelWriter;
+import dev.modelforge.engine.format.safetensors.SafetensorsWriter;
 import dev.modelforge.engine.train.ArithmeticTask;
 import dev.modelforge.runtime.fetch.Fetcher;
 import java.io.IOException;
@@ -286,6 +287,39 @@ class FetchCommandTest {
     CliRun junk = fetch("pvc://junk/stuff", dir.resolve("models/junk"), dir.resolve("j.json"));
     assertThat(junk.exitCode()).isEqualTo(1);
     assertThat(junk.err()).contains("no config.json");
+  }
+
+  /** A fine-tuning job's output Model: a PEFT adapter on the job's output claim. */
+  @Test
+  void aLoraAdapterOnAClaimIsFetchedAndDescribedAsAnAdapter() throws IOException {
+    Path claim = dir.resolve("mnt/pvc/sums-output/model");
+    Files.createDirectories(claim.resolve("checkpoints/step-10"));
+    Files.writeString(claim.resolve("checkpoints/step-10/state.json"), "{}");
+    SafetensorsWriter w = new SafetensorsWriter();
+    w.addF32(
+        "base_model.model.model.layers.0.self_attn.q_proj.lora_A.weight",
+        new long[] {4, 8},
+        new float[32]);
+    w.addF32(
+        "base_model.model.model.layers.0.self_attn.q_proj.lora_B.weight",
+        new long[] {8, 4},
+        new float[32]);
+    w.write(claim.resolve("adapter_model.safetensors"));
+    Files.writeString(
+        claim.resolve("adapter_config.json"),
+        "{\"peft_type\": \"LORA\", \"r\": 4, \"base_model_name_or_path\": \"/models/tiny\"}");
+    Path dest = dir.resolve("models/sums");
+    Path progress = dir.resolve("p.json");
+
+    CliRun run = fetch("pvc://sums-output/model", dest, progress);
+
+    assertThat(run.exitCode()).as(run.err()).isZero();
+    assertThat(dest.resolve("checkpoints")).doesNotExist();
+    JsonNode config = JSON.readTree(progress.toFile()).get("config");
+    assertThat(config.get("architecture").asText()).isEqualTo("PeftLoraAdapter");
+    assertThat(config.get("parameters").asLong()).isEqualTo(64);
+    assertThat(config.get("rank").asInt()).isEqualTo(4);
+    assertThat(config.get("baseModel").asText()).isEqualTo("/models/tiny");
   }
 
   @Test
