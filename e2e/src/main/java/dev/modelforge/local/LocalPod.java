@@ -254,6 +254,13 @@ final class LocalPod {
   private static Path volumeFolder(Host host, String namespace, Path podDir, Volume v)
       throws IOException {
     if (v.getPersistentVolumeClaim() != null) {
+      String claimName = v.getPersistentVolumeClaim().getClaimName();
+      if (host.client().persistentVolumeClaims().inNamespace(namespace).withName(claimName).get()
+          == null) {
+        // A pod waits for its claims, as it stays Pending in a cluster.
+        throw new IllegalArgumentException(
+            "PersistentVolumeClaim " + namespace + "/" + claimName + " does not exist");
+      }
       Path claim =
           claimFolder(host.stateDir(), namespace, v.getPersistentVolumeClaim().getClaimName());
       Files.createDirectories(claim);

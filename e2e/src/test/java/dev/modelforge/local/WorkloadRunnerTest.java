@@ -66,6 +66,22 @@ class WorkloadRunnerTest {
                   }
                 })
             .start();
+    client
+        .persistentVolumeClaims()
+        .inNamespace("ml")
+        .resource(
+            new PersistentVolumeClaimBuilder()
+                .withNewMetadata()
+                .withName("shared")
+                .endMetadata()
+                .withNewSpec()
+                .withAccessModes("ReadWriteOnce")
+                .withNewResources()
+                .addToRequests("storage", new Quantity("1Gi"))
+                .endResources()
+                .endSpec()
+                .build())
+        .create();
   }
 
   @AfterEach
@@ -138,22 +154,6 @@ class WorkloadRunnerTest {
 
   @Test
   void aJobRunsTheRuntimeWithItsVolumesAndSucceeds() {
-    client
-        .persistentVolumeClaims()
-        .inNamespace("ml")
-        .resource(
-            new PersistentVolumeClaimBuilder()
-                .withNewMetadata()
-                .withName("shared")
-                .endMetadata()
-                .withNewSpec()
-                .withAccessModes("ReadWriteOnce")
-                .withNewResources()
-                .addToRequests("storage", new Quantity("1Gi"))
-                .endResources()
-                .endSpec()
-                .build())
-        .create();
     Job created =
         job("init", 0, runtime("init", "init", "--preset", "tiny", "--out", "/data/tiny"));
 

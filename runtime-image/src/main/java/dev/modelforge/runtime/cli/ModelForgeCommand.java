@@ -45,7 +45,22 @@ public final class ModelForgeCommand implements Runnable {
   }
 
   public static void main(String[] args) {
+    useJBossLogging();
     System.exit(commandLine().execute(args));
+  }
+
+  /**
+   * The Kubernetes client (fetch and train report progress through it) logs through JBoss logging,
+   * which warns on stderr unless it is java.util.logging's manager from the start.
+   */
+  public static void useJBossLogging() {
+    if (System.getProperty("java.util.logging.manager") == null
+        && ModelForgeCommand.class
+                .getClassLoader()
+                .getResource("org/jboss/logmanager/LogManager.class")
+            != null) {
+      System.setProperty("java.util.logging.manager", "org.jboss.logmanager.LogManager");
+    }
   }
 
   /** Reads the project version that the build wrote into the jar. */

@@ -1,0 +1,452 @@
+package dev.modelforge.local;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.modelforge.engine.train.ArithmeticTask;
+import dev.modelforge.engine.train.ArithmeticTask.Problem;
+import dev.modelforge.runtime.cli.ModelForgeCommand;
+import io.fabric8.kubernetes.api.model.ConfigMapBuilder;
+import io.fabric8.kubernetes.api.model.GenericKubernetesResource;
+import io.fabric8.kubernetes.api.model.PersistentVolumeClaimBuilder;
+import io.fabric8.kubernetes.api.model.Quantity;
+import io.fabric8.kubernetes.api.model.Service;
+import io.fabric8.kubernetes.client.KubernetesClient;
+import io.fabric8.kubernetes.client.dsl.base.ResourceDefinitionContext;
+import io.fabric8.kubernetes.client.utils.Serialization;
+import java.io.IOException;
+import java.io.PrintStream;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.HashSet;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.StringJoiner;
+
+/**
+ * The local lifecycle, told through the API as a user would with kubectl: the project makes a tiny
+ * random model; a Model fetches it; a full FineTuningJob pretrains it a little on arithmetic (the
+ * base); a LoRA FineTuningJob teaches the base arithmetic properly; an InferenceService serves the
+ * base with the adapter; then both answer held-out problems through the OpenAI endpoint.
+ */
+public final class Demo {
+
+  static final String NAMESPACE = "default";
+  static final String BASE = "tiny-base";
+  static final String ADAPTER = "tiny-sums";
+  static final String SERVICE = "arith";
+
+  private static final ObjectMapper JSON = new ObjectMapper();
+  private static final ResourceDefinitionContext MODELS = crd("Model", "models");
+  private static final ResourceDefinitionContext JOBS = crd("FineTuningJob", "finetuningjobs");
+  private static final ResourceDefinitionContext SERVICES =
+      crd("InferenceService", "inferenceservices");
+
+  /**
+   * The training recipe: model shape, data and both configs. Measured to finish well within the
+   * demo's budget on two cores and to separate base and adapter clearly.
+   */
+  record Recipe(
+      int dim,
+      int layers,
+      int heads,
+      int context,
+      int maxOperand,
+      int pretrainCount,
+      String pretrainConfig,
+      int fineTuneCount,
+      String fineTuneConfig,
+      int questions) {}
+
+  static final Recipe RECIPE =
+      new Recipe(
+          128,
+          2,
+          4,
+          32,
+          50,
+          2000,
+          """
+          {"type": "full"}""",
+          2000,
+          """
+          {"type": "lora", "lora": {"rank": 16, "alpha": 32, "dropout": 0.0,
+            "targetModules": ["q_proj", "k_proj", "v_proj", "o_proj", "gate_proj", "up_proj", "down_proj"]}}""",
+          30);
+
+  static final String PRETRAIN_HYPERPARAMETERS =
+      """
+      {"epochs": 4, "learningRate": 2.0e-3, "batchSize": 64, "lrScheduler": "cosine",
+       "warmupRatio": 0.03, "seed": 1}""";
+  static final String FINE_TUNE_HYPERPARAMETERS =
+      """
+      {"epochs": 10, "learningRate": 5.0e-3, "batchSize": 64, "lrScheduler": "cosine",
+       "warmupRatio": 0.03, "seed": 2}""";
+
+  private final KubernetesClient client;
+  private final Path stateDir;
+  private final PrintStream out;
+  private final Recipe recipe;
+
+  /** What the demo measured: the share of held-out problems each model answered exactly. */
+  public record Result(double baseAccuracy, double adapterAccuracy, String url, int questions) {}
+
+  public Demo(KubernetesClient client, Path stateDir, PrintStream out) {
+    this(client, stateDir, out, RECIPE);
+  }
+
+  Demo(KubernetesClient client, Path stateDir, PrintStream out, Recipe recipe) {
+    this.client = client;
+    this.stateDir = stateDir;
+    this.out = out;
+    this.recipe = recipe;
+  }
+
+  public Result run() throws IOException, InterruptedException {
+    long t0 = System.nanoTime();
+    step("1/6", "Making a tiny random Llama model and arithmetic data");
+    List<Problem> pretrain =
+        ArithmeticTask.problems(recipe.pretrainCount(), 11, recipe.maxOperand());
+    List<Problem> fineTune =
+        ArithmeticTask.problems(recipe.fineTuneCount(), 12, recipe.maxOperand());
+    List<Problem> heldOut = heldOut(pretrain, fineTune);
+    Path seed = LocalPod.claimFolder(stateDir, NAMESPACE, "demo-seed");
+    LocalPod.deleteTree(seed);
+    ArithmeticTask.writeTokenizer(seed.resolve("tokenizer"));
+    cli(
+        "init",
+        "--preset",
+        "tiny",
+        "--dim",
+        Integer.toString(recipe.dim()),
+        "--layers",
+        Integer.toString(recipe.layers()),
+        "--heads",
+        Integer.toString(recipe.heads()),
+        "--context",
+        Integer.toString(recipe.context()),
+        "--tokenizer",
+        seed.resolve("tokenizer").toString(),
+        "--out",
+        seed.resolve("random").toString());
+    claim("demo-seed");
+    dataset("arith-pretrain", pretrain);
+    dataset("arith-sums", fineTune);
+    out.printf(
+        "   %d pretraining and %d fine-tuning problems as ConfigMaps; %d held-out questions%n",
+        pretrain.size(), fineTune.size(), heldOut.size());
+
+    step("2/6", "Model tiny-random: fetched from the claim demo-seed");
+    apply(
+        MODELS,
+        """
+        apiVersion: modelforge.dev/v1alpha1
+        kind: Model
+        metadata: {name: tiny-random}
+        spec:
+          source: {uri: "pvc://demo-seed/random"}
+          storage: {size: 1Gi}
+        """);
+    await(MODELS, "tiny-random", "Ready", Duration.ofMinutes(3));
+
+    step("3/6", "FineTuningJob " + BASE + ": full training pretrains the base a little");
+    apply(
+        JOBS,
+        fineTuningJob(
+            BASE,
+            "tiny-random",
+            "arith-pretrain",
+            recipe.pretrainConfig(),
+            PRETRAIN_HYPERPARAMETERS));
+    await(JOBS, BASE, "Succeeded", Duration.ofMinutes(6));
+    await(MODELS, BASE, "Ready", Duration.ofMinutes(3));
+
+    step("4/6", "FineTuningJob " + ADAPTER + ": a LoRA adapter on the base");
+    apply(
+        JOBS,
+        fineTuningJob(
+            ADAPTER, BASE, "arith-sums", recipe.fineTuneConfig(), FINE_TUNE_HYPERPARAMETERS));
+    await(JOBS, ADAPTER, "Succeeded", Duration.ofMinutes(6));
+    await(MODELS, ADAPTER, "Ready", Duration.ofMinutes(3));
+
+    step("5/6", "InferenceService " + SERVICE + ": the base and its adapter behind one endpoint");
+    apply(
+        SERVICES,
+        """
+        apiVersion: modelforge.dev/v1alpha1
+        kind: InferenceService
+        metadata: {name: %s}
+        spec:
+          model: {name: %s}
+          adapters: [{name: %s}]
+          replicas: {min: 1, max: 1}
+          engine: {maxBatchSize: 8, prefixCaching: true}
+        """
+            .formatted(SERVICE, BASE, ADAPTER));
+    await(SERVICES, SERVICE, "Ready", Duration.ofMinutes(3));
+    String url = serviceUrl();
+    out.println("   OpenAI endpoint: " + url + "/v1");
+
+    step("6/6", "Asking both models " + heldOut.size() + " problems neither training set held");
+    int baseRight = 0;
+    int adapterRight = 0;
+    out.printf("   %-10s %-8s %-12s %-12s%n", "problem", "answer", BASE, ADAPTER);
+    for (Problem p : heldOut) {
+      String base = complete(url, BASE, p.prompt());
+      String tuned = complete(url, ADAPTER, p.prompt());
+      boolean b = base.equals(p.completion());
+      boolean a = tuned.equals(p.completion());
+      baseRight += b ? 1 : 0;
+      adapterRight += a ? 1 : 0;
+      out.printf(
+          "   %-10s %-8s %-12s %-12s%n", p.prompt(), p.completion(), mark(base, b), mark(tuned, a));
+    }
+    Result result =
+        new Result(
+            (double) baseRight / heldOut.size(),
+            (double) adapterRight / heldOut.size(),
+            url,
+            heldOut.size());
+    out.printf(
+        "%nExact match on %d held-out problems: %s %.0f%%, %s (LoRA) %.0f%%  (%.0f s in all)%n",
+        heldOut.size(),
+        BASE,
+        100 * result.baseAccuracy(),
+        ADAPTER,
+        100 * result.adapterAccuracy(),
+        (System.nanoTime() - t0) / 1e9);
+    return result;
+  }
+
+  private List<Problem> heldOut(List<Problem> a, List<Problem> b) {
+    Set<String> seen = new HashSet<>();
+    a.forEach(p -> seen.add(p.prompt()));
+    b.forEach(p -> seen.add(p.prompt()));
+    List<Problem> out = new ArrayList<>();
+    for (Problem p : ArithmeticTask.problems(20 * recipe.questions(), 13, recipe.maxOperand())) {
+      if (seen.add(p.prompt())) {
+        out.add(p);
+        if (out.size() == recipe.questions()) {
+          break;
+        }
+      }
+    }
+    return out;
+  }
+
+  private static String mark(String answer, boolean right) {
+    String shown = answer.isEmpty() ? "(nothing)" : answer;
+    return (right ? "✓ " : "✗ ") + shown;
+  }
+
+  private String fineTuningJob(
+      String name, String base, String dataset, String method, String hyperparameters) {
+    return """
+        apiVersion: modelforge.dev/v1alpha1
+        kind: FineTuningJob
+        metadata: {name: %s}
+        spec:
+          baseModel: {name: %s}
+          dataset: {uri: "configmap://%s/train.jsonl", format: prompt-completion, validationSplit: 0.05}
+          method: %s
+          hyperparameters: %s
+          output: {modelName: %s}
+        """
+        .formatted(name, base, dataset, oneLine(method), oneLine(hyperparameters), name);
+  }
+
+  private static String oneLine(String json) {
+    return json.replace("\n", " ").trim();
+  }
+
+  private void cli(String... args) {
+    int code = ModelForgeCommand.commandLine().execute(args);
+    if (code != 0) {
+      throw new IllegalStateException("modelforge " + String.join(" ", args) + " failed");
+    }
+  }
+
+  private void claim(String name) {
+    client
+        .persistentVolumeClaims()
+        .inNamespace(NAMESPACE)
+        .resource(
+            new PersistentVolumeClaimBuilder()
+                .withNewMetadata()
+                .withName(name)
+                .endMetadata()
+                .withNewSpec()
+                .withAccessModes("ReadWriteOnce")
+                .withNewResources()
+                .addToRequests("storage", new Quantity("1Gi"))
+                .endResources()
+                .endSpec()
+                .build())
+        .createOr(c -> c.update());
+  }
+
+  private void dataset(String name, List<Problem> problems) throws IOException {
+    StringBuilder jsonl = new StringBuilder();
+    for (Problem p : problems) {
+      jsonl
+          .append(
+              JSON.writeValueAsString(Map.of("prompt", p.prompt(), "completion", p.completion())))
+          .append('\n');
+    }
+    client
+        .configMaps()
+        .inNamespace(NAMESPACE)
+        .resource(
+            new ConfigMapBuilder()
+                .withNewMetadata()
+                .withName(name)
+                .endMetadata()
+                .addToData("train.jsonl", jsonl.toString())
+                .build())
+        .createOr(c -> c.update());
+  }
+
+  private void apply(ResourceDefinitionContext kind, String yaml) {
+    GenericKubernetesResource r = Serialization.unmarshal(yaml, GenericKubernetesResource.class);
+    var existing =
+        client
+            .genericKubernetesResources(kind)
+            .inNamespace(NAMESPACE)
+            .withName(r.getMetadata().getName());
+    if (existing.get() != null) {
+      existing.delete();
+      long deadline = System.currentTimeMillis() + 30_000;
+      while (existing.get() != null && System.currentTimeMillis() < deadline) {
+        sleep(200);
+      }
+    }
+    client.genericKubernetesResources(kind).inNamespace(NAMESPACE).resource(r).create();
+  }
+
+  /** Polls a resource until {@code status.phase} is {@code phase}, printing what changes. */
+  private void await(ResourceDefinitionContext kind, String name, String phase, Duration timeout) {
+    long deadline = System.nanoTime() + timeout.toNanos();
+    String last = "";
+    while (System.nanoTime() < deadline) {
+      GenericKubernetesResource r =
+          client.genericKubernetesResources(kind).inNamespace(NAMESPACE).withName(name).get();
+      JsonNode status =
+          r == null ? null : JSON.valueToTree(r.getAdditionalProperties()).path("status");
+      String now = describe(status);
+      if (!now.equals(last)) {
+        out.println("   " + kind.getKind() + " " + name + ": " + now);
+        last = now;
+      }
+      String current = status == null ? "" : status.path("phase").asText("");
+      if (current.equals(phase)) {
+        return;
+      }
+      if (current.equals("Failed")) {
+        throw new IllegalStateException(kind.getKind() + " " + name + " failed: " + now);
+      }
+      sleep(1000);
+    }
+    throw new IllegalStateException(
+        kind.getKind()
+            + " "
+            + name
+            + " did not reach "
+            + phase
+            + " within "
+            + timeout
+            + "; last: "
+            + last);
+  }
+
+  private static String describe(JsonNode status) {
+    if (status == null || status.isMissingNode() || status.isNull()) {
+      return "(no status yet)";
+    }
+    StringJoiner j = new StringJoiner(", ");
+    j.add(status.path("phase").asText("?"));
+    if (status.hasNonNull("progress")) {
+      j.add(status.get("progress").asText());
+    }
+    if (status.hasNonNull("loss")) {
+      j.add(String.format("loss %.3f", status.get("loss").asDouble()));
+    }
+    for (JsonNode c : status.path("conditions")) {
+      if (c.path("type").asText().equals("Ready") && c.hasNonNull("message")) {
+        j.add(c.get("message").asText());
+      }
+    }
+    return j.toString();
+  }
+
+  private String serviceUrl() {
+    long deadline = System.currentTimeMillis() + 60_000;
+    while (System.currentTimeMillis() < deadline) {
+      Service s = client.services().inNamespace(NAMESPACE).withName(SERVICE).get();
+      if (s != null
+          && s.getStatus() != null
+          && s.getStatus().getLoadBalancer() != null
+          && s.getStatus().getLoadBalancer().getIngress() != null
+          && !s.getStatus().getLoadBalancer().getIngress().isEmpty()) {
+        var ingress = s.getStatus().getLoadBalancer().getIngress().getFirst();
+        if (ingress.getPorts() != null && !ingress.getPorts().isEmpty()) {
+          return "http://" + ingress.getIp() + ":" + ingress.getPorts().getFirst().getPort();
+        }
+      }
+      sleep(500);
+    }
+    throw new IllegalStateException("Service " + SERVICE + " got no local port");
+  }
+
+  private String complete(String url, String model, String prompt)
+      throws IOException, InterruptedException {
+    Map<String, Object> body = new LinkedHashMap<>();
+    body.put("model", model);
+    body.put("prompt", prompt);
+    body.put("max_tokens", 8);
+    body.put("temperature", 0);
+    HttpResponse<String> r =
+        HttpClient.newHttpClient()
+            .send(
+                HttpRequest.newBuilder(URI.create(url + "/v1/completions"))
+                    .header("Content-Type", "application/json")
+                    .POST(HttpRequest.BodyPublishers.ofString(JSON.writeValueAsString(body)))
+                    .timeout(Duration.ofSeconds(60))
+                    .build(),
+                HttpResponse.BodyHandlers.ofString());
+    if (r.statusCode() != 200) {
+      throw new IllegalStateException(
+          "the server answered " + r.statusCode() + " for model " + model + ": " + r.body());
+    }
+    return JSON.readTree(r.body()).path("choices").path(0).path("text").asText("").trim();
+  }
+
+  private void step(String number, String what) {
+    out.println();
+    out.println("[" + number + "] " + what);
+  }
+
+  private static void sleep(long ms) {
+    try {
+      Thread.sleep(ms);
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      throw new IllegalStateException("interrupted", e);
+    }
+  }
+
+  static ResourceDefinitionContext crd(String kind, String plural) {
+    return new ResourceDefinitionContext.Builder()
+        .withGroup("modelforge.dev")
+        .withVersion("v1alpha1")
+        .withKind(kind)
+        .withPlural(plural)
+        .withNamespaced(true)
+        .build();
+  }
+}
