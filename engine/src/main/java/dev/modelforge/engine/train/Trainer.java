@@ -186,7 +186,9 @@ public final class Trainer {
       }
       report(
           "training", step, loss, validationLoss, schedule.at(step - 1), tokens / elapsed, eta, "");
-      boolean saveDue = config.saveSteps() > 0 && step % config.saveSteps() == 0;
+      // Without saveSteps, every epoch ends with a checkpoint: a pod that is replaced resumes
+      // there.
+      boolean saveDue = config.saveSteps() > 0 ? step % config.saveSteps() == 0 : epochEnd;
       if (checkpointDir != null && (saveDue || step == totalSteps || stoppedEarly)) {
         report(
             "saving",

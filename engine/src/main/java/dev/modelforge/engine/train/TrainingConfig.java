@@ -15,7 +15,7 @@ import java.util.Set;
  * @param warmupSteps explicit warmup steps, or -1 to use warmupRatio
  * @param maxSteps stop after this many optimizer steps, or -1 for all epochs
  * @param evalSteps evaluate every N steps, or 0 for the end of each epoch
- * @param saveSteps checkpoint every N steps, or 0 for the end only
+ * @param saveSteps checkpoint every N steps, or 0 for the end of every epoch
  * @param packing pack several examples into each sequence up to maxSequenceLength tokens
  * @param earlyStoppingPatience stop after this many evaluations without a better validation loss,
  *     or 0 for never
