@@ -368,14 +368,8 @@ public final class Demo {
     if (status == null || status.isMissingNode() || status.isNull()) {
       return "(no status yet)";
     }
-    StringJoiner j = new StringJoiner(", ");
+    StringJoiner j = new StringJoiner(": ");
     j.add(status.path("phase").asText("?"));
-    if (status.hasNonNull("progress")) {
-      j.add(status.get("progress").asText());
-    }
-    if (status.hasNonNull("loss")) {
-      j.add(String.format("loss %.3f", status.get("loss").asDouble()));
-    }
     for (JsonNode c : status.path("conditions")) {
       if (c.path("type").asText().equals("Ready") && c.hasNonNull("message")) {
         j.add(c.get("message").asText());
