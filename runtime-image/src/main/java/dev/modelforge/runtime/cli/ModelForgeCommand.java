@@ -23,6 +23,7 @@ import picocli.CommandLine.Command;
       ServeCommand.class,
       TokenizeCommand.class,
       DetokenizeCommand.class,
+      LocalEntryCommand.class,
       CommandLine.HelpCommand.class
     },
     footer = {
