@@ -8,7 +8,7 @@ import java.nio.file.attribute.PosixFilePermissions;
 /** A kubeconfig for the local cluster: one cluster, user and context named modelforge-local. */
 public final class Kubeconfig {
 
-  public static final String CONTEXT = "modelforge-local";
+  public static final String CONTEXT = LocalApiServer.NAME;
 
   private Kubeconfig() {}
 
@@ -24,11 +24,9 @@ public final class Kubeconfig {
         - name: %1$s
           cluster:
             server: %2$s
-            insecure-skip-tls-verify: true
         users:
         - name: %1$s
-          user:
-            token: local
+          user: {}
         contexts:
         - name: %1$s
           context:

@@ -99,11 +99,11 @@ class LocalLifecycleTest {
     assertThat(serving.path("phase").asText()).isEqualTo("Ready");
     assertThat(serving.path("servedModels").toString()).contains(Demo.BASE).contains(Demo.ADAPTER);
 
-    if (LocalApiServerTest.hasKubectl()) {
-      LocalApiServerTest.kubeconfig = cluster.kubeconfig();
+    if (LocalApiServerTest.kubectlOnPath()) {
       var table =
-          LocalApiServerTest.kubectl(null, "get", "models,finetuningjobs,inferenceservices");
-      assertThat(table.out()).contains("PHASE").contains("Ready").contains("Succeeded");
+          LocalApiServerTest.Kubectl.run(
+              cluster.kubeconfig(), state, "get", "models,finetuningjobs,inferenceservices");
+      assertThat(table.stdout()).contains("PHASE").contains("Ready").contains("Succeeded");
     }
   }
 
