@@ -58,12 +58,19 @@ public final class Demo {
       int heads,
       int context,
       int maxOperand,
-      int pretrainCount,
-      String pretrainConfig,
-      int fineTuneCount,
-      String fineTuneConfig,
+      int problems,
+      String pretrainMethod,
+      String pretrainHyperparameters,
+      String fineTuneMethod,
+      String fineTuneHyperparameters,
       int questions) {}
 
+  /**
+   * Measured with --threads 1 on this project's 2-core machine: pretraining (6 epochs) about 20 s
+   * and the base answers 8% of 50 held-out problems exactly; the LoRA adapter (30 epochs) about 75
+   * s and 100%. Both jobs train on the same 4000 problems: the base is the adapter's starting
+   * point, stopped early.
+   */
   static final Recipe RECIPE =
       new Recipe(
           128,
@@ -71,23 +78,19 @@ public final class Demo {
           4,
           32,
           50,
-          2000,
+          4000,
           """
           {"type": "full"}""",
-          2000,
+          """
+          {"epochs": 6, "learningRate": 2.0e-3, "batchSize": 64, "lrScheduler": "cosine",
+           "warmupRatio": 0.03, "maxGradNorm": 1.0, "seed": 1}""",
           """
           {"type": "lora", "lora": {"rank": 16, "alpha": 32, "dropout": 0.0,
             "targetModules": ["q_proj", "k_proj", "v_proj", "o_proj", "gate_proj", "up_proj", "down_proj"]}}""",
+          """
+          {"epochs": 30, "learningRate": 5.0e-3, "batchSize": 64, "lrScheduler": "cosine",
+           "warmupRatio": 0.03, "maxGradNorm": 1.0, "seed": 1}""",
           30);
-
-  static final String PRETRAIN_HYPERPARAMETERS =
-      """
-      {"epochs": 4, "learningRate": 2.0e-3, "batchSize": 64, "lrScheduler": "cosine",
-       "warmupRatio": 0.03, "seed": 1}""";
-  static final String FINE_TUNE_HYPERPARAMETERS =
-      """
-      {"epochs": 10, "learningRate": 5.0e-3, "batchSize": 64, "lrScheduler": "cosine",
-       "warmupRatio": 0.03, "seed": 2}""";
 
   private final KubernetesClient client;
   private final Path stateDir;
@@ -136,11 +139,10 @@ public final class Demo {
         "--out",
         seed.resolve("random").toString());
     claim("demo-seed");
-    dataset("arith-pretrain", pretrain);
-    dataset("arith-sums", fineTune);
+    dataset("arith-sums", training);
     out.printf(
-        "   %d pretraining and %d fine-tuning problems as ConfigMaps; %d held-out questions%n",
-        pretrain.size(), fineTune.size(), heldOut.size());
+        "   %d training problems in the ConfigMap arith-sums; %d held-out questions%n",
+        training.size(), heldOut.size());
 
     step("2/6", "Model tiny-random: fetched from the claim demo-seed");
     apply(
@@ -161,9 +163,9 @@ public final class Demo {
         fineTuningJob(
             BASE,
             "tiny-random",
-            "arith-pretrain",
-            recipe.pretrainConfig(),
-            PRETRAIN_HYPERPARAMETERS));
+            "arith-sums",
+            recipe.pretrainMethod(),
+            recipe.pretrainHyperparameters()));
     await(JOBS, BASE, "Succeeded", Duration.ofMinutes(6));
     await(MODELS, BASE, "Ready", Duration.ofMinutes(3));
 
@@ -171,7 +173,11 @@ public final class Demo {
     apply(
         JOBS,
         fineTuningJob(
-            ADAPTER, BASE, "arith-sums", recipe.fineTuneConfig(), FINE_TUNE_HYPERPARAMETERS));
+            ADAPTER,
+            BASE,
+            "arith-sums",
+            recipe.fineTuneMethod(),
+            recipe.fineTuneHyperparameters()));
     await(JOBS, ADAPTER, "Succeeded", Duration.ofMinutes(6));
     await(MODELS, ADAPTER, "Ready", Duration.ofMinutes(3));
 
@@ -193,7 +199,8 @@ public final class Demo {
     String url = serviceUrl();
     out.println("   OpenAI endpoint: " + url + "/v1");
 
-    step("6/6", "Asking both models " + heldOut.size() + " problems neither training set held");
+    step(
+        "6/6", "Asking both models " + heldOut.size() + " problems the training data did not hold");
     int baseRight = 0;
     int adapterRight = 0;
     out.printf("   %-10s %-8s %-12s %-12s%n", "problem", "answer", BASE, ADAPTER);
@@ -224,10 +231,9 @@ public final class Demo {
     return result;
   }
 
-  private List<Problem> heldOut(List<Problem> a, List<Problem> b) {
+  private List<Problem> heldOut(List<Problem> training) {
     Set<String> seen = new HashSet<>();
-    a.forEach(p -> seen.add(p.prompt()));
-    b.forEach(p -> seen.add(p.prompt()));
+    training.forEach(p -> seen.add(p.prompt()));
     List<Problem> out = new ArrayList<>();
     for (Problem p : ArithmeticTask.problems(20 * recipe.questions(), 13, recipe.maxOperand())) {
       if (seen.add(p.prompt())) {

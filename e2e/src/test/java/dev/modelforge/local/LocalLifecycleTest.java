@@ -124,14 +124,14 @@ class LocalLifecycleTest {
           output: {modelName: resumed}
         """
             .formatted(Demo.BASE));
-    // Past the first epoch's checkpoint (32 steps per epoch), the pod is lost.
+    // Past the first epoch's checkpoint (60 steps per epoch), the pod is lost.
     await()
         .atMost(Duration.ofMinutes(4))
         .pollInterval(Duration.ofMillis(200))
         .until(
             () ->
                 status(JOBS, "resumed") != null
-                    && status(JOBS, "resumed").path("step").asLong() > 40);
+                    && status(JOBS, "resumed").path("step").asLong() > 70);
     ProcessHandle trainer =
         cluster.runner().jobProcess(Demo.NAMESPACE, "resumed-train").orElseThrow();
     trainer.descendants().forEach(ProcessHandle::destroyForcibly);
