@@ -114,11 +114,8 @@ public final class Demo {
   public Result run() throws IOException, InterruptedException {
     long t0 = System.nanoTime();
     step("1/6", "Making a tiny random Llama model and arithmetic data");
-    List<Problem> pretrain =
-        ArithmeticTask.problems(recipe.pretrainCount(), 11, recipe.maxOperand());
-    List<Problem> fineTune =
-        ArithmeticTask.problems(recipe.fineTuneCount(), 12, recipe.maxOperand());
-    List<Problem> heldOut = heldOut(pretrain, fineTune);
+    List<Problem> training = ArithmeticTask.problems(recipe.problems(), 9, recipe.maxOperand());
+    List<Problem> heldOut = heldOut(training);
     Path seed = LocalPod.claimFolder(stateDir, NAMESPACE, "demo-seed");
     LocalPod.deleteTree(seed);
     ArithmeticTask.writeTokenizer(seed.resolve("tokenizer"));
