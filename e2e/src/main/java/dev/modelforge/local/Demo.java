@@ -83,13 +83,13 @@ public final class Demo {
           {"type": "full"}""",
           """
           {"epochs": 6, "learningRate": 2.0e-3, "batchSize": 64, "lrScheduler": "cosine",
-           "warmupRatio": 0.03, "maxGradNorm": 1.0, "seed": 1}""",
+           "warmupRatio": 0.03, "seed": 1}""",
           """
           {"type": "lora", "lora": {"rank": 16, "alpha": 32, "dropout": 0.0,
             "targetModules": ["q_proj", "k_proj", "v_proj", "o_proj", "gate_proj", "up_proj", "down_proj"]}}""",
           """
           {"epochs": 30, "learningRate": 5.0e-3, "batchSize": 64, "lrScheduler": "cosine",
-           "warmupRatio": 0.03, "maxGradNorm": 1.0, "seed": 1}""",
+           "warmupRatio": 0.03, "seed": 1}""",
           30);
 
   private final KubernetesClient client;

@@ -1,6 +1,7 @@
 package dev.modelforge.local;
 
 import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.modelforge.local.ResourceType.PrinterColumn;
@@ -77,6 +78,37 @@ final class LocalApiDispatcher extends Dispatcher {
             "the local API server has no server-side dry run and would persist the change; use"
                 + " --dry-run=client");
       }
+      io.fabric8.mockwebserver.http.Buffer body = request.getBody();
+      Optional<JsonNode> schema = customResourceSchema(path);
+      if (schema.isPresent() && body != null && body.size() > 0 && isObjectWrite(request)) {
+        ObjectNode object;
+        try {
+          JsonNode parsed = mapper.readTree(body.getBytes());
+          if (!(parsed instanceof ObjectNode o)) {
+            return status(400, "BadRequest", "the body is not a JSON object");
+          }
+          object = o;
+        } catch (java.io.IOException e) {
+          return status(400, "BadRequest", "the body is not JSON: " + e.getMessage());
+        }
+        List<String> unknown = new java.util.ArrayList<>();
+        prune(object, schema.get(), "", unknown, true);
+        if (!unknown.isEmpty()) {
+          if (target.has("fieldValidation", "Strict")) {
+            return status(
+                400,
+                "BadRequest",
+                "strict decoding error: unknown field"
+                    + (unknown.size() > 1 ? "s " : " ")
+                    + String.join(", ", unknown.stream().map(f -> "\"" + f + "\"").toList()));
+          }
+          try {
+            body = new io.fabric8.mockwebserver.http.Buffer(mapper.writeValueAsBytes(object));
+          } catch (JsonProcessingException e) {
+            throw new IllegalStateException(e);
+          }
+        }
+      }
       // the store finds the status subresource only at the end of the whole target
       RecordedRequest forwarded =
           new RecordedRequest(
@@ -84,7 +116,7 @@ final class LocalApiDispatcher extends Dispatcher {
               request.method(),
               target.without(WRITE_OPTIONS),
               request.getHeaders(),
-              request.getBody());
+              body);
       return withNotFoundMessage(fromStore(forwarded), path);
     }
     if (path.equals("/openapi/v3")) {
@@ -229,6 +261,78 @@ final class LocalApiDispatcher extends Dispatcher {
       return json(201, mapper.writeValueAsString(review));
     } catch (JsonProcessingException e) {
       throw new IllegalStateException(e);
+    }
+  }
+
+  /** A create, a replace or a merge patch: bodies that are (part of) an object. */
+  private static boolean isObjectWrite(RecordedRequest request) {
+    if (request.method() == HttpMethod.POST || request.method() == HttpMethod.PUT) {
+      return true;
+    }
+    String type = request.getHeader("Content-Type");
+    return request.method() == HttpMethod.PATCH && type != null && type.contains("merge-patch");
+  }
+
+  /**
+   * The openAPIV3Schema of the custom resource a write targets, or empty for built-in kinds and
+   * other paths. Like kube-apiserver, the local server drops fields the schema does not name (and
+   * refuses them when the client asks for strict field validation, as kubectl does), so a typo
+   * never reaches a controller's typed model.
+   */
+  private Optional<JsonNode> customResourceSchema(String path) {
+    Optional<ResourcePath> target = ResourcePath.parse(path);
+    if (target.isEmpty() || target.get().group().isEmpty()) {
+      return Optional.empty();
+    }
+    ResourcePath r = target.get();
+    for (CustomResourceDefinition crd :
+        serialization
+            .unmarshal(text(store.handleGet(CRDS_PATH)), CustomResourceDefinitionList.class)
+            .getItems()) {
+      var spec = crd.getSpec();
+      if (!spec.getGroup().equals(r.group()) || !spec.getNames().getPlural().equals(r.plural())) {
+        continue;
+      }
+      for (var version : spec.getVersions()) {
+        if (version.getName().equals(r.version())
+            && version.getSchema() != null
+            && version.getSchema().getOpenAPIV3Schema() != null) {
+          return Optional.of(mapper.valueToTree(version.getSchema().getOpenAPIV3Schema()));
+        }
+      }
+    }
+    return Optional.empty();
+  }
+
+  /** Removes from {@code node} what {@code schema} does not name, recording each field's path. */
+  private static void prune(
+      JsonNode node, JsonNode schema, String at, List<String> unknown, boolean root) {
+    if (schema.path("x-kubernetes-preserve-unknown-fields").asBoolean(false)) {
+      return;
+    }
+    if (node instanceof ObjectNode object) {
+      JsonNode properties = schema.path("properties");
+      JsonNode additional = schema.path("additionalProperties");
+      for (var it = object.fieldNames(); it.hasNext(); ) {
+        String field = it.next();
+        if (root
+            && (field.equals("apiVersion") || field.equals("kind") || field.equals("metadata"))) {
+          continue;
+        }
+        String where = at.isEmpty() ? field : at + "." + field;
+        if (properties.has(field)) {
+          prune(object.get(field), properties.get(field), where, unknown, false);
+        } else if (additional.isObject()) {
+          prune(object.get(field), additional, where, unknown, false);
+        } else if (!additional.asBoolean(false) && properties.isObject()) {
+          unknown.add(where);
+          it.remove();
+        }
+      }
+    } else if (node != null && node.isArray() && schema.has("items")) {
+      for (int i = 0; i < node.size(); i++) {
+        prune(node.get(i), schema.get("items"), at + "[" + i + "]", unknown, false);
+      }
     }
   }
 

@@ -182,6 +182,37 @@ class LocalApiServerTest {
     }
 
     @Test
+    void anUnknownFieldIsRefusedByStrictKubectlAndDroppedForOtherClients() throws Exception {
+      String typo =
+          modelYaml("typo", "hf://acme/tiny").replace("spec:", "spec:\n  sorce: {uri: x}");
+      Path file = Files.createTempFile(work, "typo", ".yaml");
+      Files.writeString(file, typo);
+
+      Kubectl.Result refused = Kubectl.run(kubeconfig, work, "apply", "-f", file.toString());
+
+      assertThat(refused.exitCode()).isNotZero();
+      assertThat(refused.stderr()).contains("unknown field").contains("spec.sorce");
+
+      GenericKubernetesResource sloppy = model("pruned", "hf://acme/tiny");
+      sloppy
+          .getAdditionalProperties()
+          .put("spec", Map.of("source", Map.of("uri", "hf://acme/tiny"), "sorce", "x"));
+      models().inNamespace("default").resource(sloppy).create();
+      var stored =
+          (java.util.Map<?, ?>)
+              models()
+                  .inNamespace("default")
+                  .withName("pruned")
+                  .get()
+                  .getAdditionalProperties()
+                  .get("spec");
+      assertThat(stored.keySet())
+          .extracting(Object::toString)
+          .contains("source")
+          .doesNotContain("sorce");
+    }
+
+    @Test
     void applyAgainUpdatesTheSpecAndBumpsTheGeneration() throws Exception {
       kubectlApply(modelYaml("reapplied", "hf://acme/tiny"));
 

@@ -205,7 +205,9 @@ public final class TrainCommand implements Callable<Integer> {
     @Override
     public void onProgress(TrainingProgress p) {
       long now = System.nanoTime();
-      boolean phaseChange = !p.phase().equals("training");
+      // A message (resumed from, checkpoint, ...) is an event worth its own line.
+      boolean phaseChange =
+          !p.phase().equals("training") || (p.message() != null && !p.message().isEmpty());
       if (terminal) {
         out.print("\r" + p.line() + "\u001b[K");
         open = true;
