@@ -128,6 +128,38 @@ class ModelReconcilerIntegrationTest {
         .contains("delete Job broken-fetch");
   }
 
+  /** A field the CRD does not name (a typo the API server did not prune) stops nothing. */
+  @Test
+  void aModelWithAnUnknownFieldIsReconciledAndTheInformerKeepsWorking() {
+    var typo = TestResources.model(NS, "typo");
+    var generic =
+        io.fabric8.kubernetes.client.utils.Serialization.unmarshal(
+            io.fabric8.kubernetes.client.utils.Serialization.asJson(withoutServerFields(typo)),
+            io.fabric8.kubernetes.api.model.GenericKubernetesResource.class);
+    @SuppressWarnings("unchecked")
+    var spec = (java.util.Map<String, Object>) generic.getAdditionalProperties().get("spec");
+    spec.put("sorce", java.util.Map.of("uri", "hf://typo/typo"));
+    client
+        .genericKubernetesResources(
+            new io.fabric8.kubernetes.client.dsl.base.ResourceDefinitionContext.Builder()
+                .withGroup("modelforge.dev")
+                .withVersion("v1alpha1")
+                .withKind("Model")
+                .withPlural("models")
+                .withNamespaced(true)
+                .build())
+        .inNamespace(NS)
+        .resource(generic)
+        .create();
+
+    assertThat(await().atMost(TIMEOUT).until(() -> get(Job.class, "typo-fetch"), j -> j != null))
+        .isNotNull();
+    client.resource(withoutServerFields(TestResources.model(NS, "after-typo"))).create();
+    assertThat(
+            await().atMost(TIMEOUT).until(() -> get(Job.class, "after-typo-fetch"), j -> j != null))
+        .isNotNull();
+  }
+
   @Test
   void invalidSpecBecomesAConditionAndCreatesNothing() {
     var model = withoutServerFields(TestResources.model(NS, "bad"));
