@@ -184,7 +184,10 @@ class WorkloadRunnerTest {
 
   @Test
   void aFailingJobIsRetriedUpToItsBackoffLimitAndThenFailsWithTheLastError() {
-    job("broken", 1, runtime("fetch", "fetch", "--source", "s3://bucket/x", "--dest", "/data/x"));
+    job(
+        "broken",
+        1,
+        runtime("fetch", "fetch", "--source", "gopher://bucket/x", "--dest", "/data/x"));
 
     await().atMost(Duration.ofSeconds(60)).until(() -> hasCondition("broken", "Failed"));
     Job failed = jobNow("broken");
@@ -196,7 +199,7 @@ class WorkloadRunnerTest {
                 .orElseThrow()
                 .getMessage())
         .contains("backoff limit")
-        .contains("s3:// sources are not supported yet");
+        .contains("unknown scheme 'gopher'");
   }
 
   @Test

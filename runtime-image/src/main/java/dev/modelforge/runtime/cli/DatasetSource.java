@@ -1,6 +1,8 @@
 package dev.modelforge.runtime.cli;
 
 import dev.modelforge.runtime.fetch.FetchException;
+import dev.modelforge.runtime.fetch.ModelSource;
+import dev.modelforge.runtime.fetch.RemoteFile;
 import dev.modelforge.runtime.fetch.Sources;
 import java.io.IOException;
 import java.net.URI;
@@ -10,6 +12,7 @@ import java.net.http.HttpResponse;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.List;
 
 /** Where {@code train --dataset} reads from: the FineTuningJob's dataset URI made a local file. */
 final class DatasetSource {
@@ -32,9 +35,7 @@ final class DatasetSource {
             case "file" -> Path.of(URI.create(uri));
             case "pvc", "configmap" -> Sources.mounted(root, scheme, uri.substring(sep + 3), uri);
             case "http", "https" -> download(URI.create(uri));
-            case "s3" ->
-                throw new FetchException(
-                    "s3:// datasets are not supported yet; use a presigned https:// URL");
+            case "s3" -> downloadS3(uri, root);
             default ->
                 throw new IllegalArgumentException(
                     "--dataset " + uri + " has an unknown scheme '" + scheme + "'");
@@ -46,6 +47,25 @@ final class DatasetSource {
               + uri
               + (file.toString().equals(uri) ? "" : " (" + file + ")")
               + " is not a file");
+    }
+    return file;
+  }
+
+  /** One object of a bucket (AWS_* settings from the environment, as for fetch). */
+  private static Path downloadS3(String uri, Path root) throws IOException {
+    ModelSource s3 = Sources.of(uri, root, URI.create("https://huggingface.co"), null);
+    List<RemoteFile> files = s3.list();
+    if (files.size() != 1) {
+      throw new FetchException(
+          "--dataset "
+              + uri
+              + " must name one object (a JSONL file), not a folder of "
+              + files.size());
+    }
+    Path file = Files.createTempFile("modelforge-dataset-", ".jsonl");
+    file.toFile().deleteOnExit();
+    try (var in = s3.open(files.getFirst())) {
+      Files.copy(in, file, java.nio.file.StandardCopyOption.REPLACE_EXISTING);
     }
     return file;
   }

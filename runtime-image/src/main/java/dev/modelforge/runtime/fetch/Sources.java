@@ -4,6 +4,7 @@ import java.net.URI;
 import java.net.http.HttpClient;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.Map;
 
 /** Turns a source URI (the Model's {@code spec.source.uri}) into a {@link ModelSource}. */
 public final class Sources {
@@ -16,6 +17,12 @@ public final class Sources {
    * @param hfToken sent to the hub when not null
    */
   public static ModelSource of(String uri, Path sourceRoot, URI hfEndpoint, String hfToken) {
+    return of(uri, sourceRoot, hfEndpoint, hfToken, System.getenv());
+  }
+
+  /** As above, with the AWS_* settings of s3:// sources read from {@code env}. */
+  public static ModelSource of(
+      String uri, Path sourceRoot, URI hfEndpoint, String hfToken, Map<String, String> env) {
     int sep = uri.indexOf("://");
     if (sep < 0) {
       return new LocalSource(uri, Path.of(uri));
@@ -27,9 +34,7 @@ public final class Sources {
       case "http", "https" -> new UrlSource(uri, http());
       case "file" -> new LocalSource(uri, Path.of(URI.create(uri)));
       case "pvc", "configmap" -> new LocalSource(uri, mounted(sourceRoot, scheme, rest, uri));
-      case "s3" ->
-          throw new FetchException(
-              "s3:// sources are not supported yet; use a presigned https:// URL or hf://");
+      case "s3" -> new S3Source(uri, S3Source.Settings.fromEnvironment(env), http());
       default ->
           throw new FetchException(
               "source "

@@ -255,8 +255,8 @@ class FetchCommandTest {
 
     assertThat(fetch("hf://acme", dir.resolve("d"), dir.resolve("p.json")).err())
         .contains("must name a repository");
-    assertThat(fetch("s3://bucket/model", dir.resolve("d"), dir.resolve("p.json")).err())
-        .contains("s3:// sources are not supported yet");
+    assertThat(fetch("s3://Not_A_Bucket/model", dir.resolve("d"), dir.resolve("p.json")).err())
+        .contains("valid bucket name");
     assertThat(fetch("gopher://x/y", dir.resolve("d"), dir.resolve("p.json")).err())
         .contains("unknown scheme 'gopher'");
     assertThat(fetch("pvc://missing/model", dir.resolve("d"), dir.resolve("p.json")).err())
