@@ -299,6 +299,51 @@ class OpenAiServerTest {
     return r.json().path("choices").get(0).path("text").asText();
   }
 
+  /**
+   * A client that goes away mid-stream frees its sequence: the engine stops generating for it
+   * (generation tokens stop growing well short of max_tokens) and nothing stays running.
+   */
+  @Test
+  void aClientThatDisconnectsMidStreamIsCancelled() throws Exception {
+    double generatedBefore = metric("modelforge:generation_tokens_total");
+    String body =
+        """
+        {"model": "tiny", "prompt": "hello", "max_tokens": 240, "temperature": 0,
+         "ignore_eos": true, "stream": true}
+        """;
+    try (java.net.Socket socket = new java.net.Socket(base.getHost(), base.getPort())) {
+      socket.setSoTimeout(10_000);
+      var out = socket.getOutputStream();
+      out.write(
+          ("POST /v1/completions HTTP/1.1\r\nHost: localhost\r\nContent-Type: application/json\r\n"
+                  + "Content-Length: "
+                  + body.getBytes(java.nio.charset.StandardCharsets.UTF_8).length
+                  + "\r\n\r\n"
+                  + body)
+              .getBytes(java.nio.charset.StandardCharsets.UTF_8));
+      out.flush();
+      var in =
+          new java.io.BufferedReader(
+              new java.io.InputStreamReader(
+                  socket.getInputStream(), java.nio.charset.StandardCharsets.UTF_8));
+      String line;
+      do {
+        line = in.readLine();
+      } while (line != null && !line.startsWith("data: {"));
+      assertThat(line).as("a first streamed chunk").isNotNull();
+    }
+
+    await()
+        .atMost(Duration.ofSeconds(10))
+        .until(() -> metric("modelforge:num_requests_running") == 0);
+    double generated = metric("modelforge:generation_tokens_total") - generatedBefore;
+    assertThat(generated).as("tokens generated for the abandoned request").isLessThan(240);
+    Thread.sleep(500);
+    assertThat(metric("modelforge:generation_tokens_total") - generatedBefore)
+        .as("nothing more after the cancel")
+        .isEqualTo(generated);
+  }
+
   @Test
   void tokenizeAndDetokenizeRoundTrip() {
     JsonNode t = client.post("/tokenize", "{\"prompt\": \"héllo\"}").json();
