@@ -7,6 +7,10 @@ import dev.modelforge.engine.tensor.VectorMath;
  * Causal multi-head attention of T new tokens over the cache, one (token, head) pair per work item.
  * With GQA, query head h reads KV head {@code h / (NH / KVH)}. Reused between calls so the hot path
  * allocates nothing.
+ *
+ * <p>Work items run head-major ({@code item = h * T + t}): threads take contiguous ranges of items,
+ * and a prefill chunk's later tokens attend over more positions than its earlier ones, so a
+ * token-major order would leave the thread with the early tokens idle for much of the step.
  */
 final class AttentionTask implements Parallel.RangeTask {
 
@@ -46,8 +50,8 @@ final class AttentionTask implements Parallel.RangeTask {
   @Override
   public void run(int start, int end) {
     for (int item = start; item < end; item++) {
-      int t = item / heads;
-      int h = item % heads;
+      int h = item / batch.size;
+      int t = item % batch.size;
       KvCache cache = batch.caches[t];
       float[] keys = cache.keys(layer);
       float[] values = cache.values(layer);
@@ -61,12 +65,7 @@ final class AttentionTask implements Parallel.RangeTask {
         scores[p] = s;
         max = Math.max(max, s);
       }
-      float sum = 0;
-      for (int p = 0; p < len; p++) {
-        float e = (float) Math.exp(scores[p] - max);
-        scores[p] = e;
-        sum += e;
-      }
+      float sum = VectorMath.expShifted(scores, len, max);
       int oOff = t * qDim + h * headDim;
       java.util.Arrays.fill(out, oOff, oOff + headDim, 0f);
       float inv = 1f / sum;

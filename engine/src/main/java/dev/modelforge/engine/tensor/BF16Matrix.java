@@ -82,15 +82,7 @@ public final class BF16Matrix extends Matrix {
   }
 
   @Override
-  public void matmulRows(float[] x, int tokens, float[] out, int r0, int r1) {
-    if (tokens > 1) {
-      float[] row = RowScratch.get(cols);
-      for (int r = r0; r < r1; r++) {
-        readRow(r, row, 0);
-        VectorMath.dotRowWithTokens(row, 0, x, tokens, cols, out, rows, r);
-      }
-      return;
-    }
+  protected void gemvRows(float[] x, float[] out, int r0, int r1) {
     int upper = F.loopBound(cols);
     for (int r = r0; r < r1; r++) {
       long base = (long) r * cols * 2;

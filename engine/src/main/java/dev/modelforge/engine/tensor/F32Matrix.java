@@ -59,7 +59,15 @@ public final class F32Matrix extends Matrix {
   }
 
   @Override
-  public void matmulRows(float[] x, int tokens, float[] out, int r0, int r1) {
+  protected void gemvRows(float[] x, float[] out, int r0, int r1) {
+    int upper = F.loopBound(cols);
+    for (int r = r0; r < r1; r++) {
+      out[r] = dot1((long) r * cols * 4, x, 0, upper);
+    }
+  }
+
+  @Override
+  protected void fewTokenRows(float[] x, int tokens, float[] out, int r0, int r1) {
     int upper = F.loopBound(cols);
     for (int r = r0; r < r1; r++) {
       long rowBase = (long) r * cols * 4;

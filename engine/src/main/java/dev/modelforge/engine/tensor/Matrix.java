@@ -7,6 +7,9 @@ package dev.modelforge.engine.tensor;
  */
 public abstract class Matrix {
 
+  /** From this many tokens on, products go through {@link RowBlockProduct}. */
+  private static final int BLOCKED_FROM_TOKENS = 8;
+
   protected final int rows;
   protected final int cols;
 
@@ -31,10 +34,45 @@ public abstract class Matrix {
   /**
    * {@code out[t, r] = sum_k W[r, k] * x[t, k]} for {@code t < tokens} and rows in {@code [r0,
    * r1)}. {@code x} is {@code [tokens, cols]} and {@code out} is {@code [tokens, rows]}, both
-   * row-major. Each weight row is read once for all tokens, which is what makes prefill faster per
-   * token than decode.
+   * row-major. One token is a bandwidth-bound pass over the rows ({@link #gemvRows}); several
+   * tokens widen an L2-sized block of rows at a time and share every weight load between them
+   * ({@link RowBlockProduct}), which is what makes prefill and batched decode faster per token than
+   * decode.
    */
-  public abstract void matmulRows(float[] x, int tokens, float[] out, int r0, int r1);
+  public final void matmulRows(float[] x, int tokens, float[] out, int r0, int r1) {
+    if (tokens == 1) {
+      gemvRows(x, out, r0, r1);
+      return;
+    }
+    if (tokens < BLOCKED_FROM_TOKENS) {
+      fewTokenRows(x, tokens, out, r0, r1);
+      return;
+    }
+    int block = RowBlockProduct.blockRows(cols);
+    float[] w = RowScratch.get(block * cols);
+    for (int b0 = r0; b0 < r1; b0 += block) {
+      int count = Math.min(block, r1 - b0);
+      for (int j = 0; j < count; j++) {
+        readRow(b0 + j, w, j * cols);
+      }
+      RowBlockProduct.multiply(w, count, x, tokens, cols, out, rows, b0);
+    }
+  }
+
+  /** {@code out[r] = W[r] · x} for rows in {@code [r0, r1)}: one token, straight from storage. */
+  protected abstract void gemvRows(float[] x, float[] out, int r0, int r1);
+
+  /**
+   * A few tokens, row by row: each row is widened once and shared by them; the copy a row block
+   * costs does not pay for itself this early (an F32 matrix reads its storage in place instead).
+   */
+  protected void fewTokenRows(float[] x, int tokens, float[] out, int r0, int r1) {
+    float[] row = RowScratch.get(cols);
+    for (int r = r0; r < r1; r++) {
+      readRow(r, row, 0);
+      VectorMath.dotRowWithTokens(row, 0, x, tokens, cols, out, rows, r);
+    }
+  }
 
   /** Copies row {@code r} into {@code dst[off .. off + cols)} as floats (embedding lookup). */
   public abstract void readRow(int r, float[] dst, int off);

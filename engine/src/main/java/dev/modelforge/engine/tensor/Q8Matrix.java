@@ -69,15 +69,7 @@ public final class Q8Matrix extends Matrix {
   }
 
   @Override
-  public void matmulRows(float[] x, int tokens, float[] out, int r0, int r1) {
-    if (tokens > 1) {
-      float[] row = RowScratch.get(cols);
-      for (int r = r0; r < r1; r++) {
-        readRow(r, row, 0);
-        VectorMath.dotRowWithTokens(row, 0, x, tokens, cols, out, rows, r);
-      }
-      return;
-    }
+  protected void gemvRows(float[] x, float[] out, int r0, int r1) {
     for (int r = r0; r < r1; r++) {
       out[r] = dotRow(r, x);
     }

@@ -164,6 +164,25 @@ public final class VectorMath {
     return e.mul(bits.reinterpretAsFloats());
   }
 
+  /**
+   * {@code x[i] = e^(x[i] - shift)} for {@code i < n}; returns their sum (a softmax's denominator).
+   */
+  public static float expShifted(float[] x, int n, float shift) {
+    FloatVector sum = FloatVector.zero(F);
+    int i = 0;
+    for (int upper = F.loopBound(n); i < upper; i += F.length()) {
+      FloatVector e = exp(FloatVector.fromArray(F, x, i).sub(shift));
+      e.intoArray(x, i);
+      sum = sum.add(e);
+    }
+    float total = sum.reduceLanes(VectorOperators.ADD);
+    for (; i < n; i++) {
+      x[i] = exp(x[i] - shift);
+      total += x[i];
+    }
+    return total;
+  }
+
   /** The scalar twin of {@link #exp(FloatVector)}: the same operations, so the same bits. */
   public static float exp(float x) {
     x = Math.min(Math.max(x, EXP_MIN), EXP_MAX);

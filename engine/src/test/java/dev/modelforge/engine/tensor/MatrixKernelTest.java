@@ -69,7 +69,15 @@ class MatrixKernelTest {
     "Q8_0, 1, 37, 96",
     "Q8_0, 7, 20, 64",
     "Q4_0, 1, 37, 96",
-    "Q4_0, 7, 20, 64"
+    "Q4_0, 7, 20, 64",
+    // eight tokens and more go through row blocks: several blocks per thread, rows and tokens
+    // left over after the 4 x 4 register blocks, columns left over after the vector loop
+    "F32, 8, 5, 70",
+    "F32, 11, 37, 2050",
+    "F32, 64, 9, 130",
+    "BF16, 19, 37, 2050",
+    "Q8_0, 9, 30, 2048",
+    "Q4_0, 16, 30, 2048"
   })
   void simdMatmulEqualsTheScalarLoop(String type, int tokens, int rows, int cols) {
     Matrix w = make(type, rows, cols, random(rows * cols, 1));
