@@ -46,6 +46,7 @@ public final class Scheduler {
   private volatile long generationTokens;
   private volatile long steps;
   private volatile int runningCount;
+  private volatile boolean cancelAll;
 
   public Scheduler(DecoderModel model, BlockPool pool, SchedulerConfig config, Parallel threads) {
     if (config.maxModelLength() > model.maxPositions()) {
@@ -113,9 +114,18 @@ public final class Scheduler {
     return new RequestHandle(seq, this);
   }
 
+  /**
+   * Cancels every request submitted so far, running or waiting (a server's drain timeout): at the
+   * next step each listener gets {@code onFinish(ABORT)}. Requests submitted later run normally.
+   */
+  public void cancelAll() {
+    cancelAll = true;
+    wakeUp.run();
+  }
+
   /** Whether a step would do anything. */
   public boolean hasWork() {
-    return !incoming.isEmpty() || !waiting.isEmpty() || !running.isEmpty();
+    return cancelAll || !incoming.isEmpty() || !waiting.isEmpty() || !running.isEmpty();
   }
 
   public SchedulerStats stats() {
@@ -311,6 +321,11 @@ public final class Scheduler {
   }
 
   private void dropCancelled() {
+    if (cancelAll) {
+      cancelAll = false;
+      waiting.forEach(s -> s.cancelled = true);
+      running.forEach(s -> s.cancelled = true);
+    }
     for (var it = waiting.iterator(); it.hasNext(); ) {
       Sequence s = it.next();
       if (s.cancelled) {

@@ -19,6 +19,7 @@ import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.enterprise.event.Observes;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.HashSet;
 import java.util.Locale;
 import java.util.Map;
@@ -30,8 +31,13 @@ import org.jboss.logging.Logger;
 
 /**
  * The model behind the server: loaded in the background at startup (readiness reports it), then one
- * engine thread running the continuous-batching scheduler. Shutdown stops admitting, lets requests
- * in flight finish within the drain timeout, then cancels the rest.
+ * engine thread running the continuous-batching scheduler.
+ *
+ * <p>Shutdown (SIGTERM from the kubelet) drains: from the signal on, readiness reports 503 and new
+ * requests get 503, requests in flight run on for up to the drain timeout, and whatever is left
+ * then ends with {@code finish_reason: "abort"}. The drain starts from a JVM shutdown hook, because
+ * Quarkus fires its {@link ShutdownEvent} only after its own wait for open HTTP requests, during
+ * which it would still admit new ones.
  */
 @ApplicationScoped
 public class ServingEngine {
@@ -55,6 +61,9 @@ public class ServingEngine {
   private volatile String loadError;
   private volatile boolean draining;
   private final AtomicInteger inFlight = new AtomicInteger();
+  private final Thread drainHook =
+      Thread.ofPlatform().name("modelforge-drain").unstarted(this::drain);
+  private boolean drained;
   private final Map<String, LoraAdapter> adapters = new ConcurrentHashMap<>();
 
   ServingEngine(ServeConfig config) {
@@ -62,6 +71,7 @@ public class ServingEngine {
   }
 
   void onStart(@Observes StartupEvent event) {
+    Runtime.getRuntime().addShutdownHook(drainHook);
     Thread.ofPlatform().name("modelforge-model-loader").start(this::load);
   }
 
@@ -159,26 +169,54 @@ public class ServingEngine {
   }
 
   void onStop(@Observes ShutdownEvent event) {
-    draining = true;
+    try {
+      Runtime.getRuntime().removeShutdownHook(drainHook);
+    } catch (IllegalStateException e) {
+      // the JVM is exiting: the hook is running (or ran) the drain; wait for it below
+    }
+    drain();
     Loaded l = loaded;
-    if (l == null) {
+    if (l != null) {
+      l.loop().close();
+      l.threads().close();
+      l.model().close();
+    }
+  }
+
+  /**
+   * Stops admitting, waits up to the drain timeout for the requests in flight, then cancels the
+   * rest and waits briefly for their streams to end. Runs once; later callers wait for it.
+   */
+  synchronized void drain() {
+    if (drained) {
       return;
     }
-    long deadline = System.nanoTime() + config.drainTimeout().toNanos();
+    draining = true;
+    Loaded l = loaded;
+    if (l != null && inFlight.get() > 0) {
+      LOG.infof(
+          "shutting down: waiting up to %s for %d requests in flight",
+          config.drainTimeout(), inFlight.get());
+      awaitIdle(config.drainTimeout());
+      if (inFlight.get() > 0) {
+        LOG.warnf("drain timeout: cancelling %d requests", inFlight.get());
+        l.scheduler().cancelAll();
+        awaitIdle(Duration.ofSeconds(5));
+      }
+    }
+    drained = true;
+  }
+
+  private void awaitIdle(Duration timeout) {
+    long deadline = System.nanoTime() + timeout.toNanos();
     while (inFlight.get() > 0 && System.nanoTime() < deadline) {
       try {
         Thread.sleep(20);
       } catch (InterruptedException e) {
         Thread.currentThread().interrupt();
-        break;
+        return;
       }
     }
-    if (inFlight.get() > 0) {
-      LOG.warnf("drain timeout: cancelling %d requests", inFlight.get());
-    }
-    l.loop().close();
-    l.threads().close();
-    l.model().close();
   }
 
   /** Null until the model is loaded. */
