@@ -66,18 +66,13 @@ public final class F32Matrix extends Matrix {
     }
   }
 
+  /** Many tokens: the stored rows are read in place, an L2-sized block at a time. */
   @Override
-  protected void fewTokenRows(float[] x, int tokens, float[] out, int r0, int r1) {
-    int upper = F.loopBound(cols);
-    for (int r = r0; r < r1; r++) {
-      long rowBase = (long) r * cols * 4;
-      int t = 0;
-      for (; t + 4 <= tokens; t += 4) {
-        dot4(rowBase, x, t, upper, out, r);
-      }
-      for (; t < tokens; t++) {
-        out[t * rows + r] = dot1(rowBase, x, t * cols, upper);
-      }
+  protected void manyTokenRows(float[] x, int tokens, float[] out, int r0, int r1) {
+    int block = RowBlockProduct.blockRows(cols);
+    for (int b0 = r0; b0 < r1; b0 += block) {
+      int count = Math.min(block, r1 - b0);
+      RowBlockProduct.multiply(data, (long) b0 * cols * 4, count, x, tokens, cols, out, rows, b0);
     }
   }
 
@@ -101,39 +96,5 @@ public final class F32Matrix extends Matrix {
       sum += data.get(LE_FLOAT, rowBase + i * 4L) * x[xOff + i];
     }
     return sum;
-  }
-
-  private void dot4(long rowBase, float[] x, int t, int upper, float[] out, int r) {
-    int x0 = t * cols;
-    int x1 = x0 + cols;
-    int x2 = x1 + cols;
-    int x3 = x2 + cols;
-    FloatVector a0 = FloatVector.zero(F);
-    FloatVector a1 = FloatVector.zero(F);
-    FloatVector a2 = FloatVector.zero(F);
-    FloatVector a3 = FloatVector.zero(F);
-    int i = 0;
-    for (; i < upper; i += F.length()) {
-      FloatVector w = FloatVector.fromMemorySegment(F, data, rowBase + i * 4L, LE);
-      a0 = w.fma(FloatVector.fromArray(F, x, x0 + i), a0);
-      a1 = w.fma(FloatVector.fromArray(F, x, x1 + i), a1);
-      a2 = w.fma(FloatVector.fromArray(F, x, x2 + i), a2);
-      a3 = w.fma(FloatVector.fromArray(F, x, x3 + i), a3);
-    }
-    float s0 = a0.reduceLanes(VectorOperators.ADD);
-    float s1 = a1.reduceLanes(VectorOperators.ADD);
-    float s2 = a2.reduceLanes(VectorOperators.ADD);
-    float s3 = a3.reduceLanes(VectorOperators.ADD);
-    for (; i < cols; i++) {
-      float w = data.get(LE_FLOAT, rowBase + i * 4L);
-      s0 += w * x[x0 + i];
-      s1 += w * x[x1 + i];
-      s2 += w * x[x2 + i];
-      s3 += w * x[x3 + i];
-    }
-    out[t * rows + r] = s0;
-    out[(t + 1) * rows + r] = s1;
-    out[(t + 2) * rows + r] = s2;
-    out[(t + 3) * rows + r] = s3;
   }
 }

@@ -1,5 +1,7 @@
 package dev.modelforge.engine.tensor;
 
+import java.lang.foreign.MemorySegment;
+
 /**
  * A read-only weight matrix {@code W[rows, cols]} (PyTorch Linear layout: {@code out, in}) in one
  * of the stored element types, multiplied with float activations. Implementations are the SIMD
@@ -7,7 +9,7 @@ package dev.modelforge.engine.tensor;
  */
 public abstract class Matrix {
 
-  /** From this many tokens on, products go through {@link RowBlockProduct}. */
+  /** From this many tokens on, non-F32 weights are widened a block of rows at a time. */
   private static final int BLOCKED_FROM_TOKENS = 8;
 
   protected final int rows;
@@ -35,27 +37,14 @@ public abstract class Matrix {
    * {@code out[t, r] = sum_k W[r, k] * x[t, k]} for {@code t < tokens} and rows in {@code [r0,
    * r1)}. {@code x} is {@code [tokens, cols]} and {@code out} is {@code [tokens, rows]}, both
    * row-major. One token is a bandwidth-bound pass over the rows ({@link #gemvRows}); several
-   * tokens widen an L2-sized block of rows at a time and share every weight load between them
-   * ({@link RowBlockProduct}), which is what makes prefill and batched decode faster per token than
-   * decode.
+   * tokens share every weight load between them ({@link #manyTokenRows}), which is what makes
+   * prefill and batched decode faster per token than decode.
    */
   public final void matmulRows(float[] x, int tokens, float[] out, int r0, int r1) {
     if (tokens == 1) {
       gemvRows(x, out, r0, r1);
-      return;
-    }
-    if (tokens < BLOCKED_FROM_TOKENS) {
-      fewTokenRows(x, tokens, out, r0, r1);
-      return;
-    }
-    int block = RowBlockProduct.blockRows(cols);
-    float[] w = RowScratch.get(block * cols);
-    for (int b0 = r0; b0 < r1; b0 += block) {
-      int count = Math.min(block, r1 - b0);
-      for (int j = 0; j < count; j++) {
-        readRow(b0 + j, w, j * cols);
-      }
-      RowBlockProduct.multiply(w, count, x, tokens, cols, out, rows, b0);
+    } else {
+      manyTokenRows(x, tokens, out, r0, r1);
     }
   }
 
@@ -63,14 +52,29 @@ public abstract class Matrix {
   protected abstract void gemvRows(float[] x, float[] out, int r0, int r1);
 
   /**
-   * A few tokens, row by row: each row is widened once and shared by them; the copy a row block
-   * costs does not pay for itself this early (an F32 matrix reads its storage in place instead).
+   * Two tokens or more, for weights stored in another type than F32: from {@link
+   * #BLOCKED_FROM_TOKENS} tokens on, an L2-sized block of rows is widened at a time and multiplied
+   * by {@link RowBlockProduct}; below that the widening copy does not pay for itself, and each row
+   * is widened once and shared by the tokens.
    */
-  protected void fewTokenRows(float[] x, int tokens, float[] out, int r0, int r1) {
-    float[] row = RowScratch.get(cols);
-    for (int r = r0; r < r1; r++) {
-      readRow(r, row, 0);
-      VectorMath.dotRowWithTokens(row, 0, x, tokens, cols, out, rows, r);
+  protected void manyTokenRows(float[] x, int tokens, float[] out, int r0, int r1) {
+    if (tokens < BLOCKED_FROM_TOKENS) {
+      float[] row = RowScratch.get(cols);
+      for (int r = r0; r < r1; r++) {
+        readRow(r, row, 0);
+        VectorMath.dotRowWithTokens(row, 0, x, tokens, cols, out, rows, r);
+      }
+      return;
+    }
+    int block = RowBlockProduct.blockRows(cols);
+    float[] w = RowScratch.get(block * cols);
+    MemorySegment ws = RowScratch.segment(w);
+    for (int b0 = r0; b0 < r1; b0 += block) {
+      int count = Math.min(block, r1 - b0);
+      for (int j = 0; j < count; j++) {
+        readRow(b0 + j, w, j * cols);
+      }
+      RowBlockProduct.multiply(ws, 0, count, x, tokens, cols, out, rows, b0);
     }
   }
 

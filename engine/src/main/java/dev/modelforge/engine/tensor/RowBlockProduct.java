@@ -1,25 +1,32 @@
 package dev.modelforge.engine.tensor;
 
+import java.lang.foreign.MemorySegment;
+import java.lang.foreign.ValueLayout;
+import java.nio.ByteOrder;
 import jdk.incubator.vector.FloatVector;
 import jdk.incubator.vector.VectorOperators;
 import jdk.incubator.vector.VectorSpecies;
 
 /**
  * The many-token product {@code out[t, r] = W[r] · x[t]} behind prefill and batched decode, over a
- * block of weight rows already widened to floats.
+ * block of F32 weight rows: the stored rows of an F32 matrix, read in place, or rows of another
+ * type widened into a scratch buffer.
  *
  * <p>Two things make it fast. The row block is sized to stay in L2, and four tokens' activations
  * (at most a few tens of KiB) stay in L1 while every row of the block passes them, so neither
  * operand streams from memory more than once per block. And a 4-row × 4-token register block does
  * sixteen FMAs for eight loads, which keeps the FMA ports busy instead of waiting on loads. Each
- * {@code (row, token)} result is one accumulator summed in index order, the same arithmetic as
- * {@link VectorMath#dotRowWithTokens}, so results do not depend on how rows are blocked.
+ * {@code (row, token)} result, in the register block or in the edges left over, is one accumulator
+ * summed in index order, so a token's result does not depend on the rows or tokens around it.
  */
 final class RowBlockProduct {
 
   private static final VectorSpecies<Float> F = VectorMath.F;
+  private static final ByteOrder LE = ByteOrder.LITTLE_ENDIAN;
+  private static final ValueLayout.OfFloat LE_FLOAT =
+      ValueLayout.JAVA_FLOAT_UNALIGNED.withOrder(LE);
 
-  /** Bytes of widened weights one block may take: well inside a core's L2. */
+  /** Bytes of weights one block may take: well inside a core's L2. */
   private static final int BLOCK_BYTES = 128 * 1024;
 
   private RowBlockProduct() {}
@@ -30,35 +37,60 @@ final class RowBlockProduct {
   }
 
   /**
-   * {@code out[t * outStride + r0 + j] = w[j * n ..] · x[t * n ..]} for rows {@code j < count} and
-   * tokens {@code t < tokens}.
+   * {@code out[t * outStride + r0 + j] = W[j] · x[t * n ..]} for rows {@code j < count} and tokens
+   * {@code t < tokens}, where row j is {@code n} little-endian floats at byte {@code w0 + j * n *
+   * 4} of {@code w}.
    */
   static void multiply(
-      float[] w, int count, float[] x, int tokens, int n, float[] out, int outStride, int r0) {
+      MemorySegment w,
+      long w0,
+      int count,
+      float[] x,
+      int tokens,
+      int n,
+      float[] out,
+      int outStride,
+      int r0) {
     int fullRows = count & ~3;
-    int t = 0;
-    for (; t + 4 <= tokens; t += 4) {
+    int fullTokens = tokens & ~3;
+    long rowBytes = (long) n * Float.BYTES;
+    for (int t = 0; t < fullTokens; t += 4) {
       for (int j = 0; j < fullRows; j += 4) {
-        block4x4(w, j * n, x, t, n, out, outStride, r0 + j);
+        block4x4(w, w0 + j * rowBytes, x, t, n, out, outStride, r0 + j);
       }
     }
-    for (; t < tokens; t++) {
-      for (int j = 0; j < fullRows; j++) {
-        out[t * outStride + r0 + j] = VectorMath.dot(w, j * n, x, t * n, n);
+    for (int j = 0; j < count; j++) {
+      for (int t = j < fullRows ? fullTokens : 0; t < tokens; t++) {
+        out[t * outStride + r0 + j] = dot(w, w0 + j * rowBytes, x, t * n, n);
       }
-    }
-    for (int j = fullRows; j < count; j++) {
-      VectorMath.dotRowWithTokens(w, j * n, x, tokens, n, out, outStride, r0 + j);
     }
   }
 
-  /** Rows {@code r .. r+3} (at {@code w[wOff ..]}, stride n) times tokens {@code t .. t+3}. */
+  /** One row and one token: the arithmetic of one lane of {@link #block4x4}. */
+  private static float dot(MemorySegment w, long wOff, float[] x, int xOff, int n) {
+    FloatVector acc = FloatVector.zero(F);
+    int upper = F.loopBound(n);
+    int i = 0;
+    for (; i < upper; i += F.length()) {
+      acc =
+          FloatVector.fromMemorySegment(F, w, wOff + i * 4L, LE)
+              .fma(FloatVector.fromArray(F, x, xOff + i), acc);
+    }
+    float sum = acc.reduceLanes(VectorOperators.ADD);
+    for (; i < n; i++) {
+      sum += w.get(LE_FLOAT, wOff + i * 4L) * x[xOff + i];
+    }
+    return sum;
+  }
+
+  /**
+   * Rows {@code r .. r+3} (from byte {@code wOff}, n floats apart) times tokens {@code t .. t+3}.
+   */
   private static void block4x4(
-      float[] w, int wOff, float[] x, int t, int n, float[] out, int outStride, int r) {
-    int w0 = wOff;
-    int w1 = w0 + n;
-    int w2 = w1 + n;
-    int w3 = w2 + n;
+      MemorySegment w, long wOff, float[] x, int t, int n, float[] out, int outStride, int r) {
+    long w1 = wOff + n * 4L;
+    long w2 = w1 + n * 4L;
+    long w3 = w2 + n * 4L;
     int x0 = t * n;
     int x1 = x0 + n;
     int x2 = x1 + n;
@@ -86,22 +118,22 @@ final class RowBlockProduct {
       FloatVector v1 = FloatVector.fromArray(F, x, x1 + i);
       FloatVector v2 = FloatVector.fromArray(F, x, x2 + i);
       FloatVector v3 = FloatVector.fromArray(F, x, x3 + i);
-      FloatVector wv = FloatVector.fromArray(F, w, w0 + i);
+      FloatVector wv = FloatVector.fromMemorySegment(F, w, wOff + i * 4L, LE);
       s00 = wv.fma(v0, s00);
       s01 = wv.fma(v1, s01);
       s02 = wv.fma(v2, s02);
       s03 = wv.fma(v3, s03);
-      wv = FloatVector.fromArray(F, w, w1 + i);
+      wv = FloatVector.fromMemorySegment(F, w, w1 + i * 4L, LE);
       s10 = wv.fma(v0, s10);
       s11 = wv.fma(v1, s11);
       s12 = wv.fma(v2, s12);
       s13 = wv.fma(v3, s13);
-      wv = FloatVector.fromArray(F, w, w2 + i);
+      wv = FloatVector.fromMemorySegment(F, w, w2 + i * 4L, LE);
       s20 = wv.fma(v0, s20);
       s21 = wv.fma(v1, s21);
       s22 = wv.fma(v2, s22);
       s23 = wv.fma(v3, s23);
-      wv = FloatVector.fromArray(F, w, w3 + i);
+      wv = FloatVector.fromMemorySegment(F, w, w3 + i * 4L, LE);
       s30 = wv.fma(v0, s30);
       s31 = wv.fma(v1, s31);
       s32 = wv.fma(v2, s32);
@@ -129,7 +161,7 @@ final class RowBlockProduct {
     out[o3 + 3] = s33.reduceLanes(VectorOperators.ADD);
     for (; i < n; i++) {
       for (int rr = 0; rr < 4; rr++) {
-        float wi = w[wOff + rr * n + i];
+        float wi = w.get(LE_FLOAT, wOff + (rr * (long) n + i) * 4L);
         out[o0 + rr] += wi * x[x0 + i];
         out[o1 + rr] += wi * x[x1 + i];
         out[o2 + rr] += wi * x[x2 + i];
