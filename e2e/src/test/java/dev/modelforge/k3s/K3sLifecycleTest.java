@@ -145,6 +145,8 @@ class K3sLifecycleTest {
     ByteArrayOutputStream shown = new ByteArrayOutputStream();
     ServiceAccess portForward =
         (c, namespace, service) -> {
+          // Fabric8 forwards to a ready pod behind the Service, on the same port number: 8000 is
+          // the server's container port and the Service's port (the operator's ServingWorkload).
           LocalPortForward forward =
               c.services().inNamespace(namespace).withName(service).portForward(8000);
           forwards.add(forward);
