@@ -4,12 +4,14 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.modelforge.engine.train.ArithmeticTask;
 import dev.modelforge.engine.train.ArithmeticTask.Problem;
-import dev.modelforge.runtime.cli.ModelForgeCommand;
 import io.fabric8.kubernetes.api.model.ConfigMapBuilder;
+import io.fabric8.kubernetes.api.model.DeletionPropagation;
 import io.fabric8.kubernetes.api.model.GenericKubernetesResource;
 import io.fabric8.kubernetes.api.model.PersistentVolumeClaimBuilder;
 import io.fabric8.kubernetes.api.model.Quantity;
-import io.fabric8.kubernetes.api.model.Service;
+import io.fabric8.kubernetes.api.model.batch.v1.Job;
+import io.fabric8.kubernetes.api.model.batch.v1.JobBuilder;
+import io.fabric8.kubernetes.api.model.batch.v1.JobCondition;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import io.fabric8.kubernetes.client.dsl.base.ResourceDefinitionContext;
 import io.fabric8.kubernetes.client.utils.Serialization;
@@ -19,7 +21,6 @@ import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
-import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.HashSet;
@@ -30,17 +31,26 @@ import java.util.Set;
 import java.util.StringJoiner;
 
 /**
- * The local lifecycle, told through the API as a user would with kubectl: the project makes a tiny
- * random model; a Model fetches it; a full FineTuningJob pretrains it a little on arithmetic (the
- * base); a LoRA FineTuningJob teaches the base arithmetic properly; an InferenceService serves the
- * base with the adapter; then both answer held-out problems through the OpenAI endpoint.
+ * The lifecycle, told through the API as a user would with kubectl, on the local cluster or a real
+ * one: two Jobs of the runtime image make a tiny random model in a claim; a Model fetches it; a
+ * full FineTuningJob pretrains it a little on arithmetic (the base); a LoRA FineTuningJob teaches
+ * the base arithmetic properly; an InferenceService serves the base with the adapter; then both
+ * answer held-out problems through the OpenAI endpoint.
  */
 public final class Demo {
 
-  static final String NAMESPACE = "default";
+  public static final String NAMESPACE = "default";
   static final String BASE = "tiny-base";
   static final String ADAPTER = "tiny-sums";
-  static final String SERVICE = "arith";
+  public static final String SERVICE = "arith";
+
+  /**
+   * The image the seed Jobs run: the operator's default runtime image (modelforge.runtime.image),
+   * so a cluster that has it for the operator's pods has it for these.
+   */
+  public static final String RUNTIME_IMAGE = "ghcr.io/modelforge/runtime:0.1.0";
+
+  private static final String SEED_CLAIM = "demo-seed";
 
   private static final ObjectMapper JSON = new ObjectMapper();
   private static final ResourceDefinitionContext MODELS = crd("Model", "models");
@@ -93,21 +103,24 @@ public final class Demo {
           30);
 
   private final KubernetesClient client;
-  private final Path stateDir;
   private final PrintStream out;
+  private final ServiceAccess access;
   private final Recipe recipe;
 
   /** What the demo measured: the share of held-out problems each model answered exactly. */
   public record Result(double baseAccuracy, double adapterAccuracy, String url, int questions) {}
 
-  public Demo(KubernetesClient client, Path stateDir, PrintStream out) {
-    this(client, stateDir, out, RECIPE);
+  /**
+   * @param access how this machine reaches the InferenceService's Service
+   */
+  public Demo(KubernetesClient client, PrintStream out, ServiceAccess access) {
+    this(client, out, access, RECIPE);
   }
 
-  Demo(KubernetesClient client, Path stateDir, PrintStream out, Recipe recipe) {
+  Demo(KubernetesClient client, PrintStream out, ServiceAccess access, Recipe recipe) {
     this.client = client;
-    this.stateDir = stateDir;
     this.out = out;
+    this.access = access;
     this.recipe = recipe;
   }
 
@@ -116,10 +129,19 @@ public final class Demo {
     step("1/6", "Making a tiny random Llama model and arithmetic data");
     List<Problem> training = ArithmeticTask.problems(recipe.problems(), 9, recipe.maxOperand());
     List<Problem> heldOut = heldOut(training);
-    Path seed = LocalPod.claimFolder(stateDir, NAMESPACE, "demo-seed");
-    LocalPod.deleteTree(seed);
-    ArithmeticTask.writeTokenizer(seed.resolve("tokenizer"));
-    cli(
+    claim(SEED_CLAIM);
+    seedJob(
+        "demo-seed-tokenizer",
+        "data",
+        "arithmetic",
+        "--count",
+        "1",
+        "--out",
+        "/seed/sample.jsonl",
+        "--tokenizer",
+        "/seed/tokenizer");
+    seedJob(
+        "demo-seed-model",
         "init",
         "--preset",
         "tiny",
@@ -132,10 +154,11 @@ public final class Demo {
         "--context",
         Integer.toString(recipe.context()),
         "--tokenizer",
-        seed.resolve("tokenizer").toString(),
+        "/seed/tokenizer",
         "--out",
-        seed.resolve("random").toString());
-    claim("demo-seed");
+        "/seed/random");
+    out.println(
+        "   a random model in the claim " + SEED_CLAIM + " (Jobs of " + RUNTIME_IMAGE + ")");
     dataset("arith-sums", training);
     out.printf(
         "   %d training problems in the ConfigMap arith-sums; %d held-out questions%n",
@@ -193,7 +216,7 @@ public final class Demo {
         """
             .formatted(SERVICE, BASE, ADAPTER));
     await(SERVICES, SERVICE, "Ready", Duration.ofMinutes(3));
-    String url = serviceUrl();
+    String url = access.url(client, NAMESPACE, SERVICE);
     out.println("   OpenAI endpoint: " + url + "/v1");
 
     step(
@@ -268,14 +291,75 @@ public final class Demo {
     return json.replace("\n", " ").trim();
   }
 
-  private void cli(String... args) {
-    int code = ModelForgeCommand.commandLine().execute(args);
-    if (code != 0) {
-      throw new IllegalStateException("modelforge " + String.join(" ", args) + " failed");
+  /**
+   * Runs the runtime image's command with the seed claim at /seed as a Job, and waits for it; the
+   * same on any cluster, as nothing is written from this machine into the claim.
+   */
+  private void seedJob(String name, String... args) {
+    Job job =
+        new JobBuilder()
+            .withNewMetadata()
+            .withName(name)
+            .endMetadata()
+            .withNewSpec()
+            .withBackoffLimit(1)
+            .withNewTemplate()
+            .withNewSpec()
+            .withRestartPolicy("Never")
+            .addNewContainer()
+            .withName("modelforge")
+            .withImage(RUNTIME_IMAGE)
+            .withImagePullPolicy("IfNotPresent")
+            .withCommand(LocalCluster.RUNTIME_COMMAND)
+            .withArgs(args)
+            .addNewVolumeMount()
+            .withName("seed")
+            .withMountPath("/seed")
+            .endVolumeMount()
+            .endContainer()
+            .addNewVolume()
+            .withName("seed")
+            .withNewPersistentVolumeClaim()
+            .withClaimName(SEED_CLAIM)
+            .endPersistentVolumeClaim()
+            .endVolume()
+            .endSpec()
+            .endTemplate()
+            .endSpec()
+            .build();
+    var jobs = client.batch().v1().jobs().inNamespace(NAMESPACE);
+    if (jobs.withName(name).get() != null) {
+      jobs.withName(name).withPropagationPolicy(DeletionPropagation.FOREGROUND).delete();
+      long deadline = System.currentTimeMillis() + 60_000;
+      while (jobs.withName(name).get() != null && System.currentTimeMillis() < deadline) {
+        sleep(200);
+      }
     }
+    jobs.resource(job).create();
+    long deadline = System.nanoTime() + Duration.ofMinutes(3).toNanos();
+    while (System.nanoTime() < deadline) {
+      Job now = jobs.withName(name).get();
+      if (now != null && now.getStatus() != null && now.getStatus().getConditions() != null) {
+        for (JobCondition c : now.getStatus().getConditions()) {
+          if ("True".equals(c.getStatus()) && "Complete".equals(c.getType())) {
+            return;
+          }
+          if ("True".equals(c.getStatus()) && "Failed".equals(c.getType())) {
+            throw new IllegalStateException(
+                "Job " + name + " failed: " + c.getMessage() + "; its pod's log tells why");
+          }
+        }
+      }
+      sleep(500);
+    }
+    throw new IllegalStateException("Job " + name + " did not complete within 3 minutes");
   }
 
+  /** Creates the claim unless it exists: a bound claim's spec cannot change. */
   private void claim(String name) {
+    if (client.persistentVolumeClaims().inNamespace(NAMESPACE).withName(name).get() != null) {
+      return;
+    }
     client
         .persistentVolumeClaims()
         .inNamespace(NAMESPACE)
@@ -291,7 +375,7 @@ public final class Demo {
                 .endResources()
                 .endSpec()
                 .build())
-        .createOr(c -> c.update());
+        .create();
   }
 
   private void dataset(String name, List<Problem> problems) throws IOException {
@@ -379,25 +463,6 @@ public final class Demo {
       }
     }
     return j.toString();
-  }
-
-  private String serviceUrl() {
-    long deadline = System.currentTimeMillis() + 60_000;
-    while (System.currentTimeMillis() < deadline) {
-      Service s = client.services().inNamespace(NAMESPACE).withName(SERVICE).get();
-      if (s != null
-          && s.getStatus() != null
-          && s.getStatus().getLoadBalancer() != null
-          && s.getStatus().getLoadBalancer().getIngress() != null
-          && !s.getStatus().getLoadBalancer().getIngress().isEmpty()) {
-        var ingress = s.getStatus().getLoadBalancer().getIngress().getFirst();
-        if (ingress.getPorts() != null && !ingress.getPorts().isEmpty()) {
-          return "http://" + ingress.getIp() + ":" + ingress.getPorts().getFirst().getPort();
-        }
-      }
-      sleep(500);
-    }
-    throw new IllegalStateException("Service " + SERVICE + " got no local port");
   }
 
   private String complete(String url, String model, String prompt)

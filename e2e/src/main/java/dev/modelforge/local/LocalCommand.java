@@ -304,7 +304,8 @@ public final class LocalCommand implements Runnable {
       }
       if (running.isPresent()) {
         try (KubernetesClient client = running.get().client()) {
-          Demo.Result result = new Demo(client, dir, System.out).run();
+          Demo.Result result =
+              new Demo(client, System.out, ServiceAccess.loadBalancerIngress()).run();
           System.out.println();
           System.out.println("The cluster keeps running. OpenAI endpoint: " + result.url() + "/v1");
           printUsage(System.out, running.get().apiUrl(), running.get().kubeconfig());
@@ -320,7 +321,7 @@ public final class LocalCommand implements Runnable {
                 + " (log "
                 + dir.resolve("logs")
                 + ")");
-        new Demo(cluster.client(), dir, System.out).run();
+        new Demo(cluster.client(), System.out, ServiceAccess.loadBalancerIngress()).run();
       }
       return 0;
     }

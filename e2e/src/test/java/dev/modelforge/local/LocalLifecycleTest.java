@@ -4,7 +4,6 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
 import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.ObjectMapper;
 import io.fabric8.kubernetes.api.model.GenericKubernetesResource;
 import io.fabric8.kubernetes.api.model.batch.v1.Job;
 import io.fabric8.kubernetes.client.KubernetesClient;
@@ -16,7 +15,6 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
-import java.util.List;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.MethodOrderer;
@@ -34,11 +32,9 @@ import org.junit.jupiter.api.io.TempDir;
 @TestMethodOrder(MethodOrderer.OrderAnnotation.class)
 class LocalLifecycleTest {
 
-  private static final ObjectMapper JSON = new ObjectMapper();
-  private static final ResourceDefinitionContext MODELS = Demo.crd("Model", "models");
-  private static final ResourceDefinitionContext JOBS = Demo.crd("FineTuningJob", "finetuningjobs");
-  private static final ResourceDefinitionContext SERVICES =
-      Demo.crd("InferenceService", "inferenceservices");
+  private static final ResourceDefinitionContext MODELS = DemoStoryAssertions.MODELS;
+  private static final ResourceDefinitionContext JOBS = DemoStoryAssertions.JOBS;
+  private static final ResourceDefinitionContext SERVICES = DemoStoryAssertions.SERVICES;
 
   @TempDir static Path state;
   static LocalCluster cluster;
@@ -58,9 +54,7 @@ class LocalLifecycleTest {
   }
 
   private static JsonNode status(ResourceDefinitionContext kind, String name) {
-    GenericKubernetesResource r =
-        client.genericKubernetesResources(kind).inNamespace(Demo.NAMESPACE).withName(name).get();
-    return r == null ? null : JSON.valueToTree(r.getAdditionalProperties()).path("status");
+    return DemoStoryAssertions.status(client, kind, name);
   }
 
   private static String phase(ResourceDefinitionContext kind, String name) {
@@ -73,32 +67,14 @@ class LocalLifecycleTest {
   void theFineTunedAdapterAnswersHeldOutProblemsBetterThanItsBase() throws Exception {
     ByteArrayOutputStream shown = new ByteArrayOutputStream();
     Demo.Result result =
-        new Demo(client, state, new PrintStream(shown, true, StandardCharsets.UTF_8)).run();
+        new Demo(
+                client,
+                new PrintStream(shown, true, StandardCharsets.UTF_8),
+                ServiceAccess.loadBalancerIngress())
+            .run();
     System.out.println(shown.toString(StandardCharsets.UTF_8));
 
-    assertThat(result.adapterAccuracy())
-        .as("the adapter's exact match against the base's %s", result.baseAccuracy())
-        .isGreaterThan(result.baseAccuracy() + 0.3);
-    for (String model : List.of("tiny-random", Demo.BASE, Demo.ADAPTER)) {
-      JsonNode s = status(MODELS, model);
-      assertThat(s.path("phase").asText()).as(model).isEqualTo("Ready");
-      assertThat(s.path("files").size()).as(model + " files").isPositive();
-      assertThat(s.path("parameters").asLong()).as(model + " parameters").isPositive();
-    }
-    assertThat(status(MODELS, Demo.BASE).path("architecture").asText())
-        .isEqualTo("LlamaForCausalLM");
-    assertThat(status(MODELS, Demo.ADAPTER).path("architecture").asText())
-        .isEqualTo("PeftLoraAdapter");
-    for (String job : List.of(Demo.BASE, Demo.ADAPTER)) {
-      JsonNode s = status(JOBS, job);
-      assertThat(s.path("phase").asText()).as(job).isEqualTo("Succeeded");
-      assertThat(s.path("step").asLong()).isEqualTo(s.path("totalSteps").asLong());
-      assertThat(s.path("outputModel").asText()).isEqualTo(job);
-    }
-    JsonNode serving = status(SERVICES, Demo.SERVICE);
-    assertThat(serving.path("phase").asText()).isEqualTo("Ready");
-    assertThat(serving.path("servedModels").toString()).contains(Demo.BASE).contains(Demo.ADAPTER);
-
+    DemoStoryAssertions.assertStoryFinished(client, result);
     if (LocalApiServerTest.kubectlOnPath()) {
       var table =
           LocalApiServerTest.Kubectl.run(
