@@ -225,10 +225,7 @@ public final class DecoderModel {
           lora(s, b, l, LoraTarget.GATE, s.xb, dim, s.hb, ffn, 0);
           lora(s, b, l, LoraTarget.UP, s.xb, dim, s.hb2, ffn, 0);
         }
-        for (int i = 0; i < n * ffn; i++) {
-          float g = s.hb[i];
-          s.hb[i] = g / (1f + (float) Math.exp(-g)) * s.hb2[i];
-        }
+        VectorMath.swiGlu(s.hb, s.hb2, n * ffn);
       }
       w.wDown().matmul(s.hb, n, s.proj, s.pool);
       if (b.hasAdapters) {
