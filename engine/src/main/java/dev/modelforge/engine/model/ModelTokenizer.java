@@ -28,13 +28,16 @@ public final class ModelTokenizer {
   /**
    * The model's tokenizer.
    *
-   * @throws IllegalArgumentException saying what is missing when the model has none
+   * @throws IllegalArgumentException saying what is missing when a GGUF file has none
+   * @throws dev.modelforge.engine.tokenizer.TokenizerException naming the missing or unusable file
+   *     of a directory
    */
   public static Tokenizer load(Path model) {
-    if (!LoadedModel.isGgufFile(model) && !Files.isDirectory(model)) {
-      return Tokenizer.load(model); // its error names the missing directory
+    if (LoadedModel.isGgufFile(model)) {
+      return GgufTokenizer.load(model)
+          .orElseThrow(() -> new IllegalArgumentException(missing(model)));
     }
-    return find(model).orElseThrow(() -> new IllegalArgumentException(missing(model)));
+    return Tokenizer.load(model); // its errors name the missing directory or file
   }
 
   /** What a person reads when a model has no tokenizer. */
