@@ -76,6 +76,26 @@ class GgufTokenizerRoundTripTest {
     return GgufTokenizer.load(file).orElseThrow();
   }
 
+  private static LlamaCppVocabulary withPreAndMerges(
+      LlamaCppVocabulary v, String pre, List<String> merges) {
+    return new LlamaCppVocabulary(
+        v.model(),
+        pre,
+        v.tokens(),
+        v.tokenTypes(),
+        v.scores(),
+        merges,
+        v.bosId(),
+        v.eosId(),
+        v.unknownId(),
+        v.paddingId(),
+        v.addBos(),
+        v.addEos(),
+        v.addSpacePrefix(),
+        v.cleanUpTokenizationSpaces(),
+        v.chatTemplate());
+  }
+
   private static LlamaCppVocabulary readBack(String name) {
     fromGguf(name);
     Path file = files.resolve(name + ".gguf");
@@ -156,23 +176,7 @@ class GgufTokenizerRoundTripTest {
   void sentencePieceFileWithoutMergesRanksThemByScore() {
     String name = "llama2";
     LlamaCppVocabulary v = readBack(name);
-    LlamaCppVocabulary scoresOnly =
-        new LlamaCppVocabulary(
-            v.model(),
-            v.pre(),
-            v.tokens(),
-            v.tokenTypes(),
-            v.scores(),
-            List.of(),
-            v.bosId(),
-            v.eosId(),
-            v.unknownId(),
-            v.paddingId(),
-            v.addBos(),
-            v.addEos(),
-            v.addSpacePrefix(),
-            v.cleanUpTokenizationSpaces(),
-            v.chatTemplate());
+    LlamaCppVocabulary scoresOnly = withPreAndMerges(v, v.pre(), List.of());
     Tokenizer json = TokenizerFixtures.tokenizer(name);
 
     Tokenizer tokenizer = viaGgufFile(scoresOnly, files.resolve(name + "-scores-only.gguf"));
@@ -226,23 +230,7 @@ class GgufTokenizerRoundTripTest {
   @Test
   void byteLevelFileWithAPreTokenizerModelForgeDoesNotKnowSaysWhichOne() {
     LlamaCppVocabulary v = readBack("gpt2");
-    LlamaCppVocabulary deepseek =
-        new LlamaCppVocabulary(
-            v.model(),
-            "deepseek-llm",
-            v.tokens(),
-            v.tokenTypes(),
-            v.scores(),
-            v.merges(),
-            v.bosId(),
-            v.eosId(),
-            v.unknownId(),
-            v.paddingId(),
-            v.addBos(),
-            v.addEos(),
-            v.addSpacePrefix(),
-            v.cleanUpTokenizationSpaces(),
-            v.chatTemplate());
+    LlamaCppVocabulary deepseek = withPreAndMerges(v, "deepseek-llm", v.merges());
     Path file = files.resolve("deepseek.gguf");
 
     assertThatThrownBy(() -> viaGgufFile(deepseek, file))
