@@ -143,8 +143,8 @@ public final class ExportCommand implements Callable<Integer> {
     } else {
       tensors = SafetensorsStore.open(model);
     }
-    Files.createDirectories(out);
     try (tensors) {
+      Files.createDirectories(out);
       GgufModelWriter.write(config, tensors, type, tokenizer, name, file);
     }
     spec.commandLine()
