@@ -47,7 +47,7 @@ public final class LoadedModel implements AutoCloseable {
       ModelConfig config = ModelConfig.read(path);
       return build(path, config, SafetensorsStore.open(path), quantize);
     }
-    if (Files.isRegularFile(path) && path.getFileName().toString().endsWith(".gguf")) {
+    if (isGgufFile(path)) {
       GgufModel gguf = GgufModel.open(path);
       // Keep a quantized file's type: GPT-2's matrices come back widened (see GgufModel).
       DType keep = quantize != null ? quantize : gguf.quantizedMatrixType().orElse(null);
@@ -58,6 +58,11 @@ public final class LoadedModel implements AutoCloseable {
         Files.exists(path)
             ? "is neither a model directory nor a .gguf file"
             : "does not exist; expected a model directory or a .gguf file");
+  }
+
+  /** Whether {@code path} is a llama.cpp model file rather than a model directory. */
+  public static boolean isGgufFile(Path path) {
+    return Files.isRegularFile(path) && path.getFileName().toString().endsWith(".gguf");
   }
 
   private static LoadedModel build(

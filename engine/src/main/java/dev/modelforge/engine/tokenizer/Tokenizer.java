@@ -131,7 +131,8 @@ public final class Tokenizer {
     return fromJson(tokenizerJson, config, config.chatTemplate(), source);
   }
 
-  private static Tokenizer fromJson(
+  /** A tokenizer from a parsed tokenizer.json and tokenizer_config.json's settings. */
+  static Tokenizer fromJson(
       JsonNode root, TokenizerConfig config, Optional<String> chatTemplate, String source) {
     try {
       if (root == null || !root.isObject()) {
@@ -162,7 +163,7 @@ public final class Tokenizer {
     }
   }
 
-  private static JsonNode readJson(Path file) {
+  static JsonNode readJson(Path file) {
     try {
       return JSON.readTree(file.toFile());
     } catch (NoSuchFileException e) {

@@ -43,7 +43,7 @@ record TokenizerConfig(
   }
 
   /** A token written as "<s>" or as {"content": "<s>", ...}. */
-  private static Optional<String> tokenContent(JsonNode token) {
+  static Optional<String> tokenContent(JsonNode token) {
     if (token == null) {
       return Optional.empty();
     }

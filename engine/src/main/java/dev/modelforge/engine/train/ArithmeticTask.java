@@ -32,6 +32,9 @@ public final class ArithmeticTask {
   /** The vocabulary after the three special tokens, one character per token. */
   static final String CHARACTERS = "0123456789+-= ";
 
+  /** How the vocabulary writes a space, as SentencePiece does. */
+  private static final String SPACE = "▁";
+
   public static final int PAD = 0;
   public static final int BOS = 1;
   public static final int EOS = 2;
@@ -113,7 +116,8 @@ public final class ArithmeticTask {
 
   /**
    * Writes a character-level {@code tokenizer.json} (BPE without merges: every character is a
-   * token) and a {@code tokenizer_config.json} naming {@code <s>}, {@code </s>} and {@code <pad>}.
+   * token, a space written "▁" as in SentencePiece) and a {@code tokenizer_config.json} naming
+   * {@code <s>}, {@code </s>} and {@code <pad>}.
    */
   public static void writeTokenizer(Path dir) throws IOException {
     Files.createDirectories(dir);
@@ -131,10 +135,17 @@ public final class ArithmeticTask {
       t.put("normalized", false);
       t.put("special", true);
     }
-    root.putNull("normalizer");
+    // SentencePiece's spelling of a space ("▁") makes this a vocabulary llama.cpp can run too.
+    ObjectNode normalizer = root.putObject("normalizer").put("type", "Replace");
+    normalizer.putObject("pattern").put("String", " ");
+    normalizer.put("content", SPACE);
     root.putNull("pre_tokenizer");
     root.putNull("post_processor");
-    root.putObject("decoder").put("type", "Fuse");
+    ArrayNode decoders = root.putObject("decoder").put("type", "Sequence").putArray("decoders");
+    ObjectNode spaces = decoders.addObject().put("type", "Replace");
+    spaces.putObject("pattern").put("String", SPACE);
+    spaces.put("content", " ");
+    decoders.addObject().put("type", "Fuse");
     ObjectNode model = root.putObject("model");
     model.put("type", "BPE");
     model.putNull("dropout");
@@ -146,7 +157,8 @@ public final class ArithmeticTask {
       vocab.put(specials[id], id);
     }
     for (int i = 0; i < CHARACTERS.length(); i++) {
-      vocab.put(String.valueOf(CHARACTERS.charAt(i)), 3 + i);
+      char c = CHARACTERS.charAt(i);
+      vocab.put(c == ' ' ? SPACE : String.valueOf(c), 3 + i);
     }
     model.putArray("merges");
     JSON.writerWithDefaultPrettyPrinter().writeValue(dir.resolve("tokenizer.json").toFile(), root);

@@ -1,11 +1,15 @@
 package dev.modelforge.engine.train;
 
+import dev.modelforge.engine.format.FloatEncoding;
+import dev.modelforge.engine.format.InMemoryTensorStore;
 import dev.modelforge.engine.format.ModelFormatException;
 import dev.modelforge.engine.format.TensorData;
+import dev.modelforge.engine.format.TensorStore;
 import dev.modelforge.engine.format.safetensors.SafetensorsStore;
 import dev.modelforge.engine.format.safetensors.SafetensorsWriter;
 import dev.modelforge.engine.model.ModelConfig;
 import dev.modelforge.engine.model.WeightLoader;
+import dev.modelforge.engine.tensor.DType;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -106,6 +110,26 @@ public record ModelParameters(
     new com.fasterxml.jackson.databind.ObjectMapper()
         .writerWithDefaultPrettyPrinter()
         .writeValue(dir.resolve(ModelConfig.FILE).toFile(), config.toJson());
+  }
+
+  /**
+   * Every base parameter as an F32 tensor under its Hugging Face name and in its stored layout, as
+   * {@link #saveModel} writes them; LoRA adapters must have been merged first.
+   */
+  public TensorStore tensors() {
+    if (!loraParameters().isEmpty()) {
+      throw new IllegalStateException("merge the LoRA adapters before exporting a full model");
+    }
+    List<TensorData> tensors = new ArrayList<>();
+    for (Parameter p : parameters()) {
+      tensors.add(
+          new TensorData(
+              p.name(),
+              DType.F32,
+              p.storedShape(),
+              FloatEncoding.encode(p.storedValues(), DType.F32)));
+    }
+    return new InMemoryTensorStore(tensors);
   }
 
   /** Builds the parameters from stored tensors, checking every shape against the config. */

@@ -1,5 +1,6 @@
 package dev.modelforge.runtime.cli;
 
+import dev.modelforge.engine.model.ModelTokenizer;
 import dev.modelforge.engine.tokenizer.Tokenizer;
 import java.nio.file.Path;
 import java.util.Map;
@@ -23,8 +24,9 @@ final class DetokenizeCommand implements Callable<Integer> {
   @Option(
       names = "--model",
       required = true,
-      paramLabel = "DIR",
-      description = "Model directory holding tokenizer.json (and tokenizer_config.json).")
+      paramLabel = "MODEL",
+      description =
+          "Model directory holding tokenizer.json (and tokenizer_config.json), or a .gguf file.")
   Path modelDir;
 
   @Option(
@@ -37,7 +39,7 @@ final class DetokenizeCommand implements Callable<Integer> {
   @Override
   public Integer call() {
     int[] tokenIds = parseIds(ids);
-    Tokenizer tokenizer = Tokenizer.load(modelDir);
+    Tokenizer tokenizer = ModelTokenizer.load(modelDir);
     // An id outside the vocabulary fails with a message naming it.
     String text = tokenizer.decode(tokenIds, false);
     spec.commandLine().getOut().println(JsonOutput.line(Map.of("text", text)));

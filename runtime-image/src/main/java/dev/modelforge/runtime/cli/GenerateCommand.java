@@ -10,11 +10,11 @@ import dev.modelforge.engine.generate.Generator;
 import dev.modelforge.engine.generate.SamplingParams;
 import dev.modelforge.engine.generate.TextStream;
 import dev.modelforge.engine.model.LoadedModel;
+import dev.modelforge.engine.model.ModelTokenizer;
 import dev.modelforge.engine.tensor.Parallel;
 import dev.modelforge.engine.tokenizer.TokenDecoder;
 import dev.modelforge.engine.tokenizer.Tokenizer;
 import java.io.PrintWriter;
-import java.nio.file.Files;
 import java.util.Arrays;
 import java.util.HashSet;
 import java.util.List;
@@ -31,8 +31,8 @@ import picocli.CommandLine.Spec;
     name = "generate",
     mixinStandardHelpOptions = true,
     description = {
-      "Generate a completion. Text prompts need the model's tokenizer.json; --prompt-ids works",
-      "without one. With --json prints one object with prompt_ids, tokens (id, text, logprob,",
+      "Generate a completion. Text prompts need the model's tokenizer (tokenizer.json, or the",
+      "tokenizer metadata of a .gguf file); --prompt-ids works without one. With --json prints one object with prompt_ids, tokens (id, text, logprob,",
       "top_logprobs) and finish_reason; logprobs are the log-softmax of the raw logits."
     })
 public final class GenerateCommand implements Callable<Integer> {
@@ -82,15 +82,13 @@ public final class GenerateCommand implements Callable<Integer> {
     PrintWriter out = spec.commandLine().getOut();
     try (LoadedModel loaded = LoadedModel.open(modelOptions.model, modelOptions.quantizeType());
         Parallel pool = new Parallel(modelOptions.threadCount())) {
-      Tokenizer tokenizer =
-          Files.exists(modelOptions.model.resolve("tokenizer.json"))
-              ? Tokenizer.load(modelOptions.model)
-              : null;
+      Tokenizer tokenizer = ModelTokenizer.find(modelOptions.model).orElse(null);
       int[] promptIds;
       if (prompt.text != null) {
         if (tokenizer == null) {
           throw new IllegalArgumentException(
-              modelOptions.model + " has no tokenizer.json; pass --prompt-ids instead of --prompt");
+              ModelTokenizer.missing(modelOptions.model)
+                  + "; pass --prompt-ids instead of --prompt");
         }
         promptIds = tokenizer.encode(prompt.text, !noSpecial);
       } else {

@@ -1,5 +1,6 @@
 package dev.modelforge.runtime.cli;
 
+import dev.modelforge.engine.model.ModelTokenizer;
 import dev.modelforge.engine.tokenizer.Tokenizer;
 import java.io.IOException;
 import java.nio.charset.MalformedInputException;
@@ -28,8 +29,9 @@ final class TokenizeCommand implements Callable<Integer> {
   @Option(
       names = "--model",
       required = true,
-      paramLabel = "DIR",
-      description = "Model directory holding tokenizer.json (and tokenizer_config.json).")
+      paramLabel = "MODEL",
+      description =
+          "Model directory holding tokenizer.json (and tokenizer_config.json), or a .gguf file.")
   Path modelDir;
 
   @ArgGroup(exclusive = true, multiplicity = "1")
@@ -54,7 +56,7 @@ final class TokenizeCommand implements Callable<Integer> {
   @Override
   public Integer call() throws IOException {
     String text = input.text != null ? input.text : readTextFile(input.textFile);
-    Tokenizer tokenizer = Tokenizer.load(modelDir);
+    Tokenizer tokenizer = ModelTokenizer.load(modelDir);
     int[] ids = tokenizer.encode(text, !noSpecial);
     spec.commandLine().getOut().println(JsonOutput.line(Map.of("ids", ids)));
     spec.commandLine().getOut().flush();

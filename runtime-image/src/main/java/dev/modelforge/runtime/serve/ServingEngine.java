@@ -4,6 +4,7 @@ import dev.modelforge.engine.kvcache.BlockPool;
 import dev.modelforge.engine.lora.LoraAdapter;
 import dev.modelforge.engine.model.LoadedModel;
 import dev.modelforge.engine.model.ModelConfig;
+import dev.modelforge.engine.model.ModelTokenizer;
 import dev.modelforge.engine.scheduler.EngineLoop;
 import dev.modelforge.engine.scheduler.Request;
 import dev.modelforge.engine.scheduler.RequestHandle;
@@ -17,7 +18,6 @@ import io.quarkus.runtime.ShutdownEvent;
 import io.quarkus.runtime.StartupEvent;
 import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.enterprise.event.Observes;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.HashSet;
@@ -104,11 +104,18 @@ public class ServingEngine {
       }
       long t0 = System.nanoTime();
       LoadedModel model = LoadedModel.open(path, quantize);
-      if (!Files.exists(path.resolve("tokenizer.json"))) {
+      Tokenizer tokenizer;
+      try {
+        tokenizer =
+            ModelTokenizer.find(path)
+                .orElseThrow(
+                    () ->
+                        new IllegalArgumentException(
+                            ModelTokenizer.missing(path) + "; the server needs one"));
+      } catch (RuntimeException e) {
         model.close();
-        throw new IllegalArgumentException(path + " has no tokenizer.json; the server needs one");
+        throw e;
       }
-      Tokenizer tokenizer = Tokenizer.load(path);
       ModelConfig mc = model.config();
       int maxLen = Math.min(config.maxModelLen().orElse(mc.maxPositions()), mc.maxPositions());
       long kvBytes = ByteSize.parse(config.kvCacheMemory());

@@ -494,32 +494,4 @@ class TrainCommandTest {
     assertThat(r.get("achieved_gflop_s").asDouble()).isPositive();
     assertThat(r.get("trainable_parameters").asLong()).isLessThan(r.get("parameters").asLong());
   }
-
-  @Test
-  void ggufExportIsRefusedWithAClearMessage() {
-    Path base = arithmeticBase("base", 32, writeTokenizer());
-
-    CliRun run =
-        CliRun.of(
-            "export",
-            "--model",
-            base.toString(),
-            "--format",
-            "gguf",
-            "--out",
-            dir.resolve("gguf").toString());
-
-    assertThat(run.exitCode()).isEqualTo(1);
-    assertThat(run.err()).contains("GGUF export is not available yet");
-  }
-
-  private Path writeTokenizer() {
-    Path tok = dir.resolve("tok");
-    try {
-      ArithmeticTask.writeTokenizer(tok);
-    } catch (IOException e) {
-      throw new java.io.UncheckedIOException(e);
-    }
-    return tok;
-  }
 }

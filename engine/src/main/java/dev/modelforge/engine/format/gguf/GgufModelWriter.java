@@ -8,6 +8,7 @@ import dev.modelforge.engine.model.Architecture;
 import dev.modelforge.engine.model.ModelConfig;
 import dev.modelforge.engine.model.RopeConfig;
 import dev.modelforge.engine.tensor.DType;
+import dev.modelforge.engine.tokenizer.LlamaCppVocabulary;
 import java.io.IOException;
 import java.lang.foreign.MemorySegment;
 import java.nio.file.Path;
@@ -26,16 +27,28 @@ public final class GgufModelWriter {
   private final ModelConfig config;
   private final TensorStore hf;
   private final DType matrixType;
+  private final LlamaCppVocabulary tokenizer;
+  private final String name;
   private final LlamaCppKeys keys;
 
-  private GgufModelWriter(ModelConfig config, TensorStore hf, DType matrixType) {
-    if (matrixType != null && !matrixType.isQuantized()) {
+  private GgufModelWriter(
+      ModelConfig config,
+      TensorStore hf,
+      DType matrixType,
+      LlamaCppVocabulary tokenizer,
+      String name) {
+    if (tokenizer != null && tokenizer.tokens().size() != config.vocabSize()) {
       throw new IllegalArgumentException(
-          "matrixType must be Q8_0, Q4_0 or null, got " + matrixType);
+          "the tokenizer has "
+              + tokenizer.tokens().size()
+              + " tokens but the model's vocabulary is "
+              + config.vocabSize());
     }
     this.config = config;
     this.hf = hf;
     this.matrixType = matrixType;
+    this.tokenizer = tokenizer;
+    this.name = name;
     this.keys = new LlamaCppKeys(architectureName(config.architecture()));
   }
 
@@ -47,7 +60,27 @@ public final class GgufModelWriter {
    */
   public static void write(ModelConfig config, TensorStore hf, DType matrixType, Path out)
       throws IOException {
-    new GgufModelWriter(config, hf, matrixType).write(out);
+    new GgufModelWriter(config, hf, matrixType, null, null).write(out);
+  }
+
+  /**
+   * Writes a model with its tokenizer, as llama.cpp runs it without any other file.
+   *
+   * @param type null to keep each tensor's type; Q8_0 / Q4_0 to quantize the weight matrices; F32,
+   *     F16 or BF16 for every 2-D tensor, the 1-D ones (norms, biases) then F32 as
+   *     convert_hf_to_gguf writes them
+   * @param tokenizer the {@code tokenizer.ggml.*} keys, or null to write none
+   * @param name {@code general.name}, or null
+   */
+  public static void write(
+      ModelConfig config,
+      TensorStore hf,
+      DType type,
+      LlamaCppVocabulary tokenizer,
+      String name,
+      Path out)
+      throws IOException {
+    new GgufModelWriter(config, hf, type, tokenizer, name).write(out);
   }
 
   /** Converts a Hugging Face model directory (config.json + safetensors) to {@code out}. */
@@ -71,6 +104,9 @@ public final class GgufModelWriter {
   private void write(Path out) throws IOException {
     GgufWriter gguf = new GgufWriter();
     writeMetadata(gguf);
+    if (tokenizer != null) {
+      GgufTokenizer.write(tokenizer, gguf);
+    }
     Architecture arch = config.architecture();
     for (String name : hf.names()) {
       boolean tiedHead = name.equals("lm_head.weight") && config.tiedEmbeddings();
@@ -97,6 +133,9 @@ public final class GgufModelWriter {
 
   private void writeMetadata(GgufWriter out) {
     out.putString(LlamaCppKeys.ARCHITECTURE, keys.arch());
+    if (name != null) {
+      out.putString(LlamaCppKeys.NAME, name);
+    }
     out.putUint32(LlamaCppKeys.FILE_TYPE, LlamaCppKeys.fileType(mainType()));
     out.putUint32(LlamaCppKeys.QUANTIZATION_VERSION, GGML_QUANT_VERSION);
     out.putUint32(keys.vocabSize(), config.vocabSize());
@@ -167,6 +206,8 @@ public final class GgufModelWriter {
     DType outType;
     if (quantizes(ggufName, shape)) {
       outType = matrixType;
+    } else if (matrixType != null && !matrixType.isQuantized()) {
+      outType = shape.length == 2 ? matrixType : DType.F32;
     } else if (transpose && t.dtype().isQuantized()) {
       outType = DType.F32; // a quantized row cannot become a column; widen instead
     } else {
@@ -196,6 +237,7 @@ public final class GgufModelWriter {
 
   private boolean quantizes(String ggufName, long[] shape) {
     return matrixType != null
+        && matrixType.isQuantized()
         && shape.length == 2
         && shape[1] % matrixType.blockSize() == 0
         && ggufName.endsWith(".weight")

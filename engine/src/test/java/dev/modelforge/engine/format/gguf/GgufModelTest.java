@@ -2,6 +2,7 @@ package dev.modelforge.engine.format.gguf;
 
 import static dev.modelforge.engine.testing.Check.checkTensor;
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import dev.modelforge.engine.format.TensorData;
 import dev.modelforge.engine.format.safetensors.SafetensorsStore;
@@ -9,11 +10,18 @@ import dev.modelforge.engine.model.Architecture;
 import dev.modelforge.engine.model.DecoderModel;
 import dev.modelforge.engine.model.LoadedModel;
 import dev.modelforge.engine.model.ModelConfig;
+import dev.modelforge.engine.model.ModelTokenizer;
 import dev.modelforge.engine.model.TestModels;
 import dev.modelforge.engine.tensor.DType;
 import dev.modelforge.engine.tensor.Parallel;
+import dev.modelforge.engine.tokenizer.LlamaCppVocabulary;
+import dev.modelforge.engine.tokenizer.Tokenizer;
 import java.io.IOException;
 import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Optional;
+import java.util.OptionalInt;
 import java.util.Random;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
@@ -273,6 +281,134 @@ class GgufModelTest {
                 config.rope().inverseFrequency(i, config.headDim()), within(1e-6 * unscaled));
       }
     }
+  }
+
+  @ParameterizedTest
+  @CsvSource({
+    "llama-gqa, F32, F16, 1e-2",
+    "gpt2, F32, F16, 1e-2",
+    "qwen2, F32, BF16, 5e-2",
+    "llama-gqa, F16, F32, 1e-5"
+  })
+  void floatTypeConvertsEveryMatrixAndKeepsNormsF32(
+      String kind, DType source, DType target, double tolerance) throws IOException {
+    Path hf = hfModel(kind, source);
+    Path gguf = dir.resolve(kind + "-" + target + ".gguf");
+    try (SafetensorsStore store = SafetensorsStore.open(hf)) {
+      GgufModelWriter.write(TestModels.config(kind), store, target, null, kind, gguf);
+    }
+    int[] tokens = randomTokens(9, TestModels.config(kind).vocabSize(), 5);
+
+    float[] expected;
+    try (LoadedModel fromHf = LoadedModel.open(hf)) {
+      expected = allLogits(fromHf, tokens);
+    }
+    try (LoadedModel fromGguf = LoadedModel.open(gguf)) {
+      checkTensor(allLogits(fromGguf, tokens), expected, tolerance, kind + " as " + target);
+    }
+    try (GgufStore file = GgufStore.open(gguf)) {
+      assertThat(file.get(LlamaCppNames.TOKEN_EMBEDDING).dtype()).isEqualTo(target);
+      assertThat(file.get("blk.0.ffn_down.weight").dtype()).isEqualTo(target);
+      assertThat(file.get("blk.0.attn_norm.weight").dtype()).isEqualTo(DType.F32);
+      assertThat(file.metadata().getLong("general.file_type"))
+          .isEqualTo(LlamaCppKeys.fileType(target));
+      assertThat(file.metadata().getString("general.name")).isEqualTo(kind);
+    }
+  }
+
+  @Test
+  void tokenizerKeysAreWrittenWithLlamaCppTypes() throws IOException {
+    ModelConfig config = TestModels.config("llama-gqa");
+    int n = config.vocabSize();
+    List<String> tokens = new ArrayList<>();
+    int[] types = new int[n];
+    float[] scores = new float[n];
+    List<String> named = List.of("<unk>", "<s>", "</s>", "▁", "t", "5", "7", "▁t", "▁t5", "▁t7");
+    for (int id = 0; id < n; id++) {
+      tokens.add(id < named.size() ? named.get(id) : "x" + id);
+      types[id] = id == 0 ? 2 : id < 3 ? 3 : 1;
+      scores[id] = -id;
+    }
+    LlamaCppVocabulary vocabulary =
+        new LlamaCppVocabulary(
+            "llama",
+            null,
+            tokens,
+            types,
+            scores,
+            List.of(),
+            OptionalInt.of(1),
+            OptionalInt.of(2),
+            OptionalInt.of(0),
+            OptionalInt.empty(),
+            true,
+            false,
+            true,
+            false,
+            Optional.of("{{ messages }}"));
+    Path gguf = dir.resolve("with-tokenizer.gguf");
+    try (SafetensorsStore store = SafetensorsStore.open(hfModel("llama-gqa", DType.F32))) {
+      GgufModelWriter.write(config, store, null, vocabulary, "tiny", gguf);
+    }
+
+    try (GgufStore file = GgufStore.open(gguf)) {
+      GgufMetadata meta = file.metadata();
+      assertThat(meta.getString("tokenizer.ggml.model")).isEqualTo("llama");
+      assertThat(meta.get("tokenizer.ggml.tokens"))
+          .isInstanceOfSatisfying(
+              GgufValue.ArrayValue.class,
+              a -> {
+                assertThat(a.elementType()).isEqualTo(GgufValueType.STRING);
+                assertThat(a.elements()).hasSize(n);
+              });
+      assertThat(((GgufValue.ArrayValue) meta.get("tokenizer.ggml.token_type")).elementType())
+          .isEqualTo(GgufValueType.INT32);
+      assertThat(((GgufValue.ArrayValue) meta.get("tokenizer.ggml.scores")).elementType())
+          .isEqualTo(GgufValueType.FLOAT32);
+      assertThat(meta.get("tokenizer.ggml.bos_token_id").type()).isEqualTo(GgufValueType.UINT32);
+      assertThat(meta.getLong("tokenizer.ggml.eos_token_id")).isEqualTo(2);
+      assertThat(meta.getLong("tokenizer.ggml.unknown_token_id")).isZero();
+      assertThat(meta.contains("tokenizer.ggml.padding_token_id")).isFalse();
+      assertThat(meta.getBool("tokenizer.ggml.add_bos_token")).isTrue();
+      assertThat(meta.getBool("tokenizer.ggml.add_eos_token")).isFalse();
+      assertThat(meta.getBool("tokenizer.ggml.add_space_prefix")).isTrue();
+      assertThat(meta.getString("tokenizer.chat_template")).isEqualTo("{{ messages }}");
+      assertThat(meta.contains("tokenizer.ggml.merges")).isFalse();
+      assertThat(GgufTokenizer.read(meta, gguf)).contains(vocabulary);
+    }
+    Tokenizer tokenizer = ModelTokenizer.load(gguf);
+    assertThat(tokenizer.encode("t5 t7", true))
+        .as("merges ranked by score, ▁ before the first word, BOS")
+        .containsExactly(1, 8, 9);
+  }
+
+  @Test
+  void tokenizerOfAnotherVocabularySizeIsRefused() {
+    ModelConfig config = TestModels.config("llama-gqa");
+    LlamaCppVocabulary small =
+        new LlamaCppVocabulary(
+            "gpt2",
+            "gpt2",
+            List.of("a", "b"),
+            new int[] {1, 1},
+            null,
+            List.of(),
+            OptionalInt.empty(),
+            OptionalInt.empty(),
+            OptionalInt.empty(),
+            OptionalInt.empty(),
+            false,
+            false,
+            false,
+            false,
+            Optional.empty());
+
+    assertThatThrownBy(
+            () ->
+                GgufModelWriter.write(config, null, null, small, "x", dir.resolve("mismatch.gguf")))
+        .isInstanceOf(IllegalArgumentException.class)
+        .hasMessageContaining(
+            "the tokenizer has 2 tokens but the model's vocabulary is " + config.vocabSize());
   }
 
   private static org.assertj.core.data.Offset<Double> within(double d) {
