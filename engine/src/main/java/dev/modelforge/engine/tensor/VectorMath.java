@@ -164,6 +164,20 @@ public final class VectorMath {
     return e.mul(bits.reinterpretAsFloats());
   }
 
+  /** {@code gate[i] = silu(gate[i]) * up[i]} for {@code i < n}: SwiGLU's elementwise part. */
+  public static void swiGlu(float[] gate, float[] up, int n) {
+    int i = 0;
+    for (int upper = F.loopBound(n); i < upper; i += F.length()) {
+      FloatVector g = FloatVector.fromArray(F, gate, i);
+      FloatVector sigmoid = exp(g.neg()).add(1f);
+      g.div(sigmoid).mul(FloatVector.fromArray(F, up, i)).intoArray(gate, i);
+    }
+    for (; i < n; i++) {
+      float g = gate[i];
+      gate[i] = g / (1f + exp(-g)) * up[i];
+    }
+  }
+
   /**
    * {@code x[i] = e^(x[i] - shift)} for {@code i < n}; returns their sum (a softmax's denominator).
    */
