@@ -171,7 +171,7 @@ class ServeDrainTest {
   void sigtermRefusesNewWorkAndLetsStreamsInFlightFinish() throws Exception {
     startServer("120s");
     CountDownLatch started = new CountDownLatch(1);
-    CompletableFuture<Stream> inFlight = stream(200, started);
+    CompletableFuture<Stream> inFlight = stream(1500, started);
     assertThat(started.await(60, TimeUnit.SECONDS)).as("the stream started").isTrue();
 
     server.destroy(); // SIGTERM, as the kubelet sends it

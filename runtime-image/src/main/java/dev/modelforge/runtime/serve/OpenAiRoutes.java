@@ -363,18 +363,23 @@ public class OpenAiRoutes {
     @Override
     public void onFinish(
         FinishReason reason, int promptTokens, int generatedTokens, Exception error) {
-      engine.finished();
       clock.finished(reason);
       response.vertx.runOnContext(
           v -> {
-            generated = generatedTokens;
-            finish = reason;
-            if (response.spec.stream() && error == null) {
-              ObjectNode empty = response.chat ? JSON.createObjectNode() : null;
-              response.sendChunk(index, empty, "", reason);
-            }
-            if (response.open.decrementAndGet() == 0) {
-              response.complete(error);
+            try {
+              generated = generatedTokens;
+              finish = reason;
+              if (response.spec.stream() && error == null) {
+                ObjectNode empty = response.chat ? JSON.createObjectNode() : null;
+                response.sendChunk(index, empty, "", reason);
+              }
+              if (response.open.decrementAndGet() == 0) {
+                response.complete(error);
+              }
+            } finally {
+              // out of flight only once its last bytes are handed to the connection, so a drain
+              // that sees nothing in flight cannot cut a response short
+              engine.finished();
             }
           });
     }
