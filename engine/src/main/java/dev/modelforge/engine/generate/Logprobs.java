@@ -3,9 +3,6 @@ package dev.modelforge.engine.generate;
 import dev.modelforge.engine.tensor.VectorMath;
 import java.util.ArrayList;
 import java.util.List;
-import jdk.incubator.vector.FloatVector;
-import jdk.incubator.vector.VectorOperators;
-import jdk.incubator.vector.VectorSpecies;
 
 /** Log-softmax helpers over raw logits. */
 public final class Logprobs {
@@ -17,35 +14,9 @@ public final class Logprobs {
     return logSumExp(logits, 0, vocab);
   }
 
-  /**
-   * {@code log(sum(exp(logits[off .. off + vocab))))}. Vectorized: it runs for every generated
-   * token of every sequence on the engine thread, and a scalar pass over a 32k vocabulary costs as
-   * much as a large part of a batched decode step.
-   */
+  /** {@code log(sum(exp(logits[off .. off + vocab))))}. */
   public static double logSumExp(float[] logits, int off, int vocab) {
-    VectorSpecies<Float> species = FloatVector.SPECIES_PREFERRED;
-    int upper = species.loopBound(vocab);
-    FloatVector vmax = FloatVector.broadcast(species, Float.NEGATIVE_INFINITY);
-    int i = 0;
-    for (; i < upper; i += species.length()) {
-      vmax = vmax.max(FloatVector.fromArray(species, logits, off + i));
-    }
-    float max = vmax.reduceLanes(VectorOperators.MAX);
-    for (; i < vocab; i++) {
-      max = Math.max(max, logits[off + i]);
-    }
-    if (max == Float.NEGATIVE_INFINITY || Float.isNaN(max)) {
-      return max;
-    }
-    FloatVector vsum = FloatVector.zero(species);
-    for (i = 0; i < upper; i += species.length()) {
-      vsum = vsum.add(VectorMath.exp(FloatVector.fromArray(species, logits, off + i).sub(max)));
-    }
-    double sum = vsum.reduceLanes(VectorOperators.ADD);
-    for (; i < vocab; i++) {
-      sum += VectorMath.exp(logits[off + i] - max);
-    }
-    return max + Math.log(sum);
+    return VectorMath.logSumExp(logits, off, vocab);
   }
 
   /** The {@code k} most likely tokens, best first (lower id first on ties). */

@@ -164,6 +164,35 @@ public final class VectorMath {
     return e.mul(bits.reinterpretAsFloats());
   }
 
+  /**
+   * {@code log(sum(exp(x[off .. off + n))))}, stably (shifted by the maximum). It runs over the
+   * vocabulary for every generated token and every training position, so it is vectorized.
+   */
+  public static double logSumExp(float[] x, int off, int n) {
+    int upper = F.loopBound(n);
+    FloatVector vmax = FloatVector.broadcast(F, Float.NEGATIVE_INFINITY);
+    int i = 0;
+    for (; i < upper; i += F.length()) {
+      vmax = vmax.max(FloatVector.fromArray(F, x, off + i));
+    }
+    float max = vmax.reduceLanes(VectorOperators.MAX);
+    for (; i < n; i++) {
+      max = Math.max(max, x[off + i]);
+    }
+    if (max == Float.NEGATIVE_INFINITY) {
+      return max; // nothing is possible
+    }
+    FloatVector vsum = FloatVector.zero(F);
+    for (i = 0; i < upper; i += F.length()) {
+      vsum = vsum.add(exp(FloatVector.fromArray(F, x, off + i).sub(max)));
+    }
+    double sum = vsum.reduceLanes(VectorOperators.ADD);
+    for (; i < n; i++) {
+      sum += exp(x[off + i] - max);
+    }
+    return max + Math.log(sum);
+  }
+
   /** {@code gate[i] = silu(gate[i]) * up[i]} for {@code i < n}: SwiGLU's elementwise part. */
   public static void swiGlu(float[] gate, float[] up, int n) {
     int i = 0;

@@ -3,7 +3,6 @@ package dev.modelforge.engine.train;
 import dev.modelforge.engine.tensor.Parallel;
 import dev.modelforge.engine.tensor.VectorMath;
 import jdk.incubator.vector.FloatVector;
-import jdk.incubator.vector.VectorOperators;
 import jdk.incubator.vector.VectorSpecies;
 
 /**
@@ -45,7 +44,7 @@ final class CrossEntropy {
               continue;
             }
             int o = r * vocab;
-            lse[r] = logSumExp(logits, o, vocab);
+            lse[r] = (float) VectorMath.logSumExp(logits, o, vocab);
             losses[r] = lse[r] - logits[o + targets[r]];
           }
         });
@@ -54,28 +53,6 @@ final class CrossEntropy {
       sum += losses[r];
     }
     return sum;
-  }
-
-  private static float logSumExp(float[] x, int o, int n) {
-    int upper = F.loopBound(n);
-    FloatVector vmax = FloatVector.broadcast(F, Float.NEGATIVE_INFINITY);
-    int i = 0;
-    for (; i < upper; i += F.length()) {
-      vmax = vmax.max(FloatVector.fromArray(F, x, o + i));
-    }
-    float max = vmax.reduceLanes(VectorOperators.MAX);
-    for (; i < n; i++) {
-      max = Math.max(max, x[o + i]);
-    }
-    FloatVector vsum = FloatVector.zero(F);
-    for (i = 0; i < upper; i += F.length()) {
-      vsum = vsum.add(VectorMath.exp(FloatVector.fromArray(F, x, o + i).sub(max)));
-    }
-    double sum = vsum.reduceLanes(VectorOperators.ADD);
-    for (; i < n; i++) {
-      sum += VectorMath.exp(x[o + i] - max);
-    }
-    return (float) (max + Math.log(sum));
   }
 
   /**
