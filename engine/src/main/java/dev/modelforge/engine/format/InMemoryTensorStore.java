@@ -31,12 +31,8 @@ public final class InMemoryTensorStore implements TensorStore {
   }
 
   @Override
-  public TensorData get(String name) {
-    TensorData t = byName.get(name);
-    if (t == null) {
-      throw new ModelFormatException("tensor '" + name + "' is missing");
-    }
-    return t;
+  public ModelFormatException missing(String name) {
+    return new ModelFormatException("tensor '" + name + "' is missing");
   }
 
   @Override

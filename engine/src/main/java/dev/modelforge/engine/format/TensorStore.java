@@ -11,7 +11,12 @@ public interface TensorStore extends AutoCloseable {
   Optional<TensorData> find(String name);
 
   /** The tensor, or a {@link ModelFormatException} naming the missing tensor and the files read. */
-  TensorData get(String name);
+  default TensorData get(String name) {
+    return find(name).orElseThrow(() -> missing(name));
+  }
+
+  /** The error for a tensor this store does not hold, naming where it looked. */
+  ModelFormatException missing(String name);
 
   /** Unmaps the files; tensors read from this store must not be used afterwards. */
   @Override

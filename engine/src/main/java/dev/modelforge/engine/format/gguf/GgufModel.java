@@ -266,16 +266,12 @@ public final class GgufModel implements AutoCloseable {
     }
 
     @Override
-    public TensorData get(String name) {
-      TensorData t = byName.get(name);
-      if (t == null) {
-        String ggufName = LlamaCppNames.toGguf(config.architecture(), name);
-        throw ModelFormatException.of(
-            gguf.path(),
-            ggufName != null ? ggufName : name,
-            "is missing" + (ggufName != null ? " (HF name " + name + ")" : ""));
-      }
-      return t;
+    public ModelFormatException missing(String name) {
+      String ggufName = LlamaCppNames.toGguf(config.architecture(), name);
+      return ModelFormatException.of(
+          gguf.path(),
+          ggufName != null ? ggufName : name,
+          "is missing" + (ggufName != null ? " (HF name " + name + ")" : ""));
     }
 
     @Override

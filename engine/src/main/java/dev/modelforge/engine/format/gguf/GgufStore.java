@@ -55,12 +55,8 @@ public final class GgufStore implements TensorStore {
   }
 
   @Override
-  public TensorData get(String name) {
-    TensorData t = file.tensors().get(name);
-    if (t == null) {
-      throw ModelFormatException.of(file.path(), name, "is missing");
-    }
-    return t;
+  public ModelFormatException missing(String name) {
+    return ModelFormatException.of(file.path(), name, "is missing");
   }
 
   @Override

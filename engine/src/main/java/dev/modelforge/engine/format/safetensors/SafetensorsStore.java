@@ -161,13 +161,9 @@ public final class SafetensorsStore implements TensorStore {
   }
 
   @Override
-  public TensorData get(String name) {
-    TensorData t = tensors.get(name);
-    if (t == null) {
-      throw new ModelFormatException(
-          "tensor '" + name + "' is missing from " + (files.size() == 1 ? files.get(0) : files));
-    }
-    return t;
+  public ModelFormatException missing(String name) {
+    return new ModelFormatException(
+        "tensor '" + name + "' is missing from " + (files.size() == 1 ? files.get(0) : files));
   }
 
   @Override
