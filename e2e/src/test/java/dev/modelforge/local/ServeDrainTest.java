@@ -209,7 +209,7 @@ class ServeDrainTest {
     }
     assertThat(server.waitFor(60, TimeUnit.SECONDS)).as("the server exited").isTrue();
     // one second of drain, then the cancelled streams end at the next step: far inside a
-    // terminationGracePeriodSeconds of 30
+    // terminationGracePeriodSeconds of 45 (the operator sets it for a 30 s drain)
     assertThat(Duration.ofNanos(System.nanoTime() - signalled)).isLessThan(Duration.ofSeconds(20));
   }
 }

@@ -43,6 +43,18 @@ public final class ServingWorkload {
   public static final int PORT = 8000;
   static final String PORT_NAME = "http";
 
+  /**
+   * How long a server told to stop (a rollout, a scale-down) lets its requests in flight finish
+   * before it aborts the rest.
+   */
+  static final int DRAIN_SECONDS = 30;
+
+  /**
+   * The kubelet kills the pod this long after SIGTERM: the drain, the aborted streams' last step
+   * and the server's own shutdown, so a draining pod is never killed mid-response.
+   */
+  static final long TERMINATION_GRACE_SECONDS = DRAIN_SECONDS + 15;
+
   /** On the pod template: which model ids the pods serve, so a model change rolls them. */
   public static final String SERVED_MODELS_ANNOTATION = "modelforge.dev/served-models";
 
@@ -172,6 +184,7 @@ public final class ServingWorkload {
         new PodSpecBuilder()
             // The server never calls the Kubernetes API.
             .withAutomountServiceAccountToken(false)
+            .withTerminationGracePeriodSeconds(TERMINATION_GRACE_SECONDS)
             .withSecurityContext(RestrictedSecurity.pod())
             .withContainers(serverContainer(mounts))
             .withVolumes(volumes)
@@ -191,6 +204,8 @@ public final class ServingWorkload {
     }
     args.add("--port");
     args.add(Integer.toString(PORT));
+    args.add("--drain-timeout");
+    args.add(DRAIN_SECONDS + "s");
     var engine = spec.getEngine();
     if (engine != null) {
       if (engine.getMaxBatchSize() != null) {

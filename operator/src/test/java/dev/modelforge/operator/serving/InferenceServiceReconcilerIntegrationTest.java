@@ -66,7 +66,9 @@ class InferenceServiceReconcilerIntegrationTest {
             "--adapter",
             "serve-lora=/models/serve-lora",
             "--port",
-            "8000");
+            "8000",
+            "--drain-timeout",
+            "30s");
     assertThat(container.getReadinessProbe().getHttpGet().getPath()).isEqualTo("/health/ready");
     assertThat(container.getSecurityContext().getReadOnlyRootFilesystem()).isTrue();
     assertThat(deployment.getSpec().getReplicas()).isEqualTo(1);

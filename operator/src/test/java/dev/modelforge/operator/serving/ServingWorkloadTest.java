@@ -32,7 +32,9 @@ class ServingWorkloadTest {
             "--adapter",
             "poems=/models/poems",
             "--port",
-            "8000");
+            "8000",
+            "--drain-timeout",
+            "30s");
     assertThat(pod.getVolumes())
         .extracting(
             v ->
@@ -73,6 +75,8 @@ class ServingWorkloadTest {
     assertThat(security.getSeccompProfile().getType()).isEqualTo("RuntimeDefault");
     assertThat(pod.getSecurityContext().getSeccompProfile().getType()).isEqualTo("RuntimeDefault");
     assertThat(pod.getAutomountServiceAccountToken()).isFalse();
+    // SIGKILL comes only after the server's 30 s drain and its aborts
+    assertThat(pod.getTerminationGracePeriodSeconds()).isEqualTo(45L);
     assertThat(container.getResources().getLimits())
         .containsEntry("nvidia.com/gpu", new Quantity("1"));
   }

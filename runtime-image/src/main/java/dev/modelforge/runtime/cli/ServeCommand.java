@@ -1,11 +1,15 @@
 package dev.modelforge.runtime.cli;
 
 import java.nio.file.Path;
+import java.time.Duration;
+import java.time.format.DateTimeParseException;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.Callable;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 
@@ -23,6 +27,13 @@ import picocli.CommandLine.Option;
       "continuous batching over a paged KV cache and prefix caching."
     })
 public final class ServeCommand implements Callable<Integer> {
+
+  private static final Duration DEFAULT_DRAIN = Duration.ofSeconds(30);
+
+  /** What the server waits, after cancelling at the drain timeout, for the aborted streams. */
+  private static final Duration ABORT_GRACE = Duration.ofSeconds(10);
+
+  private static final Pattern DURATION = Pattern.compile("(\\d{1,12})(ms|s|m|h|d)?");
 
   @Option(names = "--model", required = true, description = "Model directory or .gguf file.")
   Path model;
@@ -94,7 +105,7 @@ public final class ServeCommand implements Callable<Integer> {
 
   @Option(
       names = "--drain-timeout",
-      description = "Shutdown waits this long for requests in flight, e.g. 30s.")
+      description = "Shutdown waits this long for requests in flight (default 30s).")
   String drainTimeout;
 
   /** The server's configuration properties for these options. */
@@ -123,12 +134,45 @@ public final class ServeCommand implements Callable<Integer> {
     put(p, "modelforge.serve.max-waiting", maxWaiting);
     put(p, "modelforge.serve.threads", threads);
     put(p, "modelforge.serve.quantize", quantize);
-    put(p, "modelforge.serve.drain-timeout", drainTimeout);
+    Duration drain = drainTimeout == null ? DEFAULT_DRAIN : parseDuration(drainTimeout);
+    p.put("modelforge.serve.drain-timeout", drain.toMillis() + "ms");
+    // Quarkus closes the HTTP connections once its own shutdown wait is over, whatever the drain
+    // is still waiting for: it has to outlast the drain, and the aborted streams' last step after
+    // it
+    p.put("quarkus.shutdown.timeout", drain.plus(ABORT_GRACE).toMillis() + "ms");
     if (!prefixCaching) {
       p.put("modelforge.serve.prefix-caching", "false");
     }
     put(p, "modelforge.serve.dtype", dtype);
     return p;
+  }
+
+  /**
+   * A duration as Quarkus writes them: a number with {@code ms}, {@code s}, {@code m}, {@code h} or
+   * {@code d}, a bare number of seconds, or ISO-8601 ({@code PT30S}).
+   */
+  static Duration parseDuration(String text) {
+    Matcher m = DURATION.matcher(text.trim());
+    try {
+      if (m.matches()) {
+        long n = Long.parseLong(m.group(1));
+        return switch (m.group(2) == null ? "s" : m.group(2)) {
+          case "ms" -> Duration.ofMillis(n);
+          case "s" -> Duration.ofSeconds(n);
+          case "m" -> Duration.ofMinutes(n);
+          case "h" -> Duration.ofHours(n);
+          default -> Duration.ofDays(n);
+        };
+      }
+      Duration d = Duration.parse(text.trim());
+      if (!d.isNegative()) {
+        return d;
+      }
+    } catch (NumberFormatException | DateTimeParseException e) {
+      // reported below
+    }
+    throw new IllegalArgumentException(
+        "--drain-timeout takes a duration such as 30s, 500ms, 2m or PT30S, got '" + text + "'");
   }
 
   private static void put(Map<String, String> p, String key, Object value) {

@@ -13,6 +13,7 @@ import dev.modelforge.engine.scheduler.Request;
 import dev.modelforge.engine.scheduler.RequestHandle;
 import dev.modelforge.engine.scheduler.SequenceListener;
 import io.vertx.core.Context;
+import io.vertx.core.Future;
 import io.vertx.core.Vertx;
 import io.vertx.core.http.HttpServerResponse;
 import io.vertx.ext.web.Router;
@@ -273,15 +274,17 @@ public class OpenAiRoutes {
       return u;
     }
 
-    /** Runs on the Vert.x context once every choice has finished. */
-    void complete(Exception error) {
+    /**
+     * Runs on the Vert.x context once every choice has finished; the future completes when the last
+     * bytes have reached the socket (or could not).
+     */
+    Future<Void> complete(Exception error) {
       HttpServerResponse r = ctx.response();
       if (r.ended() || r.closed()) {
-        return;
+        return Future.succeededFuture();
       }
       if (error != null && !r.headWritten()) {
-        error(ctx, new ApiException(500, "internal_error", error.getMessage(), null, null));
-        return;
+        return error(ctx, new ApiException(500, "internal_error", error.getMessage(), null, null));
       }
       if (spec.stream()) {
         if (spec.includeUsage()) {
@@ -290,8 +293,7 @@ public class OpenAiRoutes {
           o.set("usage", usage());
           write("data: " + o + "\n\n");
         }
-        r.end("data: [DONE]\n\n");
-        return;
+        return r.end("data: [DONE]\n\n");
       }
       ObjectNode o = envelope(chat ? "chat.completion" : "text_completion");
       ArrayNode arr = o.putArray("choices");
@@ -309,7 +311,7 @@ public class OpenAiRoutes {
         co.put("finish_reason", c.finish == null ? "abort" : c.finish.apiName());
       }
       o.set("usage", usage());
-      json(ctx, 200, o);
+      return json(ctx, 200, o);
     }
   }
 
@@ -366,6 +368,10 @@ public class OpenAiRoutes {
       clock.finished(reason);
       response.vertx.runOnContext(
           v -> {
+            // the last choice leaves flight only once the response's last bytes are on the socket:
+            // a drain that sees nothing in flight lets the server close its connections, and
+            // Netty drops whatever is still queued for a closed connection
+            Future<Void> written = Future.succeededFuture();
             try {
               generated = generatedTokens;
               finish = reason;
@@ -374,12 +380,10 @@ public class OpenAiRoutes {
                 response.sendChunk(index, empty, "", reason);
               }
               if (response.open.decrementAndGet() == 0) {
-                response.complete(error);
+                written = response.complete(error);
               }
             } finally {
-              // out of flight only once its last bytes are handed to the connection, so a drain
-              // that sees nothing in flight cannot cut a response short
-              engine.finished();
+              written.onComplete(done -> engine.finished());
             }
           });
     }
@@ -547,24 +551,23 @@ public class OpenAiRoutes {
     }
   }
 
-  private static void json(RoutingContext ctx, int status, JsonNode body) {
-    ctx.response()
+  private static Future<Void> json(RoutingContext ctx, int status, JsonNode body) {
+    return ctx.response()
         .setStatusCode(status)
         .putHeader("Content-Type", "application/json")
         .end(body.toString());
   }
 
-  private static void error(RoutingContext ctx, ApiException e) {
+  private static Future<Void> error(RoutingContext ctx, ApiException e) {
     HttpServerResponse r = ctx.response();
     if (r.ended() || r.closed()) {
-      return;
+      return Future.succeededFuture();
     }
     if (r.headWritten()) {
       // mid-stream: report in-band as an SSE event, then end the stream
       ObjectNode err = JSON.createObjectNode();
       err.putObject("error").put("message", e.getMessage()).put("type", e.type);
-      r.end("data: " + err + "\n\ndata: [DONE]\n\n");
-      return;
+      return r.end("data: " + err + "\n\ndata: [DONE]\n\n");
     }
     ObjectNode o = JSON.createObjectNode();
     ObjectNode err = o.putObject("error");
@@ -580,6 +583,6 @@ public class OpenAiRoutes {
     } else {
       err.put("code", e.status);
     }
-    json(ctx, e.status, o);
+    return json(ctx, e.status, o);
   }
 }

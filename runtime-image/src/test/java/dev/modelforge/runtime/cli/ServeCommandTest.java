@@ -1,7 +1,9 @@
 package dev.modelforge.runtime.cli;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import java.time.Duration;
 import java.util.Map;
 import org.junit.jupiter.api.Test;
 import picocli.CommandLine;
@@ -48,5 +50,30 @@ class ServeCommandTest {
     assertThat(properties("--model", "m", "--prefix-caching"))
         .doesNotContainKey("modelforge.serve.prefix-caching");
     assertThat(properties("--model", "m")).doesNotContainKey("modelforge.serve.prefix-caching");
+  }
+
+  @Test
+  void quarkusWaitsForTheWholeDrainBeforeClosingConnections() {
+    assertThat(properties("--model", "m", "--drain-timeout", "120s"))
+        .containsEntry("modelforge.serve.drain-timeout", "120000ms")
+        .containsEntry("quarkus.shutdown.timeout", "130000ms");
+    assertThat(properties("--model", "m"))
+        .containsEntry("modelforge.serve.drain-timeout", "30000ms")
+        .containsEntry("quarkus.shutdown.timeout", "40000ms");
+  }
+
+  @Test
+  void drainTimeoutsReadLikeQuarkusDurations() {
+    assertThat(ServeCommand.parseDuration("500ms")).isEqualTo(Duration.ofMillis(500));
+    assertThat(ServeCommand.parseDuration("45")).isEqualTo(Duration.ofSeconds(45));
+    assertThat(ServeCommand.parseDuration("2m")).isEqualTo(Duration.ofMinutes(2));
+    assertThat(ServeCommand.parseDuration("PT1M30S")).isEqualTo(Duration.ofSeconds(90));
+    for (String bad : new String[] {"", "soon", "-5s", "PT-1S", "10 parsecs"}) {
+      assertThatThrownBy(() -> properties("--model", "m", "--drain-timeout", bad))
+          .as(bad)
+          .isInstanceOf(IllegalArgumentException.class)
+          .hasMessageContaining("--drain-timeout")
+          .hasMessageContaining("'" + bad + "'");
+    }
   }
 }
