@@ -15,6 +15,8 @@ public final class F32Matrix extends Matrix {
       ValueLayout.JAVA_FLOAT_UNALIGNED.withOrder(ByteOrder.LITTLE_ENDIAN);
   private static final ByteOrder LE = ByteOrder.LITTLE_ENDIAN;
 
+  private static final int GEMV_ROWS = 8;
+
   private final MemorySegment data;
 
   public F32Matrix(int rows, int cols, MemorySegment data) {
@@ -61,9 +63,59 @@ public final class F32Matrix extends Matrix {
   @Override
   protected void gemvRows(float[] x, float[] out, int r0, int r1) {
     int upper = F.loopBound(cols);
-    for (int r = r0; r < r1; r++) {
-      out[r] = dot1((long) r * cols * 4, x, 0, upper);
+    int r = r0;
+    // eight rows at a time: eight weight streams in flight keep more cache-line fills outstanding
+    // than one row's, which is what a bandwidth-bound decode needs; a row left over sums in the
+    // same order, so no output depends on how the rows were split between threads
+    for (; r + GEMV_ROWS <= r1; r += GEMV_ROWS) {
+      dot8(r, x, upper, out);
     }
+    for (; r < r1; r++) {
+      out[r] = dot1((long) r * cols * 4, x, upper);
+    }
+  }
+
+  /** Rows {@code [r, r + 8)} times {@code x}, into {@code out[r .. r + 8)}. */
+  private void dot8(int r, float[] x, int upper, float[] out) {
+    long stride = (long) cols * 4;
+    long base = r * stride;
+    FloatVector a0 = FloatVector.zero(F);
+    FloatVector a1 = FloatVector.zero(F);
+    FloatVector a2 = FloatVector.zero(F);
+    FloatVector a3 = FloatVector.zero(F);
+    FloatVector a4 = FloatVector.zero(F);
+    FloatVector a5 = FloatVector.zero(F);
+    FloatVector a6 = FloatVector.zero(F);
+    FloatVector a7 = FloatVector.zero(F);
+    for (int i = 0; i < upper; i += F.length()) {
+      FloatVector xv = FloatVector.fromArray(F, x, i);
+      long at = base + i * 4L;
+      a0 = FloatVector.fromMemorySegment(F, data, at, LE).fma(xv, a0);
+      a1 = FloatVector.fromMemorySegment(F, data, at + stride, LE).fma(xv, a1);
+      a2 = FloatVector.fromMemorySegment(F, data, at + 2 * stride, LE).fma(xv, a2);
+      a3 = FloatVector.fromMemorySegment(F, data, at + 3 * stride, LE).fma(xv, a3);
+      a4 = FloatVector.fromMemorySegment(F, data, at + 4 * stride, LE).fma(xv, a4);
+      a5 = FloatVector.fromMemorySegment(F, data, at + 5 * stride, LE).fma(xv, a5);
+      a6 = FloatVector.fromMemorySegment(F, data, at + 6 * stride, LE).fma(xv, a6);
+      a7 = FloatVector.fromMemorySegment(F, data, at + 7 * stride, LE).fma(xv, a7);
+    }
+    out[r] = a0.reduceLanes(VectorOperators.ADD) + tail(base, x, upper);
+    out[r + 1] = a1.reduceLanes(VectorOperators.ADD) + tail(base + stride, x, upper);
+    out[r + 2] = a2.reduceLanes(VectorOperators.ADD) + tail(base + 2 * stride, x, upper);
+    out[r + 3] = a3.reduceLanes(VectorOperators.ADD) + tail(base + 3 * stride, x, upper);
+    out[r + 4] = a4.reduceLanes(VectorOperators.ADD) + tail(base + 4 * stride, x, upper);
+    out[r + 5] = a5.reduceLanes(VectorOperators.ADD) + tail(base + 5 * stride, x, upper);
+    out[r + 6] = a6.reduceLanes(VectorOperators.ADD) + tail(base + 6 * stride, x, upper);
+    out[r + 7] = a7.reduceLanes(VectorOperators.ADD) + tail(base + 7 * stride, x, upper);
+  }
+
+  /** The columns past the last whole vector. */
+  private float tail(long rowBase, float[] x, int from) {
+    float sum = 0;
+    for (int i = from; i < cols; i++) {
+      sum += data.get(LE_FLOAT, rowBase + i * 4L) * x[i];
+    }
+    return sum;
   }
 
   /** Many tokens: the stored rows are read in place, an L2-sized block at a time. */
@@ -76,25 +128,14 @@ public final class F32Matrix extends Matrix {
     }
   }
 
-  private float dot1(long rowBase, float[] x, int xOff, int upper) {
-    FloatVector acc0 = FloatVector.zero(F);
-    FloatVector acc1 = FloatVector.zero(F);
-    int i = 0;
-    int step = F.length();
-    for (; i + 2 * step <= upper; i += 2 * step) {
-      FloatVector w0 = FloatVector.fromMemorySegment(F, data, rowBase + i * 4L, LE);
-      FloatVector w1 = FloatVector.fromMemorySegment(F, data, rowBase + (i + step) * 4L, LE);
-      acc0 = w0.fma(FloatVector.fromArray(F, x, xOff + i), acc0);
-      acc1 = w1.fma(FloatVector.fromArray(F, x, xOff + i + step), acc1);
+  /** One row times {@code x}, summed in the same order as a row of {@link #dot8}. */
+  private float dot1(long rowBase, float[] x, int upper) {
+    FloatVector acc = FloatVector.zero(F);
+    for (int i = 0; i < upper; i += F.length()) {
+      acc =
+          FloatVector.fromMemorySegment(F, data, rowBase + i * 4L, LE)
+              .fma(FloatVector.fromArray(F, x, i), acc);
     }
-    for (; i < upper; i += step) {
-      FloatVector w0 = FloatVector.fromMemorySegment(F, data, rowBase + i * 4L, LE);
-      acc0 = w0.fma(FloatVector.fromArray(F, x, xOff + i), acc0);
-    }
-    float sum = acc0.add(acc1).reduceLanes(VectorOperators.ADD);
-    for (; i < cols; i++) {
-      sum += data.get(LE_FLOAT, rowBase + i * 4L) * x[xOff + i];
-    }
-    return sum;
+    return acc.reduceLanes(VectorOperators.ADD) + tail(rowBase, x, upper);
   }
 }

@@ -12,6 +12,9 @@ public abstract class Matrix {
   /** From this many tokens on, non-F32 weights are widened a block of rows at a time. */
   private static final int BLOCKED_FROM_TOKENS = 8;
 
+  private static final int ROW_GRAIN = 8;
+  private static final long CHUNK_BYTES = 256 << 10;
+
   protected final int rows;
   protected final int cols;
 
@@ -89,10 +92,22 @@ public abstract class Matrix {
     MatmulTask task = MatmulTask.get();
     task.set(this, x, tokens, out);
     try {
-      pool.run(rows, task);
+      pool.runChunked(rows, chunkRows(pool.threads()), task);
     } finally {
       task.clear();
     }
+  }
+
+  /**
+   * Rows per chunk the threads claim: a share of the rows small enough to even out the threads, at
+   * most {@link #CHUNK_BYTES} of weights so a large matrix (the output head) does too, and whole
+   * 8-row groups, so the kernels' row blocks (8 for one token, 4 x 4 for many) are never split.
+   */
+  final int chunkRows(int threads) {
+    long rowBytes = Math.max(1, byteSize() / rows);
+    long byShare = Math.ceilDiv(rows, threads * Parallel.CHUNKS_PER_THREAD);
+    long bySize = Math.max(1, CHUNK_BYTES / rowBytes);
+    return (int) (Math.ceilDiv(Math.min(byShare, bySize), ROW_GRAIN) * ROW_GRAIN);
   }
 
   /** Reusable per calling thread so a matmul on the hot path allocates nothing. */
