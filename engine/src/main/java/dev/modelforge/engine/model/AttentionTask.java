@@ -2,6 +2,9 @@ package dev.modelforge.engine.model;
 
 import dev.modelforge.engine.tensor.Parallel;
 import dev.modelforge.engine.tensor.VectorMath;
+import jdk.incubator.vector.FloatVector;
+import jdk.incubator.vector.VectorOperators;
+import jdk.incubator.vector.VectorSpecies;
 
 /**
  * Causal multi-head attention of T new tokens over the cache, one (token, head) pair per work item.
@@ -16,6 +19,9 @@ final class AttentionTask implements Parallel.RangeTask {
 
   private static final ThreadLocal<float[][]> SCORES =
       ThreadLocal.withInitial(() -> new float[1][0]);
+  private static final ThreadLocal<int[][]> ROWS = ThreadLocal.withInitial(() -> new int[1][0]);
+  private static final VectorSpecies<Float> F = FloatVector.SPECIES_PREFERRED;
+  private static final int L = F.length();
 
   private final int heads;
   private final int headDim;
@@ -57,22 +63,110 @@ final class AttentionTask implements Parallel.RangeTask {
       float[] values = cache.values(layer);
       int len = batch.positions[t] + 1; // causal: positions 0 .. pos
       float[] scores = scores(len);
+      int[] rows = rows(len);
       int qOff = t * qDim + h * headDim;
       int kvHeadOff = (h / groupSize) * headDim;
-      float max = Float.NEGATIVE_INFINITY;
       for (int p = 0; p < len; p++) {
-        float s = VectorMath.dot(q, qOff, keys, cache.offset(p) + kvHeadOff, headDim) * scale;
-        scores[p] = s;
-        max = Math.max(max, s);
+        rows[p] = cache.offset(p) + kvHeadOff;
+      }
+      float max;
+      if (headDim == 4 * L) {
+        max = scoresFourVectors(keys, rows, len, qOff, scores);
+      } else {
+        max = Float.NEGATIVE_INFINITY;
+        for (int p = 0; p < len; p++) {
+          float s = VectorMath.dot(q, qOff, keys, rows[p], headDim) * scale;
+          scores[p] = s;
+          max = Math.max(max, s);
+        }
       }
       float sum = VectorMath.expShifted(scores, len, max);
       int oOff = t * qDim + h * headDim;
-      java.util.Arrays.fill(out, oOff, oOff + headDim, 0f);
       float inv = 1f / sum;
-      for (int p = 0; p < len; p++) {
-        VectorMath.axpy(scores[p] * inv, values, cache.offset(p) + kvHeadOff, out, oOff, headDim);
+      if (headDim == 4 * L) {
+        mixFourVectors(values, rows, len, scores, inv, oOff);
+      } else {
+        java.util.Arrays.fill(out, oOff, oOff + headDim, 0f);
+        for (int p = 0; p < len; p++) {
+          VectorMath.axpy(scores[p] * inv, values, rows[p], out, oOff, headDim);
+        }
       }
     }
+  }
+
+  /**
+   * Scaled scores of the query at {@code qOff} against the key rows, for a head of four vectors (64
+   * at 512 bits): the query stays in registers and each key row is summed as two short chains.
+   */
+  private float scoresFourVectors(float[] keys, int[] rows, int len, int qOff, float[] scores) {
+    FloatVector q0 = FloatVector.fromArray(F, q, qOff);
+    FloatVector q1 = FloatVector.fromArray(F, q, qOff + L);
+    FloatVector q2 = FloatVector.fromArray(F, q, qOff + 2 * L);
+    FloatVector q3 = FloatVector.fromArray(F, q, qOff + 3 * L);
+    float max = Float.NEGATIVE_INFINITY;
+    for (int p = 0; p < len; p++) {
+      int k = rows[p];
+      FloatVector a = FloatVector.fromArray(F, keys, k).mul(q0);
+      FloatVector b = FloatVector.fromArray(F, keys, k + L).mul(q1);
+      a = FloatVector.fromArray(F, keys, k + 2 * L).fma(q2, a);
+      b = FloatVector.fromArray(F, keys, k + 3 * L).fma(q3, b);
+      float s = a.add(b).reduceLanes(VectorOperators.ADD) * scale;
+      scores[p] = s;
+      max = Math.max(max, s);
+    }
+    return max;
+  }
+
+  /**
+   * {@code out[oOff ..] = sum_p scores[p] * inv * V[p]} for a head of four vectors, accumulated in
+   * registers (two positions at a time, eight independent chains) and stored once.
+   */
+  private void mixFourVectors(
+      float[] values, int[] rows, int len, float[] scores, float inv, int oOff) {
+    FloatVector a0 = FloatVector.zero(F);
+    FloatVector a1 = a0;
+    FloatVector a2 = a0;
+    FloatVector a3 = a0;
+    FloatVector b0 = a0;
+    FloatVector b1 = a0;
+    FloatVector b2 = a0;
+    FloatVector b3 = a0;
+    int p = 0;
+    for (; p + 1 < len; p += 2) {
+      int v = rows[p];
+      int u = rows[p + 1];
+      FloatVector wv = FloatVector.broadcast(F, scores[p] * inv);
+      FloatVector wu = FloatVector.broadcast(F, scores[p + 1] * inv);
+      a0 = FloatVector.fromArray(F, values, v).fma(wv, a0);
+      a1 = FloatVector.fromArray(F, values, v + L).fma(wv, a1);
+      a2 = FloatVector.fromArray(F, values, v + 2 * L).fma(wv, a2);
+      a3 = FloatVector.fromArray(F, values, v + 3 * L).fma(wv, a3);
+      b0 = FloatVector.fromArray(F, values, u).fma(wu, b0);
+      b1 = FloatVector.fromArray(F, values, u + L).fma(wu, b1);
+      b2 = FloatVector.fromArray(F, values, u + 2 * L).fma(wu, b2);
+      b3 = FloatVector.fromArray(F, values, u + 3 * L).fma(wu, b3);
+    }
+    if (p < len) {
+      int v = rows[p];
+      FloatVector wv = FloatVector.broadcast(F, scores[p] * inv);
+      a0 = FloatVector.fromArray(F, values, v).fma(wv, a0);
+      a1 = FloatVector.fromArray(F, values, v + L).fma(wv, a1);
+      a2 = FloatVector.fromArray(F, values, v + 2 * L).fma(wv, a2);
+      a3 = FloatVector.fromArray(F, values, v + 3 * L).fma(wv, a3);
+    }
+    a0.add(b0).intoArray(out, oOff);
+    a1.add(b1).intoArray(out, oOff + L);
+    a2.add(b2).intoArray(out, oOff + 2 * L);
+    a3.add(b3).intoArray(out, oOff + 3 * L);
+  }
+
+  /** Per-thread scratch for the positions' row offsets in the cache. */
+  private static int[] rows(int len) {
+    int[][] holder = ROWS.get();
+    if (holder[0].length < len) {
+      holder[0] = new int[Math.max(len, holder[0].length * 2)];
+    }
+    return holder[0];
   }
 
   private static float[] scores(int len) {

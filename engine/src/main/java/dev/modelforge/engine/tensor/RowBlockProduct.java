@@ -29,6 +29,9 @@ final class RowBlockProduct {
   /** Bytes of weights one block may take: well inside a core's L2. */
   private static final int BLOCK_BYTES = 128 * 1024;
 
+  /** The most token activations read from L2 for every 4-row group instead of kept in L1. */
+  private static final long TOKENS_IN_L2_BYTES = 128 * 1024;
+
   private RowBlockProduct() {}
 
   /** Rows per block for rows of {@code cols} floats: a multiple of four, at least four. */
@@ -54,9 +57,21 @@ final class RowBlockProduct {
     int fullRows = count & ~3;
     int fullTokens = tokens & ~3;
     long rowBytes = (long) n * Float.BYTES;
-    for (int t = 0; t < fullTokens; t += 4) {
+    if ((long) tokens * rowBytes <= TOKENS_IN_L2_BYTES) {
+      // few tokens (a decode batch): each 4-row group is fetched from memory once and used by all
+      // token groups while it sits in L1, so the weight stream runs alongside the arithmetic
+      // instead of in a burst at the first token group
       for (int j = 0; j < fullRows; j += 4) {
-        block4x4(w, w0 + j * rowBytes, x, t, n, out, outStride, r0 + j);
+        for (int t = 0; t < fullTokens; t += 4) {
+          block4x4(w, w0 + j * rowBytes, x, t, n, out, outStride, r0 + j);
+        }
+      }
+    } else {
+      // many tokens (prefill): the block stays in L2 and each token group's rows stay in L1
+      for (int t = 0; t < fullTokens; t += 4) {
+        for (int j = 0; j < fullRows; j += 4) {
+          block4x4(w, w0 + j * rowBytes, x, t, n, out, outStride, r0 + j);
+        }
       }
     }
     for (int j = 0; j < count; j++) {

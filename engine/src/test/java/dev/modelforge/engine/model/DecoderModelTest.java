@@ -47,7 +47,16 @@ class DecoderModelTest {
   }
 
   @ParameterizedTest
-  @ValueSource(strings = {"llama-gqa", "llama3-rope-scaling", "mistral", "qwen2", "qwen3", "gpt2"})
+  @ValueSource(
+      strings = {
+        "llama-gqa",
+        "llama-head64",
+        "llama3-rope-scaling",
+        "mistral",
+        "qwen2",
+        "qwen3",
+        "gpt2"
+      })
   void forwardMatchesThePlainReference(String kind) {
     ModelConfig config = TestModels.config(kind);
     TestModels.write(dir, config, DType.F32, 7);
@@ -66,7 +75,7 @@ class DecoderModelTest {
   }
 
   @ParameterizedTest
-  @ValueSource(strings = {"llama-gqa", "qwen2", "qwen3", "gpt2"})
+  @ValueSource(strings = {"llama-gqa", "llama-head64", "qwen2", "qwen3", "gpt2"})
   void incrementalDecodingWithTheCacheEqualsFullRecompute(String kind) {
     ModelConfig config = TestModels.config(kind);
     TestModels.write(dir, config, DType.F32, 11);

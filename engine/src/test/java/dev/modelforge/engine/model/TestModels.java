@@ -17,6 +17,10 @@ public final class TestModels {
       case "llama-gqa" ->
           new ModelConfig(
               Architecture.LLAMA, 64, 2, 4, 2, 16, 128, 101, 64, 1e-5f, rope, false, false, "f32");
+      // heads of 64: four vectors at 512 bits, attention's register-resident path
+      case "llama-head64" ->
+          new ModelConfig(
+              Architecture.LLAMA, 128, 2, 2, 1, 64, 128, 101, 64, 1e-5f, rope, false, false, "f32");
       case "llama3-rope-scaling" ->
           new ModelConfig(
               Architecture.LLAMA,
