@@ -17,9 +17,7 @@ import jdk.incubator.vector.VectorSpecies;
  */
 final class AttentionTask implements Parallel.RangeTask {
 
-  private static final ThreadLocal<float[][]> SCORES =
-      ThreadLocal.withInitial(() -> new float[1][0]);
-  private static final ThreadLocal<int[][]> ROWS = ThreadLocal.withInitial(() -> new int[1][0]);
+  private static final ThreadLocal<Scratch> SCRATCH = ThreadLocal.withInitial(Scratch::new);
   private static final VectorSpecies<Float> F = FloatVector.SPECIES_PREFERRED;
   private static final int L = F.length();
 
@@ -62,8 +60,9 @@ final class AttentionTask implements Parallel.RangeTask {
       float[] keys = cache.keys(layer);
       float[] values = cache.values(layer);
       int len = batch.positions[t] + 1; // causal: positions 0 .. pos
-      float[] scores = scores(len);
-      int[] rows = rows(len);
+      Scratch scratch = SCRATCH.get().fit(len);
+      float[] scores = scratch.scores;
+      int[] rows = scratch.rows;
       int qOff = t * qDim + h * headDim;
       int kvHeadOff = (h / groupSize) * headDim;
       for (int p = 0; p < len; p++) {
@@ -160,20 +159,18 @@ final class AttentionTask implements Parallel.RangeTask {
     a3.add(b3).intoArray(out, oOff + 3 * L);
   }
 
-  /** Per-thread scratch for the positions' row offsets in the cache. */
-  private static int[] rows(int len) {
-    int[][] holder = ROWS.get();
-    if (holder[0].length < len) {
-      holder[0] = new int[Math.max(len, holder[0].length * 2)];
-    }
-    return holder[0];
-  }
+  /** Per-thread buffers over a sequence's positions: scores and the rows' offsets in the cache. */
+  private static final class Scratch {
+    float[] scores = new float[0];
+    int[] rows = new int[0];
 
-  private static float[] scores(int len) {
-    float[][] holder = SCORES.get();
-    if (holder[0].length < len) {
-      holder[0] = new float[Math.max(len, holder[0].length * 2)];
+    Scratch fit(int len) {
+      if (scores.length < len) {
+        int size = Math.max(len, scores.length * 2);
+        scores = new float[size];
+        rows = new int[size];
+      }
+      return this;
     }
-    return holder[0];
   }
 }

@@ -1,5 +1,6 @@
 package dev.modelforge.runtime.cli;
 
+import dev.modelforge.runtime.serve.ServeConfig;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.time.format.DateTimeParseException;
@@ -28,9 +29,10 @@ import picocli.CommandLine.Option;
     })
 public final class ServeCommand implements Callable<Integer> {
 
-  private static final Duration DEFAULT_DRAIN = Duration.ofSeconds(30);
-
-  /** What the server waits, after cancelling at the drain timeout, for the aborted streams. */
+  /**
+   * Quarkus's shutdown wait beyond the drain: the server's wait for the aborted streams' last step
+   * after cancelling them (ServingEngine.ABORT_WAIT, 5 s) and its own shutdown.
+   */
   private static final Duration ABORT_GRACE = Duration.ofSeconds(10);
 
   private static final Pattern DURATION = Pattern.compile("(\\d{1,12})(ms|s|m|h|d)?");
@@ -134,7 +136,8 @@ public final class ServeCommand implements Callable<Integer> {
     put(p, "modelforge.serve.max-waiting", maxWaiting);
     put(p, "modelforge.serve.threads", threads);
     put(p, "modelforge.serve.quantize", quantize);
-    Duration drain = drainTimeout == null ? DEFAULT_DRAIN : parseDuration(drainTimeout);
+    Duration drain =
+        parseDuration(drainTimeout == null ? ServeConfig.DEFAULT_DRAIN_TIMEOUT : drainTimeout);
     p.put("modelforge.serve.drain-timeout", drain.toMillis() + "ms");
     // Quarkus closes the HTTP connections once its own shutdown wait is over, whatever the drain
     // is still waiting for: it has to outlast the drain, and the aborted streams' last step after

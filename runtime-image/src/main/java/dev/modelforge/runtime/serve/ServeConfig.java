@@ -56,7 +56,10 @@ public interface ServeConfig {
   @WithDefault("auto")
   String dtype();
 
+  /** Default of {@link #drainTimeout()}, and of {@code serve --drain-timeout}. */
+  String DEFAULT_DRAIN_TIMEOUT = "30s";
+
   /** How long shutdown waits for requests in flight before cancelling them. */
-  @WithDefault("30s")
+  @WithDefault(DEFAULT_DRAIN_TIMEOUT)
   Duration drainTimeout();
 }

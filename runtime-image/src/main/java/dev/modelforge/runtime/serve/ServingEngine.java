@@ -44,6 +44,9 @@ public class ServingEngine {
 
   private static final Logger LOG = Logger.getLogger(ServingEngine.class);
 
+  /** After cancelling at the drain timeout, how long the aborted streams get to end. */
+  static final Duration ABORT_WAIT = Duration.ofSeconds(5);
+
   /** Everything that exists once the model is loaded. */
   record Loaded(
       LoadedModel model,
@@ -208,7 +211,7 @@ public class ServingEngine {
       if (inFlight.get() > 0) {
         LOG.warnf("drain timeout: cancelling %d requests", inFlight.get());
         l.scheduler().cancelAll();
-        awaitIdle(Duration.ofSeconds(5));
+        awaitIdle(ABORT_WAIT);
       }
     }
     drained = true;
