@@ -10,7 +10,8 @@ import java.util.Map;
 /**
  * A preallocated pool of fixed-size KV blocks shared by all running sequences, as in vLLM's paged
  * attention. Each layer's keys (and values) for every block live in one array; a block is {@code
- * blockSize} positions of {@code KVH * HS} floats.
+ * blockSize} positions of {@code KVH * HS} floats, stored head-major ({@code [KVH, blockSize, HS]};
+ * see {@link PagedKvCache#offset}).
  *
  * <p>Prefix caching: a full block can be registered under the hash of its content (parent hash,
  * token ids, adapter). A sequence whose prompt starts with the same blocks reuses them, counted by
@@ -21,7 +22,8 @@ public final class BlockPool {
 
   private final int blockSize;
   private final int numBlocks;
-  private final int kvDim;
+  private final int kvHeads;
+  private final int headDim;
   private final float[][] keys;
   private final float[][] values;
   private final int[] refCount;
@@ -48,7 +50,8 @@ public final class BlockPool {
     }
     this.blockSize = blockSize;
     this.numBlocks = numBlocks;
-    this.kvDim = config.kvDim();
+    this.kvHeads = config.kvHeads();
+    this.headDim = config.headDim();
     this.keys = new float[config.layers()][(int) floatsPerLayer];
     this.values = new float[config.layers()][(int) floatsPerLayer];
     this.refCount = new int[numBlocks];
@@ -86,8 +89,12 @@ public final class BlockPool {
     return values[layer];
   }
 
-  int kvDim() {
-    return kvDim;
+  int kvHeads() {
+    return kvHeads;
+  }
+
+  int headDim() {
+    return headDim;
   }
 
   /** Blocks that can be handed out now: free ones and unreferenced cached ones. */

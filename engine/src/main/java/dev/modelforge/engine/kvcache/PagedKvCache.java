@@ -5,7 +5,9 @@ import java.util.Arrays;
 
 /**
  * One sequence's view of the {@link BlockPool}: a block table mapping position / blockSize to a
- * pool block. It grows a block at a time as the sequence does.
+ * pool block. It grows a block at a time as the sequence does. Inside a block the layout is
+ * head-major ({@code [KVH, blockSize, HS]}), so one head's keys for a block's positions are one
+ * contiguous run that attention streams through.
  */
 public final class PagedKvCache implements KvCache {
 
@@ -52,9 +54,9 @@ public final class PagedKvCache implements KvCache {
   }
 
   @Override
-  public int offset(int pos) {
+  public int offset(int pos, int head) {
     int bs = pool.blockSize();
-    return (table[pos / bs] * bs + pos % bs) * pool.kvDim();
+    return ((table[pos / bs] * pool.kvHeads() + head) * bs + pos % bs) * pool.headDim();
   }
 
   @Override

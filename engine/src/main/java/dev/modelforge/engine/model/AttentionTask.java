@@ -64,9 +64,9 @@ final class AttentionTask implements Parallel.RangeTask {
       float[] scores = scratch.scores;
       int[] rows = scratch.rows;
       int qOff = t * qDim + h * headDim;
-      int kvHeadOff = (h / groupSize) * headDim;
+      int kvHead = h / groupSize;
       for (int p = 0; p < len; p++) {
-        rows[p] = cache.offset(p) + kvHeadOff;
+        rows[p] = cache.offset(p, kvHead);
       }
       float max;
       if (headDim == 4 * L) {

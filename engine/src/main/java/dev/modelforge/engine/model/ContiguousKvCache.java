@@ -6,6 +6,7 @@ public final class ContiguousKvCache implements KvCache {
   private final float[][] keys;
   private final float[][] values;
   private final int kvDim;
+  private final int headDim;
   private final int capacity;
 
   public ContiguousKvCache(ModelConfig config, int capacity) {
@@ -13,6 +14,7 @@ public final class ContiguousKvCache implements KvCache {
       throw new IllegalArgumentException("KV cache capacity must be positive, got " + capacity);
     }
     this.kvDim = config.kvDim();
+    this.headDim = config.headDim();
     this.capacity = capacity;
     long floats = (long) capacity * kvDim;
     if (floats > Integer.MAX_VALUE - 16) {
@@ -43,8 +45,8 @@ public final class ContiguousKvCache implements KvCache {
   }
 
   @Override
-  public int offset(int pos) {
-    return pos * kvDim;
+  public int offset(int pos, int head) {
+    return pos * kvDim + head * headDim;
   }
 
   @Override

@@ -186,11 +186,15 @@ public final class DecoderModel {
           rope.apply(s.q, t * qDim, config.heads(), hs, pos);
           rope.apply(s.k, t * kvDim, config.kvHeads(), hs, pos);
         }
-        // cache write
+        // cache write, a head at a time
         KvCache cache = b.caches[t];
-        int at = cache.offset(pos);
-        System.arraycopy(s.k, t * kvDim, cache.keys(l), at, kvDim);
-        System.arraycopy(s.v, t * kvDim, cache.values(l), at, kvDim);
+        float[] keys = cache.keys(l);
+        float[] values = cache.values(l);
+        for (int h = 0; h < config.kvHeads(); h++) {
+          int at = cache.offset(pos, h);
+          System.arraycopy(s.k, t * kvDim + h * hs, keys, at, hs);
+          System.arraycopy(s.v, t * kvDim + h * hs, values, at, hs);
+        }
       }
 
       // attention over each token's own cache, causal

@@ -7,13 +7,17 @@ package dev.modelforge.engine.model;
  */
 public interface KvCache {
 
-  /** The array holding layer {@code layer}'s keys; the row of a position starts at offset(pos). */
+  /** The array holding layer {@code layer}'s keys; a head's row starts at offset(pos, head). */
   float[] keys(int layer);
 
   float[] values(int layer);
 
-  /** Start of position {@code pos}'s {@code KVH * HS} floats in {@link #keys}/{@link #values}. */
-  int offset(int pos);
+  /**
+   * Start of KV head {@code head}'s {@code HS} floats for position {@code pos} in {@link #keys} /
+   * {@link #values}. Only a head's own row is contiguous: where the heads of one position lie
+   * relative to each other is the cache's choice.
+   */
+  int offset(int pos, int head);
 
   /** Positions this cache can hold. */
   int capacity();
