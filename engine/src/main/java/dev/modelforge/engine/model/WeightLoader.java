@@ -155,8 +155,7 @@ public final class WeightLoader {
         t[o * in + i] = w[i * out + colFrom + o];
       }
     }
-    return maybeQuantize(
-        new F32Matrix(outCols, in, WeightMemory.copy(arena(), MemorySegment.ofArray(t))));
+    return maybeQuantize(new F32Matrix(outCols, in, MemorySegment.ofArray(t), arena()));
   }
 
   private Arena arena() {
@@ -182,11 +181,9 @@ public final class WeightLoader {
     TensorData t = tensor(name, rows, cols);
     Matrix m =
         switch (t.dtype()) {
-          case F32 -> new F32Matrix(rows, cols, place(t.bytes()));
+          case F32 -> new F32Matrix(rows, cols, t.bytes(), arena());
           case BF16 -> new BF16Matrix(rows, cols, place(t.bytes()));
-          case F16 ->
-              new F32Matrix(
-                  rows, cols, WeightMemory.copy(arena(), MemorySegment.ofArray(toFloats(t))));
+          case F16 -> new F32Matrix(rows, cols, MemorySegment.ofArray(toFloats(t)), arena());
           case Q8_0 -> new Q8Matrix(rows, cols, place(t.bytes()));
           case Q4_0 -> new Q4Matrix(rows, cols, place(t.bytes()));
         };
@@ -223,7 +220,7 @@ public final class WeightLoader {
         }
       }
     }
-    return bytes == 4 ? new F32Matrix(rows, cols, seg) : new BF16Matrix(rows, cols, seg);
+    return bytes == 4 ? new F32Matrix(rows, cols, seg, arena()) : new BF16Matrix(rows, cols, seg);
   }
 
   /** Stored bytes as the matrix will read them: copied to huge pages, or mapped in place. */

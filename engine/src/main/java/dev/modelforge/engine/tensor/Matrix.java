@@ -12,7 +12,6 @@ public abstract class Matrix {
   /** From this many tokens on, non-F32 weights are widened a block of rows at a time. */
   private static final int BLOCKED_FROM_TOKENS = 8;
 
-  private static final int ROW_GRAIN = 8;
   private static final long CHUNK_BYTES = 256 << 10;
 
   protected final int rows;
@@ -81,6 +80,11 @@ public abstract class Matrix {
     }
   }
 
+  /** Rows a thread's share is a multiple of, so a kernel's register block is never split. */
+  protected int rowGrain() {
+    return 8;
+  }
+
   /** Copies row {@code r} into {@code dst[off .. off + cols)} as floats (embedding lookup). */
   public abstract void readRow(int r, float[] dst, int off);
 
@@ -107,7 +111,8 @@ public abstract class Matrix {
     long rowBytes = Math.max(1, byteSize() / rows);
     long byShare = Math.ceilDiv(rows, threads * Parallel.CHUNKS_PER_THREAD);
     long bySize = Math.max(1, CHUNK_BYTES / rowBytes);
-    return (int) (Math.ceilDiv(Math.min(byShare, bySize), ROW_GRAIN) * ROW_GRAIN);
+    int grain = rowGrain();
+    return (int) (Math.ceilDiv(Math.min(byShare, bySize), grain) * grain);
   }
 
   /** Reusable per calling thread so a matmul on the hot path allocates nothing. */

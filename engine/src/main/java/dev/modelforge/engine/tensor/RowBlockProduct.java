@@ -8,9 +8,9 @@ import jdk.incubator.vector.VectorOperators;
 import jdk.incubator.vector.VectorSpecies;
 
 /**
- * The many-token product {@code out[t, r] = W[r] · x[t]} behind prefill and batched decode, over a
- * block of F32 weight rows: the stored rows of an F32 matrix, read in place, or rows of another
- * type widened into a scratch buffer.
+ * The many-token product {@code out[t, r] = W[r] · x[t]} behind prefill and batched decode for
+ * weights stored in another type than F32: a block of rows widened into an F32 scratch buffer. (F32
+ * weights are repacked on load and have their own outer-product kernels, {@link F32Matrix}.)
  *
  * <p>Two things make it fast. The row block is sized to stay in L2, and four tokens' activations
  * (at most a few tens of KiB) stay in L1 while every row of the block passes them, so neither

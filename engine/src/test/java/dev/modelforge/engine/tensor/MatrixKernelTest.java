@@ -77,6 +77,12 @@ class MatrixKernelTest {
     "F32, 8, 5, 70",
     "F32, 11, 37, 2050",
     "F32, 64, 9, 130",
+    // F32 panels: eight, four and single panels for one token; pairs of panels by eight, four and
+    // single tokens; a padded last panel; more tokens than one token block
+    "F32, 1, 300, 20",
+    "F32, 16, 70, 96",
+    "F32, 13, 50, 40",
+    "F32, 77, 33, 64",
     "BF16, 19, 37, 2050",
     "Q8_0, 9, 30, 2048",
     "Q4_0, 16, 30, 2048"
@@ -89,6 +95,26 @@ class MatrixKernelTest {
     w.matmul(x, tokens, out, pool);
 
     checkTensor(out, scalarMatmul(w, x, tokens), 1e-4, type + " matmul");
+  }
+
+  @ParameterizedTest
+  @CsvSource({"1, 37", "16, 300", "19, 70", "70, 33"})
+  void anF32TokensResultDoesNotDependOnTheTokensBatchedWithIt(int tokens, int rows) {
+    int cols = 96;
+    Matrix w = make("F32", rows, cols, random(rows * cols, 4));
+    float[] x = random(tokens * cols, 5);
+    float[] batched = new float[tokens * rows];
+    w.matmul(x, tokens, batched, pool);
+    float[] alone = new float[rows];
+    for (int t = 0; t < tokens; t++) {
+      w.matmul(java.util.Arrays.copyOfRange(x, t * cols, (t + 1) * cols), 1, alone, pool);
+      for (int r = 0; r < rows; r++) {
+        // bit for bit: batched greedy decoding must pick the tokens of decoding alone
+        org.assertj.core.api.Assertions.assertThat(batched[t * rows + r])
+            .as("token %d row %d", t, r)
+            .isEqualTo(alone[r]);
+      }
+    }
   }
 
   @ParameterizedTest
