@@ -39,6 +39,14 @@ public final class Scheduler {
   private final ConcurrentLinkedQueue<Sequence> incoming = new ConcurrentLinkedQueue<>();
   private final AtomicInteger queued = new AtomicInteger();
   private final List<Scheduled> scheduled = new ArrayList<>();
+  private final Parallel threads;
+
+  /** This step's sequences that sample a token, and what each sampled (see {@link #sample}). */
+  private final List<Scheduled> sampling = new ArrayList<>();
+
+  private TokenEmitter.Step[] sampled = new TokenEmitter.Step[0];
+  private float[] stepLogits;
+  private final Parallel.RangeTask sampleTask = this::sample;
   private volatile Runnable wakeUp = () -> {};
   private long nextId = 1;
   private volatile long preemptions;
@@ -62,6 +70,7 @@ public final class Scheduler {
     this.vocab = model.config().vocabSize();
     this.state = model.newBatchState(config.maxTokensPerStep(), config.maxSequences(), threads);
     this.batch = new Batch(config.maxTokensPerStep(), config.maxSequences());
+    this.threads = threads;
   }
 
   public SchedulerConfig config() {
@@ -284,6 +293,7 @@ public final class Scheduler {
     }
     float[] logits = model.forward(state, batch);
     steps++;
+    sampling.clear();
     for (Scheduled s : scheduled) {
       Sequence seq = s.seq();
       if (seq.computed < seq.promptLength()) {
@@ -291,12 +301,26 @@ public final class Scheduler {
       }
       seq.computed += s.count();
       registerFullBlocks(seq);
-      int row = s.logitRow()[0];
-      if (row < 0) {
-        continue;
+      if (s.logitRow()[0] >= 0) {
+        sampling.add(s);
       }
-      int contextLeft = config.maxModelLength() - (seq.length + 1);
-      TokenEmitter.Step step = seq.emitter.next(logits, row * vocab, vocab, contextLeft);
+    }
+    int n = sampling.size();
+    if (sampled.length < n) {
+      sampled = new TokenEmitter.Step[Math.max(n, 2 * sampled.length)];
+    }
+    // a sequence's sampler, penalties and text decoder are its own, so the sequences sample on all
+    // threads (a vocabulary-wide pass or two each); what they sampled is applied in batch order
+    stepLogits = logits;
+    try {
+      threads.runChunked(n, 1, sampleTask);
+    } finally {
+      stepLogits = null;
+    }
+    for (int i = 0; i < n; i++) {
+      Sequence seq = sampling.get(i).seq();
+      TokenEmitter.Step step = sampled[i];
+      sampled[i] = null;
       if (step.token() != null) {
         seq.append(step.token().id());
         generationTokens++;
@@ -306,7 +330,18 @@ public final class Scheduler {
         finish(seq, step.finish(), null);
       }
     }
+    sampling.clear();
     batch.clear();
+  }
+
+  /** Samples the next token of the sequences {@code sampling[from, to)} from this step's logits. */
+  private void sample(int from, int to) {
+    for (int i = from; i < to; i++) {
+      Scheduled s = sampling.get(i);
+      Sequence seq = s.seq();
+      int contextLeft = config.maxModelLength() - (seq.length + 1);
+      sampled[i] = seq.emitter.next(stepLogits, s.logitRow()[0] * vocab, vocab, contextLeft);
+    }
   }
 
   private void registerFullBlocks(Sequence seq) {

@@ -91,10 +91,13 @@ public final class F32Matrix extends Matrix {
     return panelCount * panelBytes;
   }
 
-  /** Threads take whole pairs of panels, the many-token kernel's register block. */
+  /**
+   * One token: four panels, at least four weight streams (a single panel's stream alone runs at a
+   * fraction of the bandwidth). Several: a pair, the many-token kernel's register block.
+   */
   @Override
-  protected int rowGrain() {
-    return 2 * PANEL;
+  protected int rowGrain(int tokens) {
+    return tokens == 1 ? 4 * PANEL : 2 * PANEL;
   }
 
   @Override

@@ -80,8 +80,11 @@ public abstract class Matrix {
     }
   }
 
-  /** Rows a thread's share is a multiple of, so a kernel's register block is never split. */
-  protected int rowGrain() {
+  /**
+   * Rows a chunk of a {@code tokens}-token product is a multiple of, so a kernel's register block
+   * is never split between threads.
+   */
+  protected int rowGrain(int tokens) {
     return 8;
   }
 
@@ -96,7 +99,7 @@ public abstract class Matrix {
     MatmulTask task = MatmulTask.get();
     task.set(this, x, tokens, out);
     try {
-      pool.runChunked(rows, chunkRows(pool.threads()), task);
+      pool.runChunked(rows, chunkRows(pool.threads(), tokens), task);
     } finally {
       task.clear();
     }
@@ -104,15 +107,19 @@ public abstract class Matrix {
 
   /**
    * Rows per chunk the threads claim: a share of the rows small enough to even out the threads, at
-   * most {@link #CHUNK_BYTES} of weights so a large matrix (the output head) does too, and whole
-   * 8-row groups, so the kernels' row blocks (8 for one token, 4 x 4 for many) are never split.
+   * most {@link #CHUNK_BYTES} of weights so a large matrix (the output head) does too, in whole
+   * {@link #rowGrain} groups. One token rounds the share up (fewer, longer weight streams); several
+   * round it down, since each row then costs more arithmetic and the last chunk is what a thread
+   * waits for at the end of the product.
    */
-  final int chunkRows(int threads) {
+  final int chunkRows(int threads, int tokens) {
     long rowBytes = Math.max(1, byteSize() / rows);
     long byShare = Math.ceilDiv(rows, threads * Parallel.CHUNKS_PER_THREAD);
     long bySize = Math.max(1, CHUNK_BYTES / rowBytes);
-    int grain = rowGrain();
-    return (int) (Math.ceilDiv(Math.min(byShare, bySize), grain) * grain);
+    long share = Math.min(byShare, bySize);
+    int grain = rowGrain(tokens);
+    long groups = tokens == 1 ? Math.ceilDiv(share, grain) : Math.max(1, share / grain);
+    return (int) (groups * grain);
   }
 
   /** Reusable per calling thread so a matmul on the hot path allocates nothing. */
