@@ -92,12 +92,12 @@ public final class F32Matrix extends Matrix {
   }
 
   /**
-   * One token: four panels, at least four weight streams (a single panel's stream alone runs at a
-   * fraction of the bandwidth). Several: a pair, the many-token kernel's register block.
+   * Four panels: at least four weight streams for one token (a single panel's stream alone runs at
+   * a fraction of the bandwidth), and the many-token kernels' group of four.
    */
   @Override
-  protected int rowGrain(int tokens) {
-    return tokens == 1 ? 4 * PANEL : 2 * PANEL;
+  protected int rowGrain() {
+    return 4 * PANEL;
   }
 
   @Override
@@ -138,8 +138,9 @@ public final class F32Matrix extends Matrix {
   }
 
   /**
-   * Many tokens: a pair of panels passes a block of tokens eight at a time, so the pair is read
-   * from memory once and from cache for the rest of the block.
+   * Many tokens: each group of four panels is read from memory once, by a 4-panel × 4-token block,
+   * and from cache for the rest of the token block, which pairs of panels pass eight tokens at a
+   * time (the densest register block: 16 FMAs per two loads and eight broadcasts).
    */
   @Override
   protected void manyTokenRows(float[] x, int tokens, float[] out, int r0, int r1) {
@@ -148,17 +149,17 @@ public final class F32Matrix extends Matrix {
     for (int t0 = 0; t0 < tokens; t0 += TOKEN_BLOCK) {
       int t1 = Math.min(tokens, t0 + TOKEN_BLOCK);
       int p = first;
+      if (t1 - t0 >= 8) {
+        // the first four tokens fetch four panels at once (four memory streams where a pair has
+        // two), and the pairs take the rest of the block from cache
+        for (; p + 4 <= end; p += 4) {
+          panels4x4(p, x, t0, out, r0, r1);
+          pairTokens(p, x, t0 + 4, t1, out, r0, r1);
+          pairTokens(p + 2, x, t0 + 4, t1, out, r0, r1);
+        }
+      }
       for (; p + 2 <= end; p += 2) {
-        int t = t0;
-        for (; t + 8 <= t1; t += 8) {
-          panels2x8(p, x, t, out, r0, r1);
-        }
-        for (; t + 4 <= t1; t += 4) {
-          panels2x4(p, x, t, out, r0, r1);
-        }
-        for (; t < t1; t++) {
-          panels2x1(p, x, t, out, r0, r1);
-        }
+        pairTokens(p, x, t0, t1, out, r0, r1);
       }
       if (p < end) {
         // an odd last panel (rows not a multiple of two panels: rare in real models)
@@ -166,6 +167,22 @@ public final class F32Matrix extends Matrix {
           panels1x1(p, x, t, out, r0, r1);
         }
       }
+    }
+  }
+
+  /**
+   * The pair of panels from {@code p} times tokens {@code [t, t1)}: eight, four, then one at a
+   * time.
+   */
+  private void pairTokens(int p, float[] x, int t, int t1, float[] out, int r0, int r1) {
+    for (; t + 8 <= t1; t += 8) {
+      panels2x8(p, x, t, out, r0, r1);
+    }
+    for (; t + 4 <= t1; t += 4) {
+      panels2x4(p, x, t, out, r0, r1);
+    }
+    for (; t < t1; t++) {
+      panels2x1(p, x, t, out, r0, r1);
     }
   }
 
@@ -429,5 +446,79 @@ public final class F32Matrix extends Matrix {
     }
     int first = p * PANEL;
     put(a00, out, t * rows, first, r0, r1);
+  }
+
+  /** 4 panels from panel {@code p} times 4 tokens from token {@code t}. */
+  private void panels4x4(int p, float[] x, int t, float[] out, int r0, int r1) {
+    int n = cols;
+    int x0 = t * n;
+    int x1 = x0 + n;
+    int x2 = x1 + n;
+    int x3 = x2 + n;
+    long b0 = p * panelBytes;
+    long b1 = b0 + panelBytes;
+    long b2 = b1 + panelBytes;
+    long b3 = b2 + panelBytes;
+    FloatVector zero = FloatVector.zero(F);
+    FloatVector a00 = zero;
+    FloatVector a01 = zero;
+    FloatVector a02 = zero;
+    FloatVector a03 = zero;
+    FloatVector a10 = zero;
+    FloatVector a11 = zero;
+    FloatVector a12 = zero;
+    FloatVector a13 = zero;
+    FloatVector a20 = zero;
+    FloatVector a21 = zero;
+    FloatVector a22 = zero;
+    FloatVector a23 = zero;
+    FloatVector a30 = zero;
+    FloatVector a31 = zero;
+    FloatVector a32 = zero;
+    FloatVector a33 = zero;
+    for (int k = 0; k < n; k++) {
+      long at = k * COLUMN_BYTES;
+      FloatVector w0 = FloatVector.fromMemorySegment(F, panels, b0 + at, ORDER);
+      FloatVector w1 = FloatVector.fromMemorySegment(F, panels, b1 + at, ORDER);
+      FloatVector w2 = FloatVector.fromMemorySegment(F, panels, b2 + at, ORDER);
+      FloatVector w3 = FloatVector.fromMemorySegment(F, panels, b3 + at, ORDER);
+      FloatVector v0 = FloatVector.broadcast(F, x[x0 + k]);
+      a00 = w0.fma(v0, a00);
+      a10 = w1.fma(v0, a10);
+      a20 = w2.fma(v0, a20);
+      a30 = w3.fma(v0, a30);
+      FloatVector v1 = FloatVector.broadcast(F, x[x1 + k]);
+      a01 = w0.fma(v1, a01);
+      a11 = w1.fma(v1, a11);
+      a21 = w2.fma(v1, a21);
+      a31 = w3.fma(v1, a31);
+      FloatVector v2 = FloatVector.broadcast(F, x[x2 + k]);
+      a02 = w0.fma(v2, a02);
+      a12 = w1.fma(v2, a12);
+      a22 = w2.fma(v2, a22);
+      a32 = w3.fma(v2, a32);
+      FloatVector v3 = FloatVector.broadcast(F, x[x3 + k]);
+      a03 = w0.fma(v3, a03);
+      a13 = w1.fma(v3, a13);
+      a23 = w2.fma(v3, a23);
+      a33 = w3.fma(v3, a33);
+    }
+    int first = p * PANEL;
+    put(a00, out, t * rows, first, r0, r1);
+    put(a01, out, (t + 1) * rows, first, r0, r1);
+    put(a02, out, (t + 2) * rows, first, r0, r1);
+    put(a03, out, (t + 3) * rows, first, r0, r1);
+    put(a10, out, t * rows, first + 1 * PANEL, r0, r1);
+    put(a11, out, (t + 1) * rows, first + 1 * PANEL, r0, r1);
+    put(a12, out, (t + 2) * rows, first + 1 * PANEL, r0, r1);
+    put(a13, out, (t + 3) * rows, first + 1 * PANEL, r0, r1);
+    put(a20, out, t * rows, first + 2 * PANEL, r0, r1);
+    put(a21, out, (t + 1) * rows, first + 2 * PANEL, r0, r1);
+    put(a22, out, (t + 2) * rows, first + 2 * PANEL, r0, r1);
+    put(a23, out, (t + 3) * rows, first + 2 * PANEL, r0, r1);
+    put(a30, out, t * rows, first + 3 * PANEL, r0, r1);
+    put(a31, out, (t + 1) * rows, first + 3 * PANEL, r0, r1);
+    put(a32, out, (t + 2) * rows, first + 3 * PANEL, r0, r1);
+    put(a33, out, (t + 3) * rows, first + 3 * PANEL, r0, r1);
   }
 }

@@ -80,11 +80,8 @@ public abstract class Matrix {
     }
   }
 
-  /**
-   * Rows a chunk of a {@code tokens}-token product is a multiple of, so a kernel's register block
-   * is never split between threads.
-   */
-  protected int rowGrain(int tokens) {
+  /** Rows a chunk is a multiple of, so a kernel's register block is never split between threads. */
+  protected int rowGrain() {
     return 8;
   }
 
@@ -117,7 +114,7 @@ public abstract class Matrix {
     long byShare = Math.ceilDiv(rows, threads * Parallel.CHUNKS_PER_THREAD);
     long bySize = Math.max(1, CHUNK_BYTES / rowBytes);
     long share = Math.min(byShare, bySize);
-    int grain = rowGrain(tokens);
+    int grain = rowGrain();
     long groups = tokens == 1 ? Math.ceilDiv(share, grain) : Math.max(1, share / grain);
     return (int) (groups * grain);
   }
