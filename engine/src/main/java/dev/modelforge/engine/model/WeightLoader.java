@@ -203,24 +203,31 @@ public final class WeightLoader {
     };
   }
 
-  /** Widens to F32 ({@code bytes} 4) or rounds to BF16 ({@code bytes} 2), row by row. */
+  /**
+   * Widens to F32 ({@code bytes} 4) or rounds to BF16 ({@code bytes} 2), row by row. F32 rows go
+   * through a temporary buffer that the matrix packs into panels and that is freed at once.
+   */
   private Matrix reencode(Matrix m, int bytes) {
     int rows = m.rows();
     int cols = m.cols();
-    MemorySegment seg = WeightMemory.allocate(arena(), (long) rows * cols * bytes);
-    float[] row = new float[cols];
-    for (int r = 0; r < rows; r++) {
-      m.readRow(r, row, 0);
-      long base = (long) r * cols * bytes;
-      for (int c = 0; c < cols; c++) {
-        if (bytes == 4) {
-          seg.set(LE_FLOAT, base + 4L * c, row[c]);
-        } else {
-          seg.set(LE_SHORT, base + 2L * c, BF16Matrix.fromFloat(row[c]));
+    long size = (long) rows * cols * bytes;
+    try (Arena scratch = Arena.ofConfined()) {
+      MemorySegment seg =
+          bytes == 4 ? scratch.allocate(size, 64) : WeightMemory.allocate(arena(), size);
+      float[] row = new float[cols];
+      for (int r = 0; r < rows; r++) {
+        m.readRow(r, row, 0);
+        long base = (long) r * cols * bytes;
+        for (int c = 0; c < cols; c++) {
+          if (bytes == 4) {
+            seg.set(LE_FLOAT, base + 4L * c, row[c]);
+          } else {
+            seg.set(LE_SHORT, base + 2L * c, BF16Matrix.fromFloat(row[c]));
+          }
         }
       }
+      return bytes == 4 ? new F32Matrix(rows, cols, seg, arena()) : new BF16Matrix(rows, cols, seg);
     }
-    return bytes == 4 ? new F32Matrix(rows, cols, seg, arena()) : new BF16Matrix(rows, cols, seg);
   }
 
   /** Stored bytes as the matrix will read them: copied to huge pages, or mapped in place. */
