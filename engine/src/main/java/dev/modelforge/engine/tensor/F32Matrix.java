@@ -14,10 +14,11 @@ import jdk.incubator.vector.VectorSpecies;
  * vector load ({@code [panels, cols, PANEL]}; the last panel is padded with zero rows).
  *
  * <p>Every kernel is an outer product: a panel's column times one token's activation {@code x[k]}
- * broadcast to all lanes, added into an accumulator that holds sixteen rows' results for that
+ * broadcast to all lanes, added into an accumulator that holds the panel's rows' results for that
  * token. That needs no horizontal sums (which cost a quarter of the time of the dot-product form
  * this replaced), and the register block of two panels by eight tokens does sixteen FMAs for two
- * vector loads and eight broadcasts.
+ * vector loads and eight broadcasts. See {@link #gemvRows} and {@link #manyTokenRows} for how the
+ * kernels walk the panels.
  *
  * <p>Each result {@code out[t, r]} is one chain of FMAs over k in order, starting from zero,
  * whatever kernel computed it: one token or a batch, any register block, any split of the rows
