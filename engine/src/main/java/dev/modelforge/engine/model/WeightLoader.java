@@ -195,8 +195,8 @@ public final class WeightLoader {
       return m;
     }
     return switch (quantize) {
-      case F32 -> reencode(m, 4);
-      case BF16 -> reencode(m, 2);
+      case F32 -> widen(m);
+      case BF16 -> toBf16(m);
       case Q8_0 -> m.cols() % 32 != 0 ? m : Q8Matrix.quantize(m, arena());
       case Q4_0 -> m.cols() % 32 != 0 ? m : Q4Matrix.quantize(m, arena());
       case F16 -> throw new IllegalStateException("checked in the constructor");
@@ -204,30 +204,37 @@ public final class WeightLoader {
   }
 
   /**
-   * Widens to F32 ({@code bytes} 4) or rounds to BF16 ({@code bytes} 2), row by row. F32 rows go
-   * through a temporary buffer that the matrix packs into panels and that is freed at once.
+   * Widens to F32 row by row, through a temporary row-major buffer that the matrix packs into its
+   * panels and that is freed at once.
    */
-  private Matrix reencode(Matrix m, int bytes) {
+  private Matrix widen(Matrix m) {
     int rows = m.rows();
     int cols = m.cols();
-    long size = (long) rows * cols * bytes;
     try (Arena scratch = Arena.ofConfined()) {
-      MemorySegment seg =
-          bytes == 4 ? scratch.allocate(size, 64) : WeightMemory.allocate(arena(), size);
+      MemorySegment seg = scratch.allocate((long) rows * cols * Float.BYTES, 64);
       float[] row = new float[cols];
       for (int r = 0; r < rows; r++) {
         m.readRow(r, row, 0);
-        long base = (long) r * cols * bytes;
-        for (int c = 0; c < cols; c++) {
-          if (bytes == 4) {
-            seg.set(LE_FLOAT, base + 4L * c, row[c]);
-          } else {
-            seg.set(LE_SHORT, base + 2L * c, BF16Matrix.fromFloat(row[c]));
-          }
-        }
+        MemorySegment.copy(row, 0, seg, LE_FLOAT, (long) r * cols * Float.BYTES, cols);
       }
-      return bytes == 4 ? new F32Matrix(rows, cols, seg, arena()) : new BF16Matrix(rows, cols, seg);
+      return new F32Matrix(rows, cols, seg, arena());
     }
+  }
+
+  /** Rounds to BF16, row by row. */
+  private Matrix toBf16(Matrix m) {
+    int rows = m.rows();
+    int cols = m.cols();
+    MemorySegment seg = WeightMemory.allocate(arena(), (long) rows * cols * 2);
+    float[] row = new float[cols];
+    for (int r = 0; r < rows; r++) {
+      m.readRow(r, row, 0);
+      long base = (long) r * cols * 2;
+      for (int c = 0; c < cols; c++) {
+        seg.set(LE_SHORT, base + 2L * c, BF16Matrix.fromFloat(row[c]));
+      }
+    }
+    return new BF16Matrix(rows, cols, seg);
   }
 
   /** Stored bytes as the matrix will read them: copied to huge pages, or mapped in place. */

@@ -330,7 +330,6 @@ public final class Scheduler {
         finish(seq, step.finish(), null);
       }
     }
-    sampling.clear();
     batch.clear();
   }
 
