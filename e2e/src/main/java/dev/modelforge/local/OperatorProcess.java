@@ -42,6 +42,10 @@ final class OperatorProcess implements AutoCloseable {
     // No HTTP port of its own: several local clusters (and tests) may run side by side.
     command.add("-Dquarkus.http.port=0");
     command.add("-Dquarkus.management.port=0");
+    // The in-process stand-in API server of the local cluster has no server-side apply; the
+    // operator ships with it on (and is tested so against a real kube-apiserver). Until the local
+    // cluster runs the real control plane too, it patches with merge patches here.
+    command.add("-Dquarkus.operator-sdk.enable-ssa=false");
     // The local API server holds one namespace set; the operator watches them all.
     command.add("-jar");
     command.add(jar.toString());

@@ -16,7 +16,7 @@ public final class ProgressEnv {
   public static List<EnvVar> forJob(String resourceName, String jobName, String kind) {
     return List.of(
         env("MODELFORGE_PROGRESS_FILE", FILE),
-        env("MODELFORGE_PROGRESS_CONFIGMAP", ProgressReport.configMapName(resourceName)),
+        env("MODELFORGE_PROGRESS_CONFIGMAP", ProgressReport.configMapName(resourceName, kind)),
         env("MODELFORGE_PROGRESS_LABEL", ProgressReport.KIND_LABEL + "=" + kind),
         env("MODELFORGE_JOB_NAME", jobName),
         new EnvVarBuilder()

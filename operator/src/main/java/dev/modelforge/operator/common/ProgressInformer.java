@@ -26,25 +26,26 @@ public final class ProgressInformer {
             .withName(NAME)
             // Only report ConfigMaps: the operator must not cache every ConfigMap of the cluster.
             .withLabelSelector(ProgressReport.KIND_LABEL + "=" + kind)
-            .withSecondaryToPrimaryMapper(ProgressInformer::reportedResource)
+            .withSecondaryToPrimaryMapper(configMap -> reportedResource(configMap, kind))
             .withPrimaryToSecondaryMapper(
                 (HasMetadata primary) ->
                     Set.of(
                         new ResourceID(
-                            ProgressReport.configMapName(primary.getMetadata().getName()),
+                            ProgressReport.configMapName(primary.getMetadata().getName(), kind),
                             primary.getMetadata().getNamespace())))
             .build();
     return new InformerEventSource<>(configuration, context);
   }
 
-  static Set<ResourceID> reportedResource(ConfigMap configMap) {
+  static Set<ResourceID> reportedResource(ConfigMap configMap, String kind) {
     String name = configMap.getMetadata().getName();
-    if (!name.endsWith(ProgressReport.SUFFIX)) {
+    String suffix = ProgressReport.configMapName("", kind);
+    if (!name.endsWith(suffix) || name.length() == suffix.length()) {
       return Set.of();
     }
     return Set.of(
         new ResourceID(
-            name.substring(0, name.length() - ProgressReport.SUFFIX.length()),
+            name.substring(0, name.length() - suffix.length()),
             configMap.getMetadata().getNamespace()));
   }
 

@@ -12,7 +12,9 @@ import java.util.Optional;
  * file into a ConfigMap instead of the custom resource:
  *
  * <ul>
- *   <li>name {@code <resource>-progress} ({@link #configMapName}), in the resource's namespace;
+ *   <li>name {@code <resource>-<kind>-progress} ({@link #configMapName}), in the resource's
+ *       namespace: one per owner and kind, so a FineTuningJob and the Model it outputs, which share
+ *       a name, never overwrite each other's report;
  *   <li>label {@value #KIND_LABEL} = {@code fetch} or {@code train};
  *   <li>owned by the Job, so it goes away with it;
  *   <li>key {@value #DATA_KEY}: the progress file's JSON, verbatim.
@@ -35,8 +37,8 @@ public final class ProgressReport {
     this.root = root;
   }
 
-  public static String configMapName(String resourceName) {
-    return resourceName + SUFFIX;
+  public static String configMapName(String resourceName, String kind) {
+    return resourceName + "-" + kind + SUFFIX;
   }
 
   public static ProgressReport none() {

@@ -62,24 +62,32 @@ class CommonPartsTest {
 
   @Test
   void progressConfigMapsMapToTheResourceTheyReportOn() {
-    var configMap =
-        new ConfigMapBuilder()
-            .withNewMetadata()
-            .withName("qwen-progress")
-            .withNamespace("ns")
-            .endMetadata()
-            .build();
-    var unrelated =
-        new ConfigMapBuilder()
-            .withNewMetadata()
-            .withName("qwen")
-            .withNamespace("ns")
-            .endMetadata()
-            .build();
+    var fetch = configMap("qwen-fetch-progress");
+    var train = configMap("qwen-train-progress");
+    var unrelated = configMap("qwen");
 
-    assertThat(ProgressInformer.reportedResource(configMap))
+    assertThat(ProgressInformer.reportedResource(fetch, "fetch"))
         .containsExactly(new ResourceID("qwen", "ns"));
-    assertThat(ProgressInformer.reportedResource(unrelated)).isEmpty();
+    assertThat(ProgressInformer.reportedResource(train, "train"))
+        .containsExactly(new ResourceID("qwen", "ns"));
+    assertThat(ProgressInformer.reportedResource(unrelated, "fetch")).isEmpty();
+    assertThat(ProgressInformer.reportedResource(configMap("-fetch-progress"), "fetch")).isEmpty();
+  }
+
+  /** A FineTuningJob and the Model it outputs share a name; their reports must not. */
+  @Test
+  void aJobAndItsOutputModelReportIntoDifferentConfigMaps() {
+    assertThat(ProgressReport.configMapName("arith", "train"))
+        .isNotEqualTo(ProgressReport.configMapName("arith", "fetch"));
+  }
+
+  private static io.fabric8.kubernetes.api.model.ConfigMap configMap(String name) {
+    return new ConfigMapBuilder()
+        .withNewMetadata()
+        .withName(name)
+        .withNamespace("ns")
+        .endMetadata()
+        .build();
   }
 
   @Test

@@ -7,15 +7,20 @@ import io.fabric8.kubernetes.api.model.HasMetadata;
 import io.fabric8.kubernetes.api.model.apps.Deployment;
 import io.fabric8.kubernetes.api.model.apps.DeploymentStatusBuilder;
 import io.fabric8.kubernetes.api.model.batch.v1.Job;
+import io.fabric8.kubernetes.api.model.batch.v1.JobCondition;
 import io.fabric8.kubernetes.api.model.batch.v1.JobConditionBuilder;
+import io.fabric8.kubernetes.api.model.batch.v1.JobStatus;
 import io.fabric8.kubernetes.api.model.batch.v1.JobStatusBuilder;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import io.fabric8.kubernetes.client.dsl.NonDeletingOperation;
 import java.time.Duration;
+import java.time.Instant;
+import java.time.temporal.ChronoUnit;
 
 /**
- * Plays the kubelet's and the workload pods' parts against the in-process API server, which runs no
- * pods: it writes Job and Deployment status and the pods' progress reports.
+ * Plays the Job and Deployment controllers' and the workload pods' parts against the real API
+ * server of the tests, which runs no controllers and no pods: it writes Job and Deployment status
+ * as those controllers do, and the pods' progress reports.
  */
 public final class Kubelet {
   public static final Duration TIMEOUT = Duration.ofSeconds(30);
@@ -38,35 +43,75 @@ public final class Kubelet {
 
   public void startJob(String name) {
     Job job = awaitExists(Job.class, name);
-    job.setStatus(new JobStatusBuilder().withActive(1).build());
+    job.setStatus(new JobStatusBuilder().withStartTime(now()).withActive(1).withReady(1).build());
     client.resource(job).updateStatus();
   }
 
+  /** What the Job controller writes on success; the API server refuses a Complete without it. */
   public void completeJob(String name) {
     Job job = awaitExists(Job.class, name);
-    job.setStatus(
-        new JobStatusBuilder()
-            .withSucceeded(1)
-            .withConditions(
-                new JobConditionBuilder().withType("Complete").withStatus("True").build())
-            .build());
+    job.setStatus(succeeded(startTime(job)));
     client.resource(job).updateStatus();
   }
 
   public void failJob(String name) {
     Job job = awaitExists(Job.class, name);
     job.setStatus(
-        new JobStatusBuilder()
-            .withFailed(4)
-            .withConditions(
-                new JobConditionBuilder()
-                    .withType("Failed")
-                    .withStatus("True")
-                    .withReason("BackoffLimitExceeded")
-                    .withMessage("Job has reached the specified backoff limit")
-                    .build())
-            .build());
+        failed(
+            startTime(job), "BackoffLimitExceeded", "Job has reached the specified backoff limit"));
     client.resource(job).updateStatus();
+  }
+
+  /** The Job controller sets startTime once; the API server refuses to change it. */
+  private static String startTime(Job job) {
+    return job.getStatus() != null && job.getStatus().getStartTime() != null
+        ? job.getStatus().getStartTime()
+        : now();
+  }
+
+  public static JobStatus succeeded(String startTime) {
+    String now = now();
+    return new JobStatusBuilder()
+        .withStartTime(startTime)
+        .withCompletionTime(now)
+        .withSucceeded(1)
+        .withActive(0)
+        .withReady(0)
+        .withConditions(
+            condition(
+                "SuccessCriteriaMet",
+                "CompletionsReached",
+                "Reached expected number of succeeded pods"),
+            condition(
+                "Complete", "CompletionsReached", "Reached expected number of succeeded pods"))
+        .build();
+  }
+
+  public static JobStatus failed(String startTime, String reason, String message) {
+    return new JobStatusBuilder()
+        .withStartTime(startTime)
+        .withFailed(4)
+        .withActive(0)
+        .withReady(0)
+        .withConditions(
+            condition("FailureTarget", reason, message), condition("Failed", reason, message))
+        .build();
+  }
+
+  private static JobCondition condition(String type, String reason, String message) {
+    String now = now();
+    return new JobConditionBuilder()
+        .withType(type)
+        .withStatus("True")
+        .withReason(reason)
+        .withMessage(message)
+        .withLastProbeTime(now)
+        .withLastTransitionTime(now)
+        .build();
+  }
+
+  private static String now() {
+    return Instant.now().truncatedTo(ChronoUnit.SECONDS).toString();
   }
 
   /** What the pod's reporter does: the progress file, verbatim, into the owned ConfigMap. */
@@ -75,7 +120,7 @@ public final class Kubelet {
     var configMap =
         new ConfigMapBuilder()
             .withNewMetadata()
-            .withName(ProgressReport.configMapName(resourceName))
+            .withName(ProgressReport.configMapName(resourceName, kind))
             .withNamespace(namespace)
             .addToLabels(ProgressReport.KIND_LABEL, kind)
             .addNewOwnerReference()

@@ -3,22 +3,23 @@ package dev.modelforge.operator.config;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
+import dev.modelforge.operator.cluster.RealApiServer;
 import dev.modelforge.operator.common.Kubelet;
 import dev.modelforge.operator.common.TestResources;
 import io.fabric8.kubernetes.api.model.PersistentVolumeClaim;
 import io.fabric8.kubernetes.client.KubernetesClient;
+import io.quarkus.test.common.WithTestResource;
 import io.quarkus.test.junit.QuarkusTest;
 import io.quarkus.test.junit.QuarkusTestProfile;
 import io.quarkus.test.junit.TestProfile;
-import io.quarkus.test.kubernetes.client.WithKubernetesTestServer;
-import jakarta.inject.Inject;
 import java.time.Duration;
 import java.util.Map;
+import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 
 /** modelforge.watch-namespaces limits what the operator touches. */
 @QuarkusTest
-@WithKubernetesTestServer
+@WithTestResource(RealApiServer.class)
 @TestProfile(WatchedNamespacesIntegrationTest.OnlyWatched.class)
 class WatchedNamespacesIntegrationTest {
 
@@ -29,7 +30,13 @@ class WatchedNamespacesIntegrationTest {
     }
   }
 
-  @Inject KubernetesClient client;
+  final KubernetesClient client = RealApiServer.admin();
+
+  @BeforeAll
+  static void createNamespace() {
+    RealApiServer.namespace("watched");
+    RealApiServer.namespace("elsewhere");
+  }
 
   @Test
   void resourcesOutsideTheWatchedNamespacesAreLeftAlone() {

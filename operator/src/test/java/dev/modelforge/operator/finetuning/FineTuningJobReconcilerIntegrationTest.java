@@ -9,6 +9,7 @@ import dev.modelforge.operator.api.v1alpha1.FineTuningJob;
 import dev.modelforge.operator.api.v1alpha1.FineTuningPhase;
 import dev.modelforge.operator.api.v1alpha1.Model;
 import dev.modelforge.operator.api.v1alpha1.ModelPhase;
+import dev.modelforge.operator.cluster.RealApiServer;
 import dev.modelforge.operator.common.Kubelet;
 import dev.modelforge.operator.common.TestResources;
 import io.fabric8.kubernetes.api.model.ConfigMap;
@@ -16,19 +17,24 @@ import io.fabric8.kubernetes.api.model.PersistentVolumeClaim;
 import io.fabric8.kubernetes.api.model.Quantity;
 import io.fabric8.kubernetes.api.model.batch.v1.Job;
 import io.fabric8.kubernetes.client.KubernetesClient;
+import io.quarkus.test.common.WithTestResource;
 import io.quarkus.test.junit.QuarkusTest;
-import io.quarkus.test.kubernetes.client.WithKubernetesTestServer;
-import jakarta.inject.Inject;
+import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 
 /** A FineTuningJob's whole path against the in-process API server. */
 @QuarkusTest
-@WithKubernetesTestServer
+@WithTestResource(RealApiServer.class)
 class FineTuningJobReconcilerIntegrationTest {
   static final String NS = "training-it";
 
-  @Inject KubernetesClient client;
+  @BeforeAll
+  static void createNamespace() {
+    RealApiServer.namespace(NS);
+  }
+
+  final KubernetesClient client = RealApiServer.admin();
   Kubelet kubelet;
 
   @BeforeEach
@@ -140,17 +146,18 @@ class FineTuningJobReconcilerIntegrationTest {
     assertThat(kubelet.get(Model.class, "never")).isNull();
   }
 
+  /** What the schema cannot say (CrdSchemaOnRealServerTest covers what it can) lands in status. */
   @Test
-  void loraWithoutSettingsIsAnInvalidSpecCondition() {
-    var job = fresh(TestResources.loraJob(NS, "no-lora", "qwen-x", "out-x"));
-    job.getSpec().getMethod().setLora(null);
+  void anOutputNamedAfterTheBaseIsAnInvalidSpecCondition() {
+    var job = fresh(TestResources.loraJob(NS, "self-output", "qwen-x", "qwen-x"));
     client.resource(job).create();
 
-    var failed = awaitPhase("no-lora", FineTuningPhase.Failed);
+    var failed = awaitPhase("self-output", FineTuningPhase.Failed);
     var ready = failed.getStatus().condition("Ready").orElseThrow();
     assertThat(ready.getReason()).isEqualTo("InvalidSpec");
-    assertThat(ready.getMessage()).isEqualTo("method.lora is required when method.type is lora");
-    assertThat(kubelet.get(ConfigMap.class, "no-lora-train-config")).isNull();
+    assertThat(ready.getMessage())
+        .isEqualTo("spec.output.modelName 'qwen-x' is the base model; name a new Model");
+    assertThat(kubelet.get(ConfigMap.class, "self-output-train-config")).isNull();
   }
 
   private FineTuningJob get(String name) {

@@ -4,26 +4,32 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
 import dev.modelforge.operator.api.v1alpha1.Model;
+import dev.modelforge.operator.cluster.RealApiServer;
 import dev.modelforge.operator.common.Kubelet;
 import dev.modelforge.operator.common.TestResources;
 import io.fabric8.kubernetes.client.KubernetesClient;
+import io.quarkus.test.common.WithTestResource;
 import io.quarkus.test.common.http.TestHTTPResource;
 import io.quarkus.test.junit.QuarkusTest;
-import io.quarkus.test.kubernetes.client.WithKubernetesTestServer;
-import jakarta.inject.Inject;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
+import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 
 /** What Prometheus scrapes: JOSDK's reconcile metrics and the per-kind phase gauges. */
 @QuarkusTest
-@WithKubernetesTestServer
+@WithTestResource(RealApiServer.class)
 class MetricsIntegrationTest {
   static final String NS = "metrics-it";
 
-  @Inject KubernetesClient client;
+  @BeforeAll
+  static void createNamespace() {
+    RealApiServer.namespace(NS);
+  }
+
+  final KubernetesClient client = RealApiServer.admin();
 
   @TestHTTPResource("/q/metrics")
   URI metrics;

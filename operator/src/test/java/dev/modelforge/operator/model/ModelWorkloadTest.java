@@ -61,7 +61,8 @@ class ModelWorkloadTest {
     assertThat(container.getEnv())
         .extracting(EnvVar::getName, EnvVar::getValue)
         .contains(
-            org.assertj.core.groups.Tuple.tuple("MODELFORGE_PROGRESS_CONFIGMAP", "qwen-progress"),
+            org.assertj.core.groups.Tuple.tuple(
+                "MODELFORGE_PROGRESS_CONFIGMAP", "qwen-fetch-progress"),
             org.assertj.core.groups.Tuple.tuple(
                 "MODELFORGE_PROGRESS_LABEL", "modelforge.dev/progress=fetch"));
     assertThat(pod.getRestartPolicy()).isEqualTo("Never");

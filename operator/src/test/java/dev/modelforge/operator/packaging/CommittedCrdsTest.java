@@ -2,8 +2,9 @@ package dev.modelforge.operator.packaging;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import dev.modelforge.operator.cluster.RealApiServer;
+import io.quarkus.test.common.WithTestResource;
 import io.quarkus.test.junit.QuarkusTest;
-import io.quarkus.test.kubernetes.client.WithKubernetesTestServer;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -16,7 +17,7 @@ import org.junit.jupiter.params.provider.ValueSource;
  * build's augmentation, which writes target/kubernetes/, has run before it compares.
  */
 @QuarkusTest
-@WithKubernetesTestServer
+@WithTestResource(RealApiServer.class)
 class CommittedCrdsTest {
   static final Path GENERATED = Path.of("target", "kubernetes");
   static final Path COMMITTED = Path.of("..", "crds");

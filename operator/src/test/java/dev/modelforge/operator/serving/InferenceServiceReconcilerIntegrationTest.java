@@ -9,26 +9,32 @@ import dev.modelforge.operator.api.v1alpha1.Model;
 import dev.modelforge.operator.api.v1alpha1.ModelPhase;
 import dev.modelforge.operator.api.v1alpha1.ModelReference;
 import dev.modelforge.operator.api.v1alpha1.ServingPhase;
+import dev.modelforge.operator.cluster.RealApiServer;
 import dev.modelforge.operator.common.Kubelet;
 import dev.modelforge.operator.common.TestResources;
 import io.fabric8.kubernetes.api.model.HasMetadata;
 import io.fabric8.kubernetes.api.model.Service;
 import io.fabric8.kubernetes.api.model.apps.Deployment;
 import io.fabric8.kubernetes.client.KubernetesClient;
+import io.quarkus.test.common.WithTestResource;
 import io.quarkus.test.junit.QuarkusTest;
-import io.quarkus.test.kubernetes.client.WithKubernetesTestServer;
-import jakarta.inject.Inject;
 import java.util.List;
+import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 
 /** An InferenceService's whole path against the in-process API server. */
 @QuarkusTest
-@WithKubernetesTestServer
+@WithTestResource(RealApiServer.class)
 class InferenceServiceReconcilerIntegrationTest {
   static final String NS = "serving-it";
 
-  @Inject KubernetesClient client;
+  @BeforeAll
+  static void createNamespace() {
+    RealApiServer.namespace(NS);
+  }
+
+  final KubernetesClient client = RealApiServer.admin();
   Kubelet kubelet;
 
   @BeforeEach
@@ -155,8 +161,8 @@ class InferenceServiceReconcilerIntegrationTest {
 
     client.resource(created).delete();
 
-    // The in-process API server has no garbage collector: the owner references are what makes
-    // a real cluster delete the Deployment and Service with their InferenceService.
+    // The tests' API server runs no garbage collector: the owner references are what makes a
+    // cluster's collector delete the Deployment and Service with their InferenceService.
     assertOwnedBy(deployment, created);
     assertOwnedBy(endpoint, created);
     await()
@@ -197,19 +203,17 @@ class InferenceServiceReconcilerIntegrationTest {
         : deployment.getSpec().getTemplate().getSpec().getNodeSelector();
   }
 
+  /** What the schema cannot say (CrdSchemaOnRealServerTest covers what it can) lands in status. */
   @Test
-  void minAboveMaxIsAnInvalidSpecCondition() {
-    var service = fresh(TestResources.inferenceService(NS, "too-many", "whatever"));
-    service.getSpec().getReplicas().setMin(5);
-    service.getSpec().getReplicas().setMax(2);
+  void anAdapterListedTwiceIsAnInvalidSpecCondition() {
+    var service = fresh(TestResources.inferenceService(NS, "twice", "whatever", "lora", "lora"));
     client.resource(service).create();
 
-    var failed = awaitPhase("too-many", ServingPhase.Failed);
+    var failed = awaitPhase("twice", ServingPhase.Failed);
     var ready = failed.getStatus().condition("Ready").orElseThrow();
     assertThat(ready.getReason()).isEqualTo("InvalidSpec");
-    assertThat(ready.getMessage())
-        .contains("replicas.min must be <= replicas.max, got min 5 and max 2");
-    assertThat(kubelet.get(Deployment.class, "too-many")).isNull();
+    assertThat(ready.getMessage()).contains("adapter lora is listed twice");
+    assertThat(kubelet.get(Deployment.class, "twice")).isNull();
   }
 
   private void readyModel(String name, String adapterOf) {

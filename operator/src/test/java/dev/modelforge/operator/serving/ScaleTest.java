@@ -5,18 +5,19 @@ import static org.awaitility.Awaitility.await;
 
 import dev.modelforge.operator.api.v1alpha1.Model;
 import dev.modelforge.operator.api.v1alpha1.ModelPhase;
+import dev.modelforge.operator.cluster.RealApiServer;
 import dev.modelforge.operator.common.Kubelet;
 import dev.modelforge.operator.common.TestResources;
 import io.fabric8.kubernetes.api.model.Service;
 import io.fabric8.kubernetes.api.model.apps.Deployment;
 import io.fabric8.kubernetes.client.KubernetesClient;
+import io.quarkus.test.common.WithTestResource;
 import io.quarkus.test.junit.QuarkusTest;
-import io.quarkus.test.kubernetes.client.WithKubernetesTestServer;
-import jakarta.inject.Inject;
 import java.lang.management.ManagementFactory;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
+import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.condition.EnabledIfSystemProperty;
 
@@ -26,12 +27,17 @@ import org.junit.jupiter.api.condition.EnabledIfSystemProperty;
  * JVM). Opt-in: {@code -Dscaletest.count=1000}.
  */
 @QuarkusTest
-@WithKubernetesTestServer
+@WithTestResource(RealApiServer.class)
 @EnabledIfSystemProperty(named = "scaletest.count", matches = "\\d+")
 class ScaleTest {
   static final String NS = "scale";
 
-  @Inject KubernetesClient client;
+  @BeforeAll
+  static void createNamespace() {
+    RealApiServer.namespace(NS);
+  }
+
+  final KubernetesClient client = RealApiServer.admin();
 
   @Test
   void manyInferenceServicesAllGetTheirDependents() throws Exception {

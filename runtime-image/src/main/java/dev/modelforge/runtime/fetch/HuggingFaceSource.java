@@ -129,6 +129,8 @@ public final class HuggingFaceSource implements ModelSource {
     HttpResponse<T> response;
     try {
       response = http.send(request.build(), body);
+    } catch (IOException e) {
+      throw FetchException.unreachable(url, e);
     } catch (InterruptedException e) {
       Thread.currentThread().interrupt();
       throw new IOException("interrupted while fetching " + url, e);

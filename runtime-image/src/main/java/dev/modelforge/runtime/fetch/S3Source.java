@@ -191,6 +191,8 @@ public final class S3Source implements ModelSource {
     HttpResponse<T> response;
     try {
       response = http.send(request.build(), body);
+    } catch (IOException e) {
+      throw FetchException.unreachable(URI.create(target.toString()), e);
     } catch (InterruptedException e) {
       Thread.currentThread().interrupt();
       throw new IOException("interrupted while fetching " + target, e);

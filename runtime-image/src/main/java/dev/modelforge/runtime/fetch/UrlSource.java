@@ -61,6 +61,8 @@ public final class UrlSource implements ModelSource {
         throw new FetchException(url + " answered HTTP " + r.statusCode());
       }
       return r.body();
+    } catch (IOException e) {
+      throw FetchException.unreachable(url, e);
     } catch (InterruptedException e) {
       Thread.currentThread().interrupt();
       throw new IOException("interrupted while fetching " + url, e);
@@ -77,6 +79,8 @@ public final class UrlSource implements ModelSource {
         throw new FetchException(url + " answered HTTP " + r.statusCode());
       }
       return r;
+    } catch (IOException e) {
+      throw FetchException.unreachable(url, e);
     } catch (InterruptedException e) {
       Thread.currentThread().interrupt();
       throw new IOException("interrupted while fetching " + url, e);

@@ -1,6 +1,7 @@
 package dev.modelforge.operator.api.v1alpha1;
 
 import io.fabric8.crd.generator.annotation.AdditionalPrinterColumn;
+import io.fabric8.generator.annotation.ValidationRule;
 import io.fabric8.kubernetes.api.model.Namespaced;
 import io.fabric8.kubernetes.client.CustomResource;
 import io.fabric8.kubernetes.model.annotation.Group;
@@ -17,5 +18,8 @@ import io.fabric8.kubernetes.model.annotation.Version;
     name = "Age",
     jsonPath = ".metadata.creationTimestamp",
     type = AdditionalPrinterColumn.Type.DATE)
+@ValidationRule(
+    value = ResourceNames.FINE_TUNING_JOB_RULE,
+    message = ResourceNames.FINE_TUNING_JOB_MESSAGE)
 public class FineTuningJob extends CustomResource<FineTuningJobSpec, FineTuningJobStatus>
     implements Namespaced {}

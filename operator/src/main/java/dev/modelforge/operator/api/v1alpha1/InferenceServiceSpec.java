@@ -2,6 +2,7 @@ package dev.modelforge.operator.api.v1alpha1;
 
 import com.fasterxml.jackson.annotation.JsonInclude;
 import com.fasterxml.jackson.annotation.JsonPropertyDescription;
+import io.fabric8.generator.annotation.Default;
 import io.fabric8.generator.annotation.Required;
 import io.fabric8.generator.annotation.Size;
 import io.fabric8.generator.annotation.ValidationRule;
@@ -25,8 +26,10 @@ public class InferenceServiceSpec {
       "LoRA adapter Models of the base, each served under its own model id (its name).")
   private List<ModelReference> adapters = new ArrayList<>();
 
-  @Required
-  @JsonPropertyDescription("Replica count and its upper bound.")
+  // Defaulted by the API server as in Java ({} then each bound's default), so a spec without it
+  // is accepted by a real server exactly as the operator reads it.
+  @Default("{}")
+  @JsonPropertyDescription("Replica count and its upper bound (default: one replica, at most one).")
   private ReplicaRange replicas = new ReplicaRange();
 
   @JsonPropertyDescription("Serving engine settings.")

@@ -1,9 +1,9 @@
 package dev.modelforge.operator.api.v1alpha1;
 
 import com.fasterxml.jackson.annotation.JsonPropertyDescription;
+import io.fabric8.generator.annotation.Default;
 import io.fabric8.generator.annotation.Max;
 import io.fabric8.generator.annotation.Min;
-import io.fabric8.generator.annotation.Required;
 import io.fabric8.generator.annotation.ValidationRule;
 import io.fabric8.kubernetes.model.annotation.SpecReplicas;
 
@@ -14,14 +14,14 @@ import io.fabric8.kubernetes.model.annotation.SpecReplicas;
 @ValidationRule(value = "self.min <= self.max", message = "replicas.min must be <= replicas.max")
 public class ReplicaRange {
 
-  @Required
+  @Default("1")
   @Min(0)
   @SpecReplicas
   @JsonPropertyDescription(
       "Replicas to run now; the /scale subresource writes this field. 0 scales to zero.")
   private Integer min = 1;
 
-  @Required
+  @Default("1")
   @Min(1)
   @Max(1000)
   @JsonPropertyDescription("Upper bound that scaling (manual, HPA or KEDA) may not exceed.")

@@ -4,13 +4,15 @@ import com.fasterxml.jackson.annotation.JsonInclude;
 import com.fasterxml.jackson.annotation.JsonPropertyDescription;
 import io.fabric8.generator.annotation.Pattern;
 import io.fabric8.generator.annotation.Required;
+import io.fabric8.generator.annotation.Size;
 
 /** What a successful FineTuningJob produces. */
 @JsonInclude(JsonInclude.Include.NON_NULL)
 public class TrainingOutput {
 
   @Required
-  @Pattern("^[a-z0-9]([-a-z0-9]*[a-z0-9])?$")
+  @Pattern(ResourceNames.DNS_LABEL)
+  @Size(max = ResourceNames.MODEL_MAX)
   @JsonPropertyDescription(
       "Name of the Model created on success: an adapter of the base for lora, full weights"
           + " for full. It is labelled with the job but not owned by it, so it outlives the"
