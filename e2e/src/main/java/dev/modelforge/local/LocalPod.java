@@ -7,14 +7,16 @@ import io.fabric8.kubernetes.api.model.EnvFromSource;
 import io.fabric8.kubernetes.api.model.EnvVar;
 import io.fabric8.kubernetes.api.model.HTTPGetAction;
 import io.fabric8.kubernetes.api.model.KeyToPath;
-import io.fabric8.kubernetes.api.model.PodTemplateSpec;
+import io.fabric8.kubernetes.api.model.PersistentVolume;
+import io.fabric8.kubernetes.api.model.PersistentVolumeClaim;
+import io.fabric8.kubernetes.api.model.Pod;
+import io.fabric8.kubernetes.api.model.PodSpec;
 import io.fabric8.kubernetes.api.model.Secret;
 import io.fabric8.kubernetes.api.model.Volume;
 import io.fabric8.kubernetes.api.model.VolumeMount;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import java.io.IOException;
 import java.net.HttpURLConnection;
-import java.net.ServerSocket;
 import java.net.URI;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
@@ -27,14 +29,17 @@ import java.util.List;
 import java.util.Map;
 
 /**
- * One replica of a pod template run as a local process: the kubelet's part for ModelForge pods.
+ * A Pod bound to the local node, run as a local process: the container runtime's part of the
+ * kubelet, for ModelForge pods.
  *
  * <p>The pod gets a root folder in which every volume mount is a symbolic link to a local folder: a
- * PersistentVolumeClaim to a folder per claim that outlives the pod, a ConfigMap or Secret to a
- * folder holding one file per key, an emptyDir to a fresh folder. Absolute paths in the container's
+ * PersistentVolumeClaim to its bound PersistentVolume's hostPath, a ConfigMap or Secret to a folder
+ * holding one file per key, an emptyDir to a fresh folder. Absolute paths in the container's
  * arguments and environment are read inside that root, as the container would see them; the runtime
- * image's {@code modelforge} command is the local launcher. Each container port gets a free
- * localhost port, and {@code --port N} in the arguments follows it.
+ * image's {@code modelforge} command is the local launcher. The pod has a loopback address of its
+ * own (127.0.0.N, its podIP), so container ports stay as declared; {@code serve} is told to listen
+ * there. Its ServiceAccount token (TokenRequest, bound to the pod) is in the usual folder and in
+ * the kubeconfig the process is given, so it talks to the API server as its ServiceAccount.
  */
 final class LocalPod {
 
@@ -42,48 +47,49 @@ final class LocalPod {
   private final Path podDir;
   private final Path root;
   private final Process process;
-  private final Map<Integer, Integer> ports;
+  private final String ip;
   private final Container container;
   private final long startedNanos = System.nanoTime();
 
   private LocalPod(
-      String name,
-      Path podDir,
-      Path root,
-      Process process,
-      Map<Integer, Integer> ports,
-      Container container) {
+      String name, Path podDir, Path root, Process process, String ip, Container container) {
     this.name = name;
     this.podDir = podDir;
     this.root = root;
     this.process = process;
-    this.ports = ports;
+    this.ip = ip;
     this.container = container;
   }
 
   /** Where the pieces of a local pod come from. */
-  record Host(
-      KubernetesClient client,
-      Path stateDir,
-      Path launcher,
-      String runtimeCommand,
-      Path kubeconfig) {}
+  record Host(KubernetesClient client, Path stateDir, Path launcher, String runtimeCommand) {}
 
-  /** Prepares the pod's folders and starts its (first) container. */
-  static LocalPod start(Host host, String namespace, String podName, PodTemplateSpec template)
+  /** Who the pod is to the API server: its token, and where the server is. */
+  record Identity(String token, String caCertFile, String apiHost, int apiPort) {}
+
+  /**
+   * Prepares the pod's folders and starts its (first) container at {@code ip}; {@code identity} is
+   * null when the pod does not mount a ServiceAccount token.
+   */
+  static LocalPod start(Host host, Pod pod, String ip, Identity identity, int attempt)
       throws IOException {
-    List<Container> containers = template.getSpec().getContainers();
+    String namespace = pod.getMetadata().getNamespace();
+    String podName = pod.getMetadata().getName();
+    PodSpec spec = pod.getSpec();
+    List<Container> containers = spec.getContainers();
     if (containers == null || containers.isEmpty()) {
       throw new IllegalArgumentException("pod " + podName + " has no container");
     }
     Container c = containers.getFirst();
     Path podDir = host.stateDir().resolve("pods").resolve(namespace).resolve(podName);
-    deleteTree(podDir);
+    if (attempt == 0) {
+      deleteTree(podDir);
+    }
     Path root = podDir.resolve("root");
     Files.createDirectories(root);
 
     Map<String, Path> volumes = new HashMap<>();
-    for (Volume v : nullToEmpty(template.getSpec().getVolumes())) {
+    for (Volume v : nullToEmpty(spec.getVolumes())) {
       volumes.put(v.getName(), volumeFolder(host, namespace, podDir, v));
     }
     for (VolumeMount m : nullToEmpty(c.getVolumeMounts())) {
@@ -100,11 +106,6 @@ final class LocalPod {
       Files.createDirectories(link.getParent());
       Files.deleteIfExists(link);
       Files.createSymbolicLink(link, source.toAbsolutePath());
-    }
-
-    Map<Integer, Integer> ports = new LinkedHashMap<>();
-    for (ContainerPort p : nullToEmpty(c.getPorts())) {
-      ports.put(p.getContainerPort(), freePort());
     }
 
     List<String> command = new ArrayList<>();
@@ -126,16 +127,10 @@ final class LocalPod {
     }
     List<String> args = new ArrayList<>(declared);
     args.addAll(nullToEmpty(c.getArgs()));
-    for (int i = 0; i < args.size(); i++) {
-      String a = args.get(i);
-      if (i > 0 && args.get(i - 1).equals("--port") && a.matches("\\d+")) {
-        Integer local = ports.get(Integer.parseInt(a));
-        if (local != null) {
-          args.set(i, local.toString());
-          continue;
-        }
-      }
-      args.set(i, rewrite(root, a));
+    args.replaceAll(a -> rewrite(root, a));
+    // In a pod the server listens on all of the pod's own interfaces; here that is its address.
+    if (!args.isEmpty() && args.getFirst().equals("serve") && !args.contains("--host")) {
+      args.addAll(1, List.of("--host", ip));
     }
     command.addAll(args);
 
@@ -145,20 +140,45 @@ final class LocalPod {
       env.putAll(envFrom(host.client(), namespace, from));
     }
     for (EnvVar e : nullToEmpty(c.getEnv())) {
-      String value = envValue(host.client(), namespace, podName, e);
+      String value = envValue(host.client(), namespace, podName, ip, e);
       if (value != null) {
         env.put(e.getName(), rewrite(root, value));
       }
     }
-    env.put("KUBECONFIG", host.kubeconfig().toAbsolutePath().toString());
+    env.remove("KUBECONFIG");
+    if (identity != null) {
+      // The in-cluster environment, and the same credentials as a kubeconfig: the token folder
+      // sits inside the pod's root, where a process on this machine does not look by itself.
+      Path tokens = inside(root, SERVICE_ACCOUNT_DIR);
+      Files.createDirectories(tokens);
+      Files.writeString(tokens.resolve("token"), identity.token());
+      Files.copy(
+          Path.of(identity.caCertFile()),
+          tokens.resolve("ca.crt"),
+          java.nio.file.StandardCopyOption.REPLACE_EXISTING);
+      Files.writeString(tokens.resolve("namespace"), namespace);
+      env.put("KUBERNETES_SERVICE_HOST", identity.apiHost());
+      env.put("KUBERNETES_SERVICE_PORT", Integer.toString(identity.apiPort()));
+      Path kubeconfig =
+          Kubeconfig.write(
+              podDir.resolve("kubeconfig"),
+              "https://" + identity.apiHost() + ":" + identity.apiPort(),
+              tokens.resolve("ca.crt").toString(),
+              identity.token(),
+              namespace);
+      env.put("KUBECONFIG", kubeconfig.toAbsolutePath().toString());
+    }
     env.put("HOSTNAME", podName);
     env.putIfAbsent("POD_NAMESPACE", namespace);
     pb.directory(podDir.toFile());
     pb.redirectErrorStream(true);
-    pb.redirectOutput(podDir.resolve("log").toFile());
+    pb.redirectOutput(ProcessBuilder.Redirect.appendTo(podDir.resolve("log").toFile()));
     Files.writeString(podDir.resolve("command"), String.join(" ", command) + "\n");
-    return new LocalPod(podName, podDir, root, pb.start(), ports, c);
+    return new LocalPod(podName, podDir, root, pb.start(), ip, c);
   }
+
+  /** Where a pod's ServiceAccount token is mounted in a cluster. */
+  static final String SERVICE_ACCOUNT_DIR = "/var/run/secrets/kubernetes.io/serviceaccount";
 
   String name() {
     return name;
@@ -184,17 +204,25 @@ final class LocalPod {
     return (System.nanoTime() - startedNanos) / 1e9;
   }
 
-  /** The localhost port standing in for a container port, or for a named one. */
-  Integer localPort(Object containerPort) {
-    if (containerPort instanceof Integer i) {
-      return ports.get(i);
+  String ip() {
+    return ip;
+  }
+
+  /** A container port's number, by number or by name; null if the container has no such port. */
+  Integer containerPort(Object port) {
+    if (port instanceof Integer i) {
+      return i;
     }
     for (ContainerPort p : nullToEmpty(container.getPorts())) {
-      if (containerPort != null && containerPort.equals(p.getName())) {
-        return ports.get(p.getContainerPort());
+      if (port != null && port.equals(p.getName())) {
+        return p.getContainerPort();
       }
     }
     return null;
+  }
+
+  Container container() {
+    return container;
   }
 
   /** The readiness probe's answer (an HTTP GET), or the process being up when there is none. */
@@ -209,14 +237,14 @@ final class LocalPod {
     HTTPGetAction get = container.getReadinessProbe().getHttpGet();
     Object port =
         get.getPort().getIntVal() != null ? get.getPort().getIntVal() : get.getPort().getStrVal();
-    Integer local = localPort(port);
-    if (local == null) {
+    Integer target = containerPort(port);
+    if (target == null) {
       return false;
     }
     try {
       HttpURLConnection http =
           (HttpURLConnection)
-              URI.create("http://127.0.0.1:" + local + get.getPath()).toURL().openConnection();
+              URI.create("http://" + ip + ":" + target + get.getPath()).toURL().openConnection();
       http.setConnectTimeout(1000);
       http.setReadTimeout(2000);
       int code = http.getResponseCode();
@@ -255,16 +283,20 @@ final class LocalPod {
       throws IOException {
     if (v.getPersistentVolumeClaim() != null) {
       String claimName = v.getPersistentVolumeClaim().getClaimName();
-      if (host.client().persistentVolumeClaims().inNamespace(namespace).withName(claimName).get()
-          == null) {
-        // A pod waits for its claims, as it stays Pending in a cluster.
+      PersistentVolumeClaim claim =
+          host.client().persistentVolumeClaims().inNamespace(namespace).withName(claimName).get();
+      PersistentVolume volume =
+          claim == null || claim.getSpec().getVolumeName() == null
+              ? null
+              : host.client().persistentVolumes().withName(claim.getSpec().getVolumeName()).get();
+      if (volume == null || volume.getSpec().getHostPath() == null) {
+        // A pod waits for its claims to be bound, as it stays ContainerCreating in a cluster.
         throw new IllegalArgumentException(
-            "PersistentVolumeClaim " + namespace + "/" + claimName + " does not exist");
+            "PersistentVolumeClaim " + namespace + "/" + claimName + " is not bound to a volume");
       }
-      Path claim =
-          claimFolder(host.stateDir(), namespace, v.getPersistentVolumeClaim().getClaimName());
-      Files.createDirectories(claim);
-      return claim;
+      Path folder = Path.of(volume.getSpec().getHostPath().getPath());
+      Files.createDirectories(folder);
+      return folder;
     }
     Path dir = podDir.resolve("volumes").resolve(v.getName());
     Files.createDirectories(dir);
@@ -311,11 +343,6 @@ final class LocalPod {
       writeKeys(dir, data, v.getSecret().getItems());
     }
     return dir;
-  }
-
-  /** Where a claim's data lives; it outlives the pods that mount it. */
-  static Path claimFolder(Path stateDir, String namespace, String claim) {
-    return stateDir.resolve("volumes").resolve(namespace).resolve(claim);
   }
 
   private static void writeKeys(Path dir, Map<String, byte[]> data, List<KeyToPath> items)
@@ -378,7 +405,7 @@ final class LocalPod {
   }
 
   private static String envValue(
-      KubernetesClient client, String namespace, String podName, EnvVar e) {
+      KubernetesClient client, String namespace, String podName, String ip, EnvVar e) {
     if (e.getValueFrom() == null) {
       return e.getValue() == null ? "" : e.getValue();
     }
@@ -387,7 +414,8 @@ final class LocalPod {
       return switch (from.getFieldRef().getFieldPath()) {
         case "metadata.namespace" -> namespace;
         case "metadata.name" -> podName;
-        case "status.podIP", "status.hostIP" -> "127.0.0.1";
+        case "status.podIP" -> ip;
+        case "status.hostIP" -> "127.0.0.1";
         default -> null;
       };
     }
@@ -435,12 +463,6 @@ final class LocalPod {
   private static Path inside(Path root, String absolute) {
     String relative = absolute.replaceFirst("^/+", "");
     return relative.isEmpty() ? root.toAbsolutePath() : root.toAbsolutePath().resolve(relative);
-  }
-
-  private static int freePort() throws IOException {
-    try (ServerSocket s = new ServerSocket(0)) {
-      return s.getLocalPort();
-    }
   }
 
   static void deleteTree(Path dir) throws IOException {

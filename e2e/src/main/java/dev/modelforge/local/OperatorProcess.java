@@ -7,6 +7,7 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Optional;
 import java.util.concurrent.TimeUnit;
 
 /**
@@ -24,7 +25,8 @@ final class OperatorProcess implements AutoCloseable {
     this.log = log;
   }
 
-  static OperatorProcess start(Path home, Path kubeconfig, Path log) throws IOException {
+  static OperatorProcess start(Path home, Path kubeconfig, String namespace, Path log)
+      throws IOException {
     Path jar = home.resolve("operator/target/quarkus-app/quarkus-run.jar");
     if (!Files.isRegularFile(jar)) {
       throw new IllegalStateException(
@@ -42,16 +44,16 @@ final class OperatorProcess implements AutoCloseable {
     // No HTTP port of its own: several local clusters (and tests) may run side by side.
     command.add("-Dquarkus.http.port=0");
     command.add("-Dquarkus.management.port=0");
-    // The in-process stand-in API server of the local cluster has no server-side apply; the
-    // operator ships with it on (and is tested so against a real kube-apiserver). Until the local
-    // cluster runs the real control plane too, it patches with merge patches here.
-    command.add("-Dquarkus.operator-sdk.enable-ssa=false");
-    // The local API server holds one namespace set; the operator watches them all.
+    // A laptop-sized default for pods whose spec names no compute: the node agent reports this
+    // machine's real CPUs, and the operator's default (one CPU per pod) would fill two cores.
+    command.add("-Dmodelforge.defaults.cpu=250m");
+    command.add("-Dmodelforge.defaults.memory=1Gi");
     command.add("-jar");
     command.add(jar.toString());
     ProcessBuilder pb = new ProcessBuilder(command);
     pb.environment().put("KUBECONFIG", kubeconfig.toAbsolutePath().toString());
-    pb.environment().put("POD_NAMESPACE", "default");
+    // As in its Deployment: the Lease and the leader-election Role are in its own namespace.
+    pb.environment().put("POD_NAMESPACE", namespace);
     pb.redirectErrorStream(true);
     Files.createDirectories(log.toAbsolutePath().getParent());
     pb.redirectOutput(log.toFile());
@@ -83,6 +85,20 @@ final class OperatorProcess implements AutoCloseable {
 
   boolean alive() {
     return process.isAlive();
+  }
+
+  /** {@code /q/health/ready} on the port Quarkus chose, once the log has named it. */
+  Optional<String> healthUrl() {
+    try {
+      var m =
+          java.util.regex.Pattern.compile("Listening on: http://[^:]+:(\\d+)")
+              .matcher(Files.readString(log, StandardCharsets.UTF_8));
+      return m.find()
+          ? Optional.of("http://127.0.0.1:" + m.group(1) + "/q/health/ready")
+          : Optional.empty();
+    } catch (IOException e) {
+      return Optional.empty();
+    }
   }
 
   Path log() {

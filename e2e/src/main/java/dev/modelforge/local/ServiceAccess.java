@@ -5,7 +5,7 @@ import io.fabric8.kubernetes.client.KubernetesClient;
 import java.time.Duration;
 
 /**
- * How this machine reaches a Service of the cluster the demo runs on: the local cluster publishes
+ * How this machine reaches a Service of the cluster the demo runs on: the local cluster proxies
  * each Service on a localhost port, a real cluster is reached through a port-forward.
  */
 @FunctionalInterface
@@ -15,23 +15,18 @@ public interface ServiceAccess {
   String url(KubernetesClient client, String namespace, String service);
 
   /**
-   * The local cluster's runner publishes a Service's localhost port as {@code
-   * status.loadBalancer.ingress[0]}; waits a minute for it.
+   * The local cluster's node agent proxies each Service on a localhost port and writes the URL on
+   * the Service as the annotation {@value ServiceProxies#URL_ANNOTATION}; waits a minute for it.
    */
-  static ServiceAccess loadBalancerIngress() {
+  static ServiceAccess localProxy() {
     return (client, namespace, service) -> {
       long deadline = System.nanoTime() + Duration.ofMinutes(1).toNanos();
       while (System.nanoTime() < deadline) {
         Service s = client.services().inNamespace(namespace).withName(service).get();
         if (s != null
-            && s.getStatus() != null
-            && s.getStatus().getLoadBalancer() != null
-            && s.getStatus().getLoadBalancer().getIngress() != null
-            && !s.getStatus().getLoadBalancer().getIngress().isEmpty()) {
-          var ingress = s.getStatus().getLoadBalancer().getIngress().getFirst();
-          if (ingress.getPorts() != null && !ingress.getPorts().isEmpty()) {
-            return "http://" + ingress.getIp() + ":" + ingress.getPorts().getFirst().getPort();
-          }
+            && s.getMetadata().getAnnotations() != null
+            && s.getMetadata().getAnnotations().get(ServiceProxies.URL_ANNOTATION) != null) {
+          return s.getMetadata().getAnnotations().get(ServiceProxies.URL_ANNOTATION);
         }
         try {
           Thread.sleep(500);
@@ -41,7 +36,13 @@ public interface ServiceAccess {
         }
       }
       throw new IllegalStateException(
-          "Service " + namespace + "/" + service + " got no load balancer ingress within a minute");
+          "Service "
+              + namespace
+              + "/"
+              + service
+              + " got no local address within a minute (annotation "
+              + ServiceProxies.URL_ANNOTATION
+              + ")");
     };
   }
 }

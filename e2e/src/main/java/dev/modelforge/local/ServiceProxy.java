@@ -12,14 +12,14 @@ import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.atomic.AtomicInteger;
 
 /**
- * A Service's stable localhost port: each connection goes to the next ready backend (round robin),
+ * A Service's stable localhost port: each connection goes to the next ready endpoint (round robin),
  * the part kube-proxy plays in a cluster. Connections while no backend is ready are closed at once,
- * as a Service without endpoints refuses them.
+ * as a Service without endpoints refuses them, once a short wait for one is over.
  */
 final class ServiceProxy implements AutoCloseable {
 
   private final ServerSocket server;
-  private final List<Integer> backends = new CopyOnWriteArrayList<>();
+  private final List<InetSocketAddress> backends = new CopyOnWriteArrayList<>();
   private final AtomicInteger next = new AtomicInteger();
   private final Thread acceptor;
 
@@ -33,10 +33,11 @@ final class ServiceProxy implements AutoCloseable {
     return server.getLocalPort();
   }
 
-  void backends(List<Integer> ports) {
-    if (!ports.equals(backends)) {
+  /** The ready endpoints (pod address and port) connections go to. */
+  void backends(List<InetSocketAddress> endpoints) {
+    if (!endpoints.equals(backends)) {
       backends.clear();
-      backends.addAll(ports);
+      backends.addAll(endpoints);
     }
   }
 
@@ -53,15 +54,27 @@ final class ServiceProxy implements AutoCloseable {
   }
 
   private void forward(Socket client) {
-    List<Integer> ports = List.copyOf(backends);
-    if (ports.isEmpty()) {
+    List<InetSocketAddress> endpoints = List.copyOf(backends);
+    // Endpoints follow readiness a moment later (the EndpointSlice controller, then this proxy's
+    // next pass); a connection waits a few seconds for one before it is refused.
+    for (int i = 0; endpoints.isEmpty() && i < 50 && !server.isClosed(); i++) {
+      try {
+        Thread.sleep(100);
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
+        break;
+      }
+      endpoints = List.copyOf(backends);
+    }
+    if (endpoints.isEmpty()) {
       close(client);
       return;
     }
-    int port = ports.get(Math.floorMod(next.getAndIncrement(), ports.size()));
+    InetSocketAddress endpoint =
+        endpoints.get(Math.floorMod(next.getAndIncrement(), endpoints.size()));
     Socket upstream;
     try {
-      upstream = new Socket(InetAddress.getLoopbackAddress(), port);
+      upstream = new Socket(endpoint.getAddress(), endpoint.getPort());
     } catch (IOException e) {
       close(client);
       return;

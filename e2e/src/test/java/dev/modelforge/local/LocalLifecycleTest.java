@@ -1,6 +1,7 @@
 package dev.modelforge.local;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.awaitility.Awaitility.await;
 
 import com.fasterxml.jackson.databind.JsonNode;
@@ -24,10 +25,11 @@ import org.junit.jupiter.api.TestMethodOrder;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
- * The whole life cycle on the local cluster: the API server, the packaged operator as its own
- * process, and the runner running bin/modelforge for every pod. The demo's story is asserted, then
- * what happens around it: a killed trainer resumes, a deleted InferenceService takes its workloads
- * with it, and a resource the operator cannot act on says why.
+ * The whole life cycle on the local cluster: the real control plane, the node agent running
+ * bin/modelforge for every pod, and the packaged operator as its own process, with the shipped
+ * RBAC. The demo's story is asserted, then what a user does around it with kubectl, and what
+ * happens around it: a killed trainer resumes, a deleted InferenceService takes its workloads with
+ * it (the garbage collector), and a resource the operator cannot act on says why.
  */
 @TestMethodOrder(MethodOrderer.OrderAnnotation.class)
 class LocalLifecycleTest {
@@ -42,7 +44,7 @@ class LocalLifecycleTest {
 
   @BeforeAll
   static void start() throws Exception {
-    cluster = LocalCluster.start(state, 0, line -> System.out.println("[local] " + line));
+    cluster = LocalCluster.start(state, line -> System.out.println("[local] " + line));
     client = cluster.client();
   }
 
@@ -70,21 +72,90 @@ class LocalLifecycleTest {
         new Demo(
                 client,
                 new PrintStream(shown, true, StandardCharsets.UTF_8),
-                ServiceAccess.loadBalancerIngress())
+                ServiceAccess.localProxy())
             .run();
     System.out.println(shown.toString(StandardCharsets.UTF_8));
 
     DemoStoryAssertions.assertStoryFinished(client, result);
-    if (LocalApiServerTest.kubectlOnPath()) {
-      var table =
-          LocalApiServerTest.Kubectl.run(
-              cluster.kubeconfig(), state, "get", "models,finetuningjobs,inferenceservices");
-      assertThat(table.stdout()).contains("PHASE").contains("Ready").contains("Succeeded");
-    }
+    var table = Kubectl.of(cluster).run(30, "get", "models,finetuningjobs,inferenceservices");
+    assertThat(table.stdout()).contains("PHASE").contains("Ready").contains("Succeeded");
+  }
+
+  /** What a user tries with the printed kubeconfig behaves as on a cluster. */
+  @Test
+  @Order(2)
+  void kubectlBehavesAsOnACluster() throws Exception {
+    Kubectl kubectl = Kubectl.of(cluster);
+
+    var explain = kubectl.run(30, "explain", "model.spec.source");
+    assertThat(explain.stdout()).contains("uri").contains("credentialsSecretRef");
+
+    var nodes = kubectl.run(30, "get", "nodes");
+    assertThat(nodes.stdout()).contains(NodeAgent.NODE_NAME).contains("Ready");
+    var pods = kubectl.run(30, "get", "pods");
+    assertThat(pods.stdout())
+        .contains(Demo.SERVICE + "-")
+        .contains("Running")
+        .contains("Completed");
+
+    var events = kubectl.run(30, "get", "events");
+    assertThat(events.stdout()).contains("REASON").contains("OBJECT").contains("FetchSucceeded");
+    var describe = kubectl.run(30, "describe", "model", "tiny-random");
+    assertThat(describe.stdout()).contains("Events:").doesNotContain("Events:  <none>");
+
+    var waited =
+        kubectl.run(
+            30,
+            "wait",
+            "--for=jsonpath={.status.phase}=Ready",
+            "model/tiny-random",
+            "--timeout=20s");
+    assertThat(waited.exitCode()).as(waited.stderr()).isZero();
+    assertThat(waited.stderr()).isEmpty();
+    var watch = kubectl.run(4, "get", "models", "-w");
+    assertThat(watch.exitCode()).as("a watch runs until stopped").isEqualTo(124);
+    assertThat(watch.stdout()).contains("tiny-random");
+    assertThat(watch.stderr()).isEmpty();
+
+    // /scale maps onto spec.replicas.min, and the schema keeps it within max (1 here).
+    var scaled = kubectl.run(30, "scale", "inferenceservice/" + Demo.SERVICE, "--replicas=1");
+    assertThat(scaled.exitCode()).as(scaled.stderr()).isZero();
+    var min =
+        kubectl.run(
+            30, "get", "inferenceservice", Demo.SERVICE, "-o", "jsonpath={.spec.replicas.min}");
+    assertThat(min.stdout()).isEqualTo("1");
+    var tooMany = kubectl.run(30, "scale", "inferenceservice/" + Demo.SERVICE, "--replicas=2");
+    assertThat(tooMany.exitCode()).isNotZero();
+    assertThat(tooMany.stderr()).contains("replicas.min must be <= replicas.max");
+
+    // Server-side apply, strategic-merge patch and a server-side dry run.
+    String configMap =
+        "apiVersion: v1\nkind: ConfigMap\nmetadata: {name: kubectl-check}\ndata: {a: \"1\"}\n";
+    var applied = kubectl.runWithInput(configMap, "apply", "--server-side", "-f", "-");
+    assertThat(applied.exitCode()).as(applied.stderr()).isZero();
+    var patched =
+        kubectl.run(
+            30,
+            "patch",
+            "configmap",
+            "kubectl-check",
+            "--type=strategic",
+            "-p",
+            "{\"data\":{\"b\":\"2\"}}");
+    assertThat(patched.exitCode()).as(patched.stderr()).isZero();
+    assertThat(client.configMaps().withName("kubectl-check").get().getData())
+        .containsEntry("a", "1")
+        .containsEntry("b", "2");
+    String badModel =
+        "apiVersion: modelforge.dev/v1alpha1\nkind: Model\nmetadata: {name: dry}\n"
+            + "spec: {source: {uri: \"ftp://x/y\"}, storage: {size: 1Gi}}\n";
+    var dryRun = kubectl.runWithInput(badModel, "apply", "--dry-run=server", "-f", "-");
+    assertThat(dryRun.exitCode()).isNotZero();
+    assertThat(dryRun.stderr()).contains("spec.source.uri");
   }
 
   @Test
-  @Order(2)
+  @Order(3)
   void aTrainerKilledMidRunResumesFromItsCheckpointAndFinishes() throws Exception {
     apply(
         JOBS,
@@ -108,8 +179,7 @@ class LocalLifecycleTest {
             () ->
                 status(JOBS, "resumed") != null
                     && status(JOBS, "resumed").path("step").asLong() > 70);
-    ProcessHandle trainer =
-        cluster.runner().jobProcess(Demo.NAMESPACE, "resumed-train").orElseThrow();
+    ProcessHandle trainer = cluster.jobProcess(Demo.NAMESPACE, "resumed-train").orElseThrow();
     trainer.descendants().forEach(ProcessHandle::destroyForcibly);
     trainer.destroyForcibly();
 
@@ -131,7 +201,7 @@ class LocalLifecycleTest {
   }
 
   @Test
-  @Order(3)
+  @Order(4)
   void deletingAnInferenceServiceRemovesItsDeploymentAndService() {
     assertThat(client.apps().deployments().inNamespace(Demo.NAMESPACE).withName(Demo.SERVICE).get())
         .isNotNull();
@@ -156,13 +226,36 @@ class LocalLifecycleTest {
                   .isNull();
               assertThat(client.services().inNamespace(Demo.NAMESPACE).withName(Demo.SERVICE).get())
                   .isNull();
-              assertThat(cluster.runner().servicePort(Demo.NAMESPACE, Demo.SERVICE)).isEmpty();
+              assertThat(cluster.serviceUrl(Demo.NAMESPACE, Demo.SERVICE)).isEmpty();
+              assertThat(
+                      client
+                          .pods()
+                          .inNamespace(Demo.NAMESPACE)
+                          .withLabel("app.kubernetes.io/instance", Demo.SERVICE)
+                          .list()
+                          .getItems())
+                  .isEmpty();
             });
   }
 
   @Test
-  @Order(4)
-  void aModelWithASourceTheOperatorCannotFetchFailsWithAClearCondition() {
+  @Order(5)
+  void aModelTheServerRefusesOrTheOperatorCannotActOnSaysWhy() {
+    // The schema refuses an unknown scheme outright (the API server's own validation).
+    assertThatThrownBy(
+            () ->
+                apply(
+                    MODELS,
+                    """
+                    apiVersion: modelforge.dev/v1alpha1
+                    kind: Model
+                    metadata: {name: nowhere}
+                    spec:
+                      source: {uri: "ftp://example.com/model"}
+                      storage: {size: 1Gi}
+                    """))
+        .hasMessageContaining("spec.source.uri");
+    // What the schema cannot say lands in status.
     apply(
         MODELS,
         """
@@ -170,8 +263,8 @@ class LocalLifecycleTest {
         kind: Model
         metadata: {name: nowhere}
         spec:
-          source: {uri: "ftp://example.com/model"}
-          storage: {size: 1Gi}
+          source: {uri: "hf://example/model"}
+          storage: {size: "0"}
         """);
 
     await().atMost(Duration.ofSeconds(60)).until(() -> phase(MODELS, "nowhere").equals("Failed"));
@@ -184,7 +277,7 @@ class LocalLifecycleTest {
     assertThat(ready).isNotNull();
     assertThat(ready.path("status").asText()).isEqualTo("False");
     assertThat(ready.path("reason").asText()).isEqualTo("InvalidSpec");
-    assertThat(ready.path("message").asText()).contains("ftp");
+    assertThat(ready.path("message").asText()).contains("spec.storage.size '0'");
     assertThat(
             client.batch().v1().jobs().inNamespace(Demo.NAMESPACE).withName("nowhere-fetch").get())
         .as("an invalid spec creates nothing")

@@ -146,7 +146,9 @@ public final class ModelStatusAggregator {
     if (status.getTotalBytes() != null) {
       parts.add(Bytes.human(status.getTotalBytes()));
     }
-    return parts.isEmpty() ? "Model files are ready." : "Ready: " + String.join(", ", parts) + ".";
+    // The phase already says Ready; the message says what is ready ("Ready: Ready: ..." read
+    // twice).
+    return parts.isEmpty() ? "Model files are ready." : String.join(", ", parts) + ".";
   }
 
   /** Copies the fetch report's fields; see {@link ProgressReport} for the transport. */

@@ -90,6 +90,7 @@ public class RealApiServer implements QuarkusTestResourceLifecycleManager {
       var started =
           new KubeAPIServer(
               KubeAPIServerConfigBuilder.anAPIServerConfig()
+                  .withTestDir(binaries.kubeApiTestDir().toString())
                   .withApiServerVersion(binaries.kubernetesVersion())
                   // OpenShift's check: an owner reference that blocks the owner's deletion needs
                   // update on the owner's finalizers, so the shipped roles must grant it.
@@ -103,8 +104,8 @@ public class RealApiServer implements QuarkusTestResourceLifecycleManager {
         throw new IllegalStateException(
             "kube-api-test could not start Kubernetes "
                 + binaries.kubernetesVersion()
-                + "; build the binaries with `bash e2e/control-plane/build.sh` (CI does), or let"
-                + " kube-api-test download them on a machine that reaches its release index",
+                + " from "
+                + binaries.folder(),
             e);
       }
       Runtime.getRuntime().addShutdownHook(new Thread(started::stop, "kube-api-test-stop"));

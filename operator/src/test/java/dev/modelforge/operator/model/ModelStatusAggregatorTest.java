@@ -72,7 +72,7 @@ class ModelStatusAggregatorTest {
         .satisfies(f -> assertThat(f.getPath()).isEqualTo("config.json"));
     assertThat(status.getEtaSeconds()).isNull();
     assertThat(status.condition(Condition.READY).orElseThrow().getMessage())
-        .isEqualTo("Ready: llama, 1 files verified, 10B.");
+        .isEqualTo("llama, 1 files verified, 10B.");
   }
 
   @Test
