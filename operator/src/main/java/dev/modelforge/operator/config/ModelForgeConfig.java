@@ -2,6 +2,7 @@ package dev.modelforge.operator.config;
 
 import io.smallrye.config.ConfigMapping;
 import io.smallrye.config.WithDefault;
+import java.util.List;
 import java.util.Optional;
 import java.util.Set;
 
@@ -34,6 +35,12 @@ public interface ModelForgeConfig {
     /** ServiceAccount of the workload pods, which report progress into a ConfigMap. */
     @WithDefault("modelforge-workload")
     String serviceAccount();
+
+    /**
+     * Secrets in each workload's namespace that pull the runtime image from a private registry,
+     * added to every pod the operator creates.
+     */
+    Optional<List<String>> imagePullSecrets();
   }
 
   /** Compute and storage a workload gets when its spec leaves them out. */

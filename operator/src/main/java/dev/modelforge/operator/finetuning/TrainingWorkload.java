@@ -18,6 +18,7 @@ import dev.modelforge.operator.common.Labels;
 import dev.modelforge.operator.common.Ownership;
 import dev.modelforge.operator.common.Placement;
 import dev.modelforge.operator.common.ProgressEnv;
+import dev.modelforge.operator.common.PullSecrets;
 import dev.modelforge.operator.common.RestrictedSecurity;
 import dev.modelforge.operator.common.SourceVolumes;
 import dev.modelforge.operator.config.ModelForgeConfig;
@@ -217,6 +218,7 @@ public final class TrainingWorkload {
         new PodSpecBuilder()
             .withRestartPolicy("Never")
             .withServiceAccountName(config.runtime().serviceAccount())
+            .withImagePullSecrets(PullSecrets.of(config))
             .withSecurityContext(RestrictedSecurity.pod())
             .withContainers(trainContainer(mounts))
             .withVolumes(volumes)

@@ -8,6 +8,7 @@ import dev.modelforge.operator.common.Labels;
 import dev.modelforge.operator.common.Ownership;
 import dev.modelforge.operator.common.Placement;
 import dev.modelforge.operator.common.PodTemplateHash;
+import dev.modelforge.operator.common.PullSecrets;
 import dev.modelforge.operator.common.RestrictedSecurity;
 import dev.modelforge.operator.config.ModelForgeConfig;
 import dev.modelforge.operator.model.ModelWorkload;
@@ -185,6 +186,7 @@ public final class ServingWorkload {
             // The server never calls the Kubernetes API.
             .withAutomountServiceAccountToken(false)
             .withTerminationGracePeriodSeconds(TERMINATION_GRACE_SECONDS)
+            .withImagePullSecrets(PullSecrets.of(config))
             .withSecurityContext(RestrictedSecurity.pod())
             .withContainers(serverContainer(mounts))
             .withVolumes(volumes)

@@ -99,4 +99,45 @@ class CommonPartsTest {
     assertThat(ProgressReport.from(Optional.of(array)).isPresent()).isFalse();
     assertThat(ProgressReport.from(Optional.empty()).isPresent()).isFalse();
   }
+
+  /** Every pod the operator creates can pull the runtime image from a private registry. */
+  @Test
+  void everyWorkloadPodCarriesTheRuntimesPullSecrets() {
+    var config = TestResources.config(java.util.List.of("registry-cred"));
+    var fetch =
+        dev.modelforge.operator.model.ModelWorkload.fromCrd(TestResources.model("ns", "m"), config)
+            .generateFetchJob()
+            .getSpec()
+            .getTemplate()
+            .getSpec();
+    var train =
+        dev.modelforge.operator.finetuning.TrainingWorkload.fromCrd(
+                TestResources.loraJob("ns", "j", "m", "out"), config)
+            .generateTrainJob()
+            .getSpec()
+            .getTemplate()
+            .getSpec();
+    var serve =
+        dev.modelforge.operator.serving.ServingWorkload.fromCrd(
+                TestResources.inferenceService("ns", "s", "m"), config)
+            .generateDeployment()
+            .getSpec()
+            .getTemplate()
+            .getSpec();
+
+    for (var pod : java.util.List.of(fetch, train, serve)) {
+      assertThat(pod.getImagePullSecrets())
+          .extracting(io.fabric8.kubernetes.api.model.LocalObjectReference::getName)
+          .containsExactly("registry-cred");
+    }
+    assertThat(
+            dev.modelforge.operator.model.ModelWorkload.fromCrd(
+                    TestResources.model("ns", "m"), TestResources.config())
+                .generateFetchJob()
+                .getSpec()
+                .getTemplate()
+                .getSpec()
+                .getImagePullSecrets())
+        .isEmpty();
+  }
 }

@@ -105,6 +105,11 @@ public final class TestResources {
 
   /** The configuration's defaults, as the application would see them with no overrides. */
   public static ModelForgeConfig config() {
+    return config(List.of());
+  }
+
+  /** The defaults, with pull secrets for the runtime image. */
+  public static ModelForgeConfig config(List<String> pullSecrets) {
     return new ModelForgeConfig() {
       @Override
       public Runtime runtime() {
@@ -127,6 +132,11 @@ public final class TestResources {
           @Override
           public String serviceAccount() {
             return "modelforge-workload";
+          }
+
+          @Override
+          public Optional<List<String>> imagePullSecrets() {
+            return pullSecrets.isEmpty() ? Optional.empty() : Optional.of(pullSecrets);
           }
         };
       }

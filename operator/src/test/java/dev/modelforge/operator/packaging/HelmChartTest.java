@@ -102,6 +102,99 @@ class HelmChartTest {
     assertThat(chartRole.getRules()).isEqualTo(kustomizeRole.getRules());
   }
 
+  /** With watchNamespaces the operator gets a Role per namespace and nothing cluster-wide. */
+  @Test
+  void watchedNamespacesGetRolesInsteadOfAClusterRole(@TempDir Path dir) throws IOException {
+    Path values = dir.resolve("values.yaml");
+    Files.writeString(values, "watchNamespaces: [team-a, team-b]\n");
+    var objects =
+        render(
+            new Helm(CHART).template().withName("mf").withNamespace("ops").withValuesFile(values));
+    var kustomizeRole =
+        YAML.unmarshal(
+            Files.readString(Path.of("..", "config", "rbac", "cluster_role.yaml"))
+                .split("\n---\n")[0],
+            ClusterRole.class);
+
+    assertThat(objects)
+        .noneMatch(
+            o ->
+                o.getMetadata().getName().equals("mf-operator")
+                    && (o.getKind().equals("ClusterRole")
+                        || o.getKind().equals("ClusterRoleBinding")));
+    for (String ns : List.of("team-a", "team-b")) {
+      var role =
+          objects.stream()
+              .filter(o -> o.getKind().equals("Role") && ns.equals(o.getMetadata().getNamespace()))
+              .filter(o -> o.getMetadata().getName().equals("mf-operator"))
+              .map(o -> YAML.convertValue(o, io.fabric8.kubernetes.api.model.rbac.Role.class))
+              .findFirst()
+              .orElseThrow(() -> new AssertionError("no Role mf-operator in " + ns));
+      assertThat(role.getRules()).isEqualTo(kustomizeRole.getRules());
+      assertThat(objects)
+          .anySatisfy(
+              o -> {
+                assertThat(o.getKind()).isEqualTo("RoleBinding");
+                assertThat(o.getMetadata().getName()).isEqualTo("mf-operator");
+                assertThat(o.getMetadata().getNamespace()).isEqualTo(ns);
+              });
+    }
+  }
+
+  /** The sample's RoleBinding names the reporter role the chart installs, whatever the release. */
+  @Test
+  void theSampleWorkloadBindingFindsTheChartsReporterRole() throws IOException {
+    var objects = render(new Helm(CHART).template().withName("anything").withNamespace("ops"));
+    String sample =
+        Files.readString(Path.of("..", "config", "samples", "workload-serviceaccount.yaml"));
+    var binding =
+        YAML.unmarshal(
+            sample.substring(sample.indexOf("apiVersion: rbac")),
+            io.fabric8.kubernetes.api.model.rbac.RoleBinding.class);
+
+    assertThat(objects)
+        .anySatisfy(
+            o -> {
+              assertThat(o.getKind()).isEqualTo("ClusterRole");
+              assertThat(o.getMetadata().getName()).isEqualTo(binding.getRoleRef().getName());
+            });
+  }
+
+  @Test
+  void pullSecretsReachTheOperatorPodAndTheWorkloadSettings(@TempDir Path dir) throws IOException {
+    Path values = dir.resolve("values.yaml");
+    Files.writeString(
+        values,
+        "imagePullSecrets: [{name: operator-cred}]\nruntime: {imagePullSecrets: [a-cred, b-cred]}\n");
+    var objects =
+        render(
+            new Helm(CHART).template().withName("mf").withNamespace("ops").withValuesFile(values));
+
+    var pod =
+        find(objects, Deployment.class, "modelforge-operator").getSpec().getTemplate().getSpec();
+    assertThat(pod.getImagePullSecrets())
+        .extracting(io.fabric8.kubernetes.api.model.LocalObjectReference::getName)
+        .containsExactly("operator-cred");
+    assertThat(find(objects, ConfigMap.class, "modelforge-operator-config").getData())
+        .containsEntry("MODELFORGE_RUNTIME_IMAGE_PULL_SECRETS", "a-cred,b-cred");
+  }
+
+  /** values.schema.json refuses what the chart cannot use, at install time. */
+  @Test
+  void theValuesSchemaRefusesAMisspeltKeyAndAWrongType(@TempDir Path dir) throws IOException {
+    Path typo = dir.resolve("typo.yaml");
+    Files.writeString(typo, "watchNamespace: [team-a]\n");
+    Path wrongType = dir.resolve("wrong.yaml");
+    Files.writeString(wrongType, "replicas: two\n");
+
+    for (Path values : List.of(typo, wrongType)) {
+      org.assertj.core.api.Assertions.assertThatThrownBy(
+              () -> new Helm(CHART).template().withName("mf").withValuesFile(values).call())
+          .as(values.getFileName().toString())
+          .hasMessageContaining("schema");
+    }
+  }
+
   @ParameterizedTest
   @ValueSource(
       strings = {
