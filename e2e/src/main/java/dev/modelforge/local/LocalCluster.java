@@ -59,7 +59,7 @@ public final class LocalCluster implements AutoCloseable {
     try {
       KubernetesClient admin = controlPlane.admin();
       installCrds(admin, home.resolve("crds"));
-      applyAll(admin, home.resolve("config/rbac"), null);
+      applyAll(admin, home.resolve("config/rbac"));
       prepareWorkloadNamespace(admin, home);
       log.accept("API server at " + controlPlane.url() + ": CRDs and RBAC installed");
       node =
@@ -141,12 +141,9 @@ public final class LocalCluster implements AutoCloseable {
     }
   }
 
-  private static void applyAll(KubernetesClient admin, Path folder, String namespace)
-      throws IOException {
+  /** What `kubectl apply -f FOLDER` does, creating the namespaces the objects name. */
+  private static void applyAll(KubernetesClient admin, Path folder) throws IOException {
     for (HasMetadata item : load(admin, folder)) {
-      if (namespace != null) {
-        item.getMetadata().setNamespace(namespace);
-      }
       if (item.getMetadata().getNamespace() != null) {
         admin
             .resource(

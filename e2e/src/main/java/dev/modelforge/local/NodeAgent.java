@@ -78,7 +78,6 @@ final class NodeAgent implements AutoCloseable {
   private static final class PodRun {
     final String namespace;
     final String name;
-    final String uid;
     final String ip;
     final String podIp;
     final int address;
@@ -98,10 +97,9 @@ final class NodeAgent implements AutoCloseable {
     long nextProbe;
     volatile boolean stopping;
 
-    PodRun(String namespace, String name, String uid, int address) {
+    PodRun(String namespace, String name, int address) {
       this.namespace = namespace;
       this.name = name;
-      this.uid = uid;
       this.address = address;
       this.ip = PodNetwork.loopback(address);
       this.podIp = PodNetwork.podIp(address);
@@ -360,8 +358,7 @@ final class NodeAgent implements AutoCloseable {
           continue; // finished before this agent started: history, not ours to change
         }
         int address = allocateAddress();
-        run =
-            new PodRun(pod.getMetadata().getNamespace(), pod.getMetadata().getName(), uid, address);
+        run = new PodRun(pod.getMetadata().getNamespace(), pod.getMetadata().getName(), address);
         run.startTime = now();
         pods.put(uid, run);
       }

@@ -33,7 +33,11 @@ final class ServiceProxies implements AutoCloseable {
   private final KubernetesClient client;
   private final Consumer<String> log;
   private final Map<String, ServiceProxy> proxies = new ConcurrentHashMap<>();
+
+  /** By "namespace/name"; proxies are by Service uid, so a recreated Service gets a new port. */
   private final Map<String, String> urls = new ConcurrentHashMap<>();
+
+  private final Map<String, String> keys = new ConcurrentHashMap<>();
 
   ServiceProxies(KubernetesClient client, Consumer<String> log) {
     this.client = client;
@@ -61,6 +65,7 @@ final class ServiceProxies implements AutoCloseable {
         if (proxy == null) {
           proxy = new ServiceProxy(key);
           proxies.put(uid, proxy);
+          keys.put(uid, key);
         }
       } catch (IOException e) {
         log.accept("service " + key + ": cannot open a local port: " + e.getMessage());
@@ -89,7 +94,8 @@ final class ServiceProxies implements AutoCloseable {
       var e = it.next();
       if (!seen.contains(e.getKey())) {
         e.getValue().close();
-        urls.values().removeIf(u -> u.endsWith(":" + e.getValue().port()));
+        // Only this proxy's URL: a Service recreated under the same name already has a new one.
+        urls.remove(keys.remove(e.getKey()), "http://127.0.0.1:" + e.getValue().port());
         it.remove();
       }
     }
