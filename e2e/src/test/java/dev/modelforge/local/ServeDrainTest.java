@@ -7,17 +7,24 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.modelforge.engine.train.ArithmeticTask;
 import java.io.IOException;
+import java.io.InputStream;
+import java.io.OutputStream;
+import java.net.InetSocketAddress;
 import java.net.ServerSocket;
+import java.net.Socket;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeAll;
@@ -40,6 +47,7 @@ class ServeDrainTest {
   private static Path model;
   private Process server;
   private URI base;
+  private Path serverLog;
 
   @BeforeAll
   static void makeModel() throws Exception {
@@ -91,7 +99,7 @@ class ServeDrainTest {
                 "--drain-timeout",
                 drainTimeout)
             .redirectErrorStream(true)
-            .redirectOutput(work.resolve("serve-" + port + ".log").toFile())
+            .redirectOutput((serverLog = work.resolve("serve-" + port + ".log")).toFile())
             .start();
     await()
         .atMost(Duration.ofSeconds(120))
@@ -135,6 +143,8 @@ class ServeDrainTest {
         .thenApply(
             response -> {
               assertThat(response.statusCode()).isEqualTo(200);
+              // the JDK client asks for an h2c upgrade; the server declines it (see ServeCommand)
+              assertThat(response.version()).isEqualTo(HttpClient.Version.HTTP_1_1);
               int chunks = 0;
               String reason = null;
               boolean done = false;
@@ -157,6 +167,17 @@ class ServeDrainTest {
               }
               return new Stream(chunks, reason, done);
             });
+  }
+
+  /** The stream's outcome; a failed stream fails the test with the server's log, which says why. */
+  private Stream awaitStream(CompletableFuture<Stream> stream) throws Exception {
+    try {
+      return stream.get(120, TimeUnit.SECONDS);
+    } catch (ExecutionException e) {
+      throw new AssertionError(
+          "the stream failed: " + e.getCause() + "\nserver log:\n" + Files.readString(serverLog),
+          e);
+    }
   }
 
   private static JsonNode readTree(String json) {
@@ -182,9 +203,52 @@ class ServeDrainTest {
     assertThat(readTree(refused.body()).path("error").path("message").asText())
         .contains("shutting down");
 
-    Stream finished = inFlight.get(120, TimeUnit.SECONDS);
+    Stream finished = awaitStream(inFlight);
     assertThat(finished.finishReason()).isEqualTo("length");
     assertThat(finished.done()).isTrue();
+    assertThat(server.waitFor(60, TimeUnit.SECONDS)).as("the server exited").isTrue();
+  }
+
+  /**
+   * A client that stops reading while its stream runs on: the server finishes generating with the
+   * rest of the stream still queued behind a full socket, and the shutdown must not close the
+   * connection until those bytes are out.
+   */
+  @Test
+  void aSlowReaderStillGetsItsWholeStreamAcrossTheDrain() throws Exception {
+    startServer("120s");
+    String body =
+        "{\"prompt\": \"1+2=\", \"max_tokens\": 1500, \"n\": 4, \"temperature\": 0,"
+            + " \"ignore_eos\": true, \"stream\": true}";
+    try (Socket socket = new Socket()) {
+      socket.setReceiveBufferSize(4096); // before connecting, so the window stays small
+      socket.connect(new InetSocketAddress(base.getHost(), base.getPort()));
+      socket.setSoTimeout(120_000);
+      OutputStream out = socket.getOutputStream();
+      out.write(
+          ("POST /v1/completions HTTP/1.1\r\nHost: localhost\r\n"
+                  + "Content-Type: application/json\r\nContent-Length: "
+                  + body.getBytes(StandardCharsets.UTF_8).length
+                  + "\r\n\r\n"
+                  + body)
+              .getBytes(StandardCharsets.UTF_8));
+      out.flush();
+      InputStream in = socket.getInputStream();
+      byte[] first = new byte[256];
+      assertThat(in.read(first)).as("the stream started").isPositive();
+
+      server.destroy(); // SIGTERM while the client is not reading
+      await().atMost(Duration.ofSeconds(10)).until(() -> get("/health/ready") == 503);
+      // let the engine finish all four choices while the socket stays full
+      Thread.sleep(8_000);
+
+      String rest = new String(in.readAllBytes(), StandardCharsets.UTF_8);
+      assertThat(rest)
+          .as("the stream's tail after the client resumed reading")
+          .contains("data: [DONE]")
+          .endsWith("0\r\n\r\n");
+      assertThat(rest.split("\"finish_reason\": ?\"length\"", -1)).hasSize(5);
+    }
     assertThat(server.waitFor(60, TimeUnit.SECONDS)).as("the server exited").isTrue();
   }
 
@@ -202,7 +266,7 @@ class ServeDrainTest {
     server.destroy();
 
     for (CompletableFuture<Stream> f : streams) {
-      Stream s = f.get(60, TimeUnit.SECONDS);
+      Stream s = awaitStream(f);
       assertThat(s.finishReason()).isEqualTo("abort");
       assertThat(s.done()).isTrue();
       assertThat(s.chunks()).isLessThan(1500);
