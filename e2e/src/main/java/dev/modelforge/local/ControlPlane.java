@@ -2,6 +2,7 @@ package dev.modelforge.local;
 
 import io.fabric8.kubeapitest.KubeAPIServer;
 import io.fabric8.kubeapitest.KubeAPIServerConfigBuilder;
+import io.fabric8.kubeapitest.KubeAPITestException;
 import io.fabric8.kubernetes.api.model.authentication.TokenRequestBuilder;
 import io.fabric8.kubernetes.client.Config;
 import io.fabric8.kubernetes.client.KubernetesClient;
@@ -216,6 +217,11 @@ final class ControlPlane implements AutoCloseable {
       }
     }
     admin.close();
-    apiServer.stop();
+    try {
+      apiServer.stop();
+    } catch (KubeAPITestException e) {
+      // etcd and the API server are stopped by then; only removing etcd's temporary data failed
+      System.err.println("[local] control plane stopped; etcd's temporary data: " + e.getMessage());
+    }
   }
 }

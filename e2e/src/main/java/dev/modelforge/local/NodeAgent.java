@@ -171,7 +171,25 @@ final class NodeAgent implements AutoCloseable {
     log.accept("node " + NODE_NAME + " registered: " + describeCapacity());
   }
 
+  /**
+   * Writes the Node's status; the node lifecycle controller writes the same object (taints,
+   * annotations), so a write that lost the race is read again and retried.
+   */
   private void reportNodeStatus() {
+    for (int attempt = 1; ; attempt++) {
+      try {
+        writeNodeStatus();
+        nextNodeStatus = System.currentTimeMillis() + 60_000;
+        return;
+      } catch (KubernetesClientException e) {
+        if (e.getCode() != 409 || attempt == 5) {
+          throw e;
+        }
+      }
+    }
+  }
+
+  private void writeNodeStatus() {
     Node node = client.nodes().withName(NODE_NAME).get();
     String now = now();
     Map<String, Quantity> capacity = capacity();
@@ -226,7 +244,6 @@ final class NodeAgent implements AutoCloseable {
             .endNodeInfo()
             .build());
     client.nodes().resource(node).updateStatus();
-    nextNodeStatus = System.currentTimeMillis() + 60_000;
   }
 
   private void renewLease() {

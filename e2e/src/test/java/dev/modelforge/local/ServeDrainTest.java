@@ -143,7 +143,8 @@ class ServeDrainTest {
         .thenApply(
             response -> {
               assertThat(response.statusCode()).isEqualTo(200);
-              // the JDK client asks for an h2c upgrade; the server declines it (see ServeCommand)
+              // the JDK client asks for an h2c upgrade; the server declines it (runtime
+              // application.properties)
               assertThat(response.version()).isEqualTo(HttpClient.Version.HTTP_1_1);
               int chunks = 0;
               String reason = null;

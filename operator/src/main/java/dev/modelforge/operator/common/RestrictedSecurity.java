@@ -1,5 +1,6 @@
 package dev.modelforge.operator.common;
 
+import dev.modelforge.operator.config.ModelForgeConfig;
 import io.fabric8.kubernetes.api.model.PodSecurityContext;
 import io.fabric8.kubernetes.api.model.PodSecurityContextBuilder;
 import io.fabric8.kubernetes.api.model.SecurityContext;
@@ -7,21 +8,19 @@ import io.fabric8.kubernetes.api.model.SecurityContextBuilder;
 
 /**
  * Security contexts that satisfy the Kubernetes "restricted" Pod Security Standard, so workload
- * pods run in namespaces that enforce it.
+ * pods run in namespaces that enforce it. No UID or GID is fixed: the kubelet takes them from the
+ * image (its numeric USER passes runAsNonRoot), or the platform assigns them (OpenShift's
+ * restricted-v2 refuses fixed ones).
  */
 public final class RestrictedSecurity {
-  /** The runtime image's non-root user. */
-  public static final long USER_ID = 1000L;
 
   private RestrictedSecurity() {}
 
-  public static PodSecurityContext pod() {
+  /** The pod's context; the volumes' group from modelforge.runtime.fs-group, when set. */
+  public static PodSecurityContext pod(ModelForgeConfig config) {
     return new PodSecurityContextBuilder()
         .withRunAsNonRoot(true)
-        .withRunAsUser(USER_ID)
-        .withRunAsGroup(USER_ID)
-        // Volumes become writable by the runtime's group without running as root.
-        .withFsGroup(USER_ID)
+        .withFsGroup(config.runtime().fsGroup().orElse(null))
         .withNewSeccompProfile()
         .withType("RuntimeDefault")
         .endSeccompProfile()

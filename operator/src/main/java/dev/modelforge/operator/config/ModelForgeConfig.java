@@ -1,6 +1,7 @@
 package dev.modelforge.operator.config;
 
 import io.smallrye.config.ConfigMapping;
+import io.smallrye.config.WithConverter;
 import io.smallrye.config.WithDefault;
 import java.util.List;
 import java.util.Optional;
@@ -41,6 +42,16 @@ public interface ModelForgeConfig {
      * added to every pod the operator creates.
      */
     Optional<List<String>> imagePullSecrets();
+
+    /**
+     * The group that owns the workload pods' volumes ({@code fsGroup}), so the image's user (UID
+     * 10001, group 0) can write them; {@code none} leaves it to the platform, as OpenShift's
+     * restricted-v2 wants (it assigns one from the namespace's range). The pods' UID is never set:
+     * it comes from the image, or from the platform.
+     */
+    @WithDefault("10001")
+    @WithConverter(GroupIdConverter.class)
+    Optional<Long> fsGroup();
   }
 
   /** Compute and storage a workload gets when its spec leaves them out. */

@@ -12,6 +12,7 @@ import dev.modelforge.operator.common.ModelInformer;
 import dev.modelforge.operator.common.PhaseMetrics;
 import dev.modelforge.operator.common.ProgressInformer;
 import dev.modelforge.operator.common.StatusChange;
+import dev.modelforge.operator.common.WorkloadAccount;
 import dev.modelforge.operator.config.ModelForgeConfig;
 import io.fabric8.kubernetes.api.model.batch.v1.Job;
 import io.fabric8.kubernetes.client.KubernetesClientException;
@@ -115,7 +116,14 @@ public class FineTuningJobReconciler implements Reconciler<FineTuningJob> {
     }
     var seen =
         new FineTuningObservation(
-            job, problems, base, trainJob, ProgressInformer.latest(context), output);
+            job,
+            problems,
+            base,
+            trainJob,
+            ProgressInformer.latest(context),
+            output,
+            WorkloadAccount.missing(
+                context.getClient(), config, job.getMetadata().getNamespace(), trainJob));
     FineTuningJobStatus status = aggregator.aggregate(seen);
     if (!StatusChange.differs(job.getStatus(), status)) {
       return UpdateControl.noUpdate();

@@ -9,7 +9,8 @@ import java.util.Optional;
 
 /**
  * Everything one reconcile saw about a FineTuningJob: its spec problems, the base Model, the
- * training Job, the trainer's last report and the output Model if one exists.
+ * training Job, the trainer's last report, the output Model if one exists, and why the training pod
+ * cannot start when its ServiceAccount is missing.
  */
 public record FineTuningObservation(
     FineTuningJob job,
@@ -17,4 +18,16 @@ public record FineTuningObservation(
     Optional<Model> baseModel,
     Optional<Job> trainJob,
     ProgressReport progress,
-    Optional<Model> outputModel) {}
+    Optional<Model> outputModel,
+    Optional<String> missingAccount) {
+
+  public FineTuningObservation(
+      FineTuningJob job,
+      List<String> specProblems,
+      Optional<Model> baseModel,
+      Optional<Job> trainJob,
+      ProgressReport progress,
+      Optional<Model> outputModel) {
+    this(job, specProblems, baseModel, trainJob, progress, outputModel, Optional.empty());
+  }
+}

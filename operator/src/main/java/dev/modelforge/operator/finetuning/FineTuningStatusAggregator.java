@@ -59,11 +59,19 @@ public final class FineTuningStatusAggregator {
       }
       case PENDING -> {
         status.setPhase(FineTuningPhase.Pending);
-        String why = "Waiting for the training pod to start.";
-        conditions
-            .set(Condition.READY, false, "TrainingPending", why)
-            .set(Condition.PROGRESSING, true, "TrainingPending", why)
-            .set(Condition.DEGRADED, false, "AsExpected", "");
+        if (seen.missingAccount().isPresent()) {
+          String why = seen.missingAccount().get();
+          conditions
+              .set(Condition.READY, false, "ServiceAccountMissing", why)
+              .set(Condition.PROGRESSING, true, "ServiceAccountMissing", why)
+              .set(Condition.DEGRADED, true, "ServiceAccountMissing", why);
+        } else {
+          String why = "Waiting for the training pod to start.";
+          conditions
+              .set(Condition.READY, false, "TrainingPending", why)
+              .set(Condition.PROGRESSING, true, "TrainingPending", why)
+              .set(Condition.DEGRADED, false, "AsExpected", "");
+        }
       }
       case RUNNING -> {
         status.setPhase(FineTuningPhase.Running);

@@ -219,7 +219,7 @@ public final class TrainingWorkload {
             .withRestartPolicy("Never")
             .withServiceAccountName(config.runtime().serviceAccount())
             .withImagePullSecrets(PullSecrets.of(config))
-            .withSecurityContext(RestrictedSecurity.pod())
+            .withSecurityContext(RestrictedSecurity.pod(config))
             .withContainers(trainContainer(mounts))
             .withVolumes(volumes)
             .build();

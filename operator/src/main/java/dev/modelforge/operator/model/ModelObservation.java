@@ -8,11 +8,23 @@ import java.util.Optional;
 
 /**
  * Everything one reconcile saw about a Model: its spec problems, its fetch Job, the fetch pod's
- * last report and, for an adapter, its base.
+ * last report, for an adapter its base, and why the fetch pod cannot start when its ServiceAccount
+ * is missing.
  */
 public record ModelObservation(
     Model model,
     List<String> specProblems,
     Optional<Job> fetchJob,
     ProgressReport progress,
-    Optional<Model> base) {}
+    Optional<Model> base,
+    Optional<String> missingAccount) {
+
+  public ModelObservation(
+      Model model,
+      List<String> specProblems,
+      Optional<Job> fetchJob,
+      ProgressReport progress,
+      Optional<Model> base) {
+    this(model, specProblems, fetchJob, progress, base, Optional.empty());
+  }
+}

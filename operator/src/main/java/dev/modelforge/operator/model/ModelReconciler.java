@@ -10,6 +10,8 @@ import dev.modelforge.operator.common.ModelInformer;
 import dev.modelforge.operator.common.PhaseMetrics;
 import dev.modelforge.operator.common.ProgressInformer;
 import dev.modelforge.operator.common.StatusChange;
+import dev.modelforge.operator.common.WorkloadAccount;
+import dev.modelforge.operator.config.ModelForgeConfig;
 import io.fabric8.kubernetes.api.model.batch.v1.Job;
 import io.javaoperatorsdk.operator.api.reconciler.Context;
 import io.javaoperatorsdk.operator.api.reconciler.ControllerConfiguration;
@@ -40,17 +42,20 @@ import java.util.Optional;
     resources = "configmaps",
     verbs = {RBACVerbs.GET, RBACVerbs.LIST, RBACVerbs.WATCH})
 @RBACRule(apiGroups = "", resources = "events", verbs = RBACVerbs.CREATE)
+@RBACRule(apiGroups = "", resources = "serviceaccounts", verbs = RBACVerbs.GET)
 @ControllerConfiguration(name = ModelReconciler.NAME)
 public class ModelReconciler implements Reconciler<Model> {
   public static final String NAME = "model";
 
   private final EventRecorder events;
   private final PhaseMetrics metrics;
+  private final ModelForgeConfig config;
   private final ModelStatusAggregator aggregator = new ModelStatusAggregator(Clock.systemUTC());
 
-  public ModelReconciler(EventRecorder events, PhaseMetrics metrics) {
+  public ModelReconciler(EventRecorder events, PhaseMetrics metrics, ModelForgeConfig config) {
     this.events = events;
     this.metrics = metrics;
+    this.config = config;
   }
 
   @Override
@@ -81,13 +86,16 @@ public class ModelReconciler implements Reconciler<Model> {
         baseName(model).stream()
             .findFirst()
             .flatMap(name -> ModelInformer.referenced(model, context, name));
+    Optional<Job> fetchJob = context.getSecondaryResource(Job.class);
     var seen =
         new ModelObservation(
             model,
             problems,
-            context.getSecondaryResource(Job.class),
+            fetchJob,
             ProgressInformer.latest(context),
-            base);
+            base,
+            WorkloadAccount.missing(
+                context.getClient(), config, model.getMetadata().getNamespace(), fetchJob));
     ModelStatus status = aggregator.aggregate(seen);
     if (!StatusChange.differs(model.getStatus(), status)) {
       return UpdateControl.noUpdate();

@@ -56,10 +56,18 @@ public final class ModelStatusAggregator {
     switch (job.phase()) {
       case ABSENT, PENDING -> {
         status.setPhase(ModelPhase.Pending);
-        conditions
-            .set(Condition.READY, false, "FetchPending", "Waiting for the fetch pod to start.")
-            .set(Condition.PROGRESSING, true, "FetchPending", "Fetch Job created.")
-            .set(Condition.DEGRADED, false, "AsExpected", "");
+        if (seen.missingAccount().isPresent()) {
+          String why = seen.missingAccount().get();
+          conditions
+              .set(Condition.READY, false, "ServiceAccountMissing", why)
+              .set(Condition.PROGRESSING, true, "ServiceAccountMissing", why)
+              .set(Condition.DEGRADED, true, "ServiceAccountMissing", why);
+        } else {
+          conditions
+              .set(Condition.READY, false, "FetchPending", "Waiting for the fetch pod to start.")
+              .set(Condition.PROGRESSING, true, "FetchPending", "Fetch Job created.")
+              .set(Condition.DEGRADED, false, "AsExpected", "");
+        }
       }
       case RUNNING -> {
         status.setPhase(ModelPhase.Fetching);

@@ -146,7 +146,7 @@ public final class ModelWorkload {
             .withRestartPolicy("Never")
             .withServiceAccountName(config.runtime().serviceAccount())
             .withImagePullSecrets(PullSecrets.of(config))
-            .withSecurityContext(RestrictedSecurity.pod())
+            .withSecurityContext(RestrictedSecurity.pod(config))
             .withContainers(fetchContainer(jobName, mounts))
             .withVolumes(volumes)
             .build();

@@ -187,7 +187,7 @@ public final class ServingWorkload {
             .withAutomountServiceAccountToken(false)
             .withTerminationGracePeriodSeconds(TERMINATION_GRACE_SECONDS)
             .withImagePullSecrets(PullSecrets.of(config))
-            .withSecurityContext(RestrictedSecurity.pod())
+            .withSecurityContext(RestrictedSecurity.pod(config))
             .withContainers(serverContainer(mounts))
             .withVolumes(volumes)
             .build();

@@ -79,7 +79,7 @@ class CrdSchemaOnRealServerTest {
       try (InputStream in = Files.newInputStream(file)) {
         for (HasMetadata item : admin.load(in).items()) {
           item.getMetadata().setNamespace("samples-it");
-          RealApiServer.namespace("samples-it");
+          RealApiServer.namespaceWithoutWorkloadAccount("samples-it");
           HasMetadata stored = admin.resource(item).inNamespace("samples-it").create();
           assertThat(stored.getMetadata().getUid()).as(file + " " + item.getKind()).isNotNull();
         }

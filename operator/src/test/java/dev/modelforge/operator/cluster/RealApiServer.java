@@ -4,6 +4,7 @@ import io.fabric8.kubeapitest.KubeAPIServer;
 import io.fabric8.kubeapitest.KubeAPIServerConfigBuilder;
 import io.fabric8.kubernetes.api.model.HasMetadata;
 import io.fabric8.kubernetes.api.model.NamespaceBuilder;
+import io.fabric8.kubernetes.api.model.ServiceAccountBuilder;
 import io.fabric8.kubernetes.api.model.apiextensions.v1.CustomResourceDefinition;
 import io.fabric8.kubernetes.api.model.authentication.TokenRequestBuilder;
 import io.fabric8.kubernetes.client.Config;
@@ -58,8 +59,25 @@ public class RealApiServer implements QuarkusTestResourceLifecycleManager {
     return admin;
   }
 
-  /** Creates the namespace if it is missing; Pod Security's restricted level is enforced in it. */
+  /**
+   * Creates the namespace if it is missing, with the workload pods' ServiceAccount as the README
+   * has users create it; Pod Security's restricted level is enforced in it.
+   */
   public static void namespace(String name) {
+    namespaceWithoutWorkloadAccount(name);
+    admin()
+        .resource(
+            new ServiceAccountBuilder()
+                .withNewMetadata()
+                .withName("modelforge-workload")
+                .withNamespace(name)
+                .endMetadata()
+                .build())
+        .serverSideApply();
+  }
+
+  /** A namespace as a user makes it before following the README: no workload ServiceAccount. */
+  public static void namespaceWithoutWorkloadAccount(String name) {
     admin()
         .resource(
             new NamespaceBuilder()

@@ -140,4 +140,57 @@ class CommonPartsTest {
                 .getImagePullSecrets())
         .isEmpty();
   }
+
+  /**
+   * No pod fixes its UID or GID (they come from the image, or from the platform); the volumes'
+   * group is the configured fsGroup, and "none" leaves it to the platform.
+   */
+  @Test
+  void workloadPodsTakeTheirUserFromTheImageAndTheVolumeGroupFromConfig() {
+    for (var fsGroup : java.util.List.of(Optional.of(10001L), Optional.<Long>empty())) {
+      var config = TestResources.config(java.util.List.of(), fsGroup);
+      var pods =
+          java.util.List.of(
+              dev.modelforge.operator.model.ModelWorkload.fromCrd(
+                      TestResources.model("ns", "m"), config)
+                  .generateFetchJob()
+                  .getSpec()
+                  .getTemplate()
+                  .getSpec(),
+              dev.modelforge.operator.finetuning.TrainingWorkload.fromCrd(
+                      TestResources.loraJob("ns", "j", "m", "out"), config)
+                  .generateTrainJob()
+                  .getSpec()
+                  .getTemplate()
+                  .getSpec(),
+              dev.modelforge.operator.serving.ServingWorkload.fromCrd(
+                      TestResources.inferenceService("ns", "s", "m"), config)
+                  .generateDeployment()
+                  .getSpec()
+                  .getTemplate()
+                  .getSpec());
+      for (var pod : pods) {
+        var security = pod.getSecurityContext();
+        assertThat(security.getRunAsNonRoot()).isTrue();
+        assertThat(security.getRunAsUser()).isNull();
+        assertThat(security.getRunAsGroup()).isNull();
+        assertThat(security.getFsGroup()).isEqualTo(fsGroup.orElse(null));
+        for (var container : pod.getContainers()) {
+          assertThat(container.getSecurityContext().getRunAsUser()).isNull();
+        }
+      }
+    }
+  }
+
+  @Test
+  void theVolumeGroupSettingTakesAGroupIdOrNone() {
+    var converter = new dev.modelforge.operator.config.GroupIdConverter();
+    assertThat(converter.convert("10001")).isEqualTo(10001L);
+    assertThat(converter.convert(" none ")).isNull();
+    for (String bad : java.util.List.of("-1", "root", "1.5")) {
+      org.assertj.core.api.Assertions.assertThatThrownBy(() -> converter.convert(bad))
+          .isInstanceOf(IllegalArgumentException.class)
+          .hasMessageContaining("'none', got '" + bad + "'");
+    }
+  }
 }

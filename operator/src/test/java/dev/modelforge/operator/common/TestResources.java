@@ -110,6 +110,11 @@ public final class TestResources {
 
   /** The defaults, with pull secrets for the runtime image. */
   public static ModelForgeConfig config(List<String> pullSecrets) {
+    return config(pullSecrets, Optional.of(10001L));
+  }
+
+  /** The defaults, with pull secrets and the volumes' group (modelforge.runtime.fs-group). */
+  public static ModelForgeConfig config(List<String> pullSecrets, Optional<Long> fsGroup) {
     return new ModelForgeConfig() {
       @Override
       public Runtime runtime() {
@@ -137,6 +142,11 @@ public final class TestResources {
           @Override
           public Optional<List<String>> imagePullSecrets() {
             return pullSecrets.isEmpty() ? Optional.empty() : Optional.of(pullSecrets);
+          }
+
+          @Override
+          public Optional<Long> fsGroup() {
+            return fsGroup;
           }
         };
       }

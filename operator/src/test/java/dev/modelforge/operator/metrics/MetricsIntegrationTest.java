@@ -8,6 +8,7 @@ import dev.modelforge.operator.cluster.RealApiServer;
 import dev.modelforge.operator.common.Kubelet;
 import dev.modelforge.operator.common.TestResources;
 import io.fabric8.kubernetes.client.KubernetesClient;
+import io.javaoperatorsdk.operator.monitoring.micrometer.MicrometerMetricsV2;
 import io.quarkus.test.common.WithTestResource;
 import io.quarkus.test.common.http.TestHTTPResource;
 import io.quarkus.test.junit.QuarkusTest;
@@ -15,6 +16,8 @@ import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
+import java.nio.file.Files;
+import java.nio.file.Path;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 
@@ -23,6 +26,8 @@ import org.junit.jupiter.api.Test;
 @WithTestResource(RealApiServer.class)
 class MetricsIntegrationTest {
   static final String NS = "metrics-it";
+  static final Path DASHBOARD =
+      Path.of("..", "config", "grafana", "modelforge-operator-dashboard.json");
 
   @BeforeAll
   static void createNamespace() {
@@ -54,8 +59,21 @@ class MetricsIntegrationTest {
     assertThat(scrape)
         .containsPattern(
             "modelforge_resources\\{[^}]*kind=\"Model\"[^}]*phase=\"Ready\"[^}]*} [1-9]");
-    assertThat(scrape).containsPattern("reconciliations_[a-z_]*\\{[^}]*controller_name=\"model\"");
+    // JOSDK's series under the names the shipped dashboard queries (a histogram for its quantiles)
+    for (String series :
+        new String[] {
+          "reconciliations_started_total",
+          "reconciliations_success_total",
+          "reconciliations_execution_duration_seconds_bucket"
+        }) {
+      assertThat(scrape).containsPattern("(?m)^" + series + "\\{[^}]*controller_name=\"model\"");
+    }
     assertThat(get(ready)).contains("\"status\": \"UP\"");
+    // the failure counter exists from the first failed reconcile on: the dashboard names it as
+    // JOSDK does, in Prometheus's spelling
+    assertThat(Files.readString(DASHBOARD))
+        .contains("(reconciliations_started_total[")
+        .contains("(" + MicrometerMetricsV2.RECONCILIATIONS_FAILED.replace('.', '_') + "[");
   }
 
   private static String get(URI uri) throws Exception {

@@ -3,6 +3,7 @@ package dev.modelforge.operator.model;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
+import dev.modelforge.operator.api.v1alpha1.Condition;
 import dev.modelforge.operator.api.v1alpha1.Model;
 import dev.modelforge.operator.api.v1alpha1.ModelPhase;
 import dev.modelforge.operator.cluster.RealApiServer;
@@ -191,6 +192,52 @@ class ModelReconcilerIntegrationTest {
     // Creating the base wakes the adapter up through the Model informer.
     client.resource(withoutServerFields(TestResources.model(NS, "base-a"))).create();
     awaitPhase("lora-a", ModelPhase.Ready);
+  }
+
+  /**
+   * Without the workload ServiceAccount the Job controller cannot create the fetch pod; status says
+   * so, and the Model goes on once the account exists and the pod starts.
+   */
+  @Test
+  void aMissingWorkloadServiceAccountIsNamedInStatus() {
+    String ns = "models-no-account";
+    RealApiServer.namespaceWithoutWorkloadAccount(ns);
+    client.resource(withoutServerFields(TestResources.model(ns, "waiting"))).create();
+
+    var waiting =
+        await()
+            .atMost(TIMEOUT)
+            .until(
+                () -> client.resources(Model.class).inNamespace(ns).withName("waiting").get(),
+                m ->
+                    m.getStatus() != null
+                        && m.getStatus()
+                            .condition(Condition.READY)
+                            .filter(c -> "ServiceAccountMissing".equals(c.getReason()))
+                            .isPresent());
+    assertThat(waiting.getStatus().getPhase()).isEqualTo(ModelPhase.Pending);
+    assertThat(waiting.getStatus().condition(Condition.READY).orElseThrow().getMessage())
+        .contains("ServiceAccount " + ns + "/modelforge-workload does not exist")
+        .contains("waiting-fetch")
+        .contains("config/samples/workload-serviceaccount.yaml");
+    assertThat(waiting.getStatus().condition(Condition.DEGRADED).orElseThrow().getStatus())
+        .isEqualTo("True");
+
+    client
+        .resource(
+            new io.fabric8.kubernetes.api.model.ServiceAccountBuilder()
+                .withNewMetadata()
+                .withName("modelforge-workload")
+                .withNamespace(ns)
+                .endMetadata()
+                .build())
+        .create();
+    new Kubelet(client, ns).startJob("waiting-fetch");
+    await()
+        .atMost(TIMEOUT)
+        .until(
+            () -> client.resources(Model.class).inNamespace(ns).withName("waiting").get(),
+            m -> m.getStatus().getPhase() == ModelPhase.Fetching);
   }
 
   private Model awaitPhase(String name, ModelPhase phase) {

@@ -46,6 +46,7 @@ class HelmChartTest {
     var settings = find(objects, ConfigMap.class, "modelforge-operator-config");
     assertThat(settings.getData())
         .containsEntry("MODELFORGE_RUNTIME_IMAGE", "ghcr.io/modelforge/runtime:0.1.0")
+        .containsEntry("MODELFORGE_RUNTIME_FS_GROUP", "10001")
         .doesNotContainKey("MODELFORGE_WATCH_NAMESPACES");
     assertThat(objects).noneMatch(o -> o.getKind().equals("ServiceMonitor"));
     assertThat(objects).noneMatch(o -> o.getMetadata().getName().endsWith("-dashboard"));
@@ -60,7 +61,7 @@ class HelmChartTest {
         """
         watchNamespaces: [team-a, team-b]
         workloadNamespaces: [team-a]
-        runtime: {image: "registry.local/runtime:dev"}
+        runtime: {image: "registry.local/runtime:dev", fsGroup: none}
         metrics: {serviceMonitor: {enabled: true}}
         grafana: {dashboard: {enabled: true}}
         """);
@@ -71,7 +72,8 @@ class HelmChartTest {
     var settings = find(objects, ConfigMap.class, "modelforge-operator-config");
     assertThat(settings.getData())
         .containsEntry("MODELFORGE_WATCH_NAMESPACES", "team-a,team-b")
-        .containsEntry("MODELFORGE_RUNTIME_IMAGE", "registry.local/runtime:dev");
+        .containsEntry("MODELFORGE_RUNTIME_IMAGE", "registry.local/runtime:dev")
+        .containsEntry("MODELFORGE_RUNTIME_FS_GROUP", "none");
     assertThat(objects)
         .anySatisfy(
             o -> {
