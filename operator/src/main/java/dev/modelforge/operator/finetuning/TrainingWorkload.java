@@ -144,7 +144,7 @@ public final class TrainingWorkload {
     return new PersistentVolumeClaimBuilder()
         .withMetadata(metadata(outputClaimName(name()), OUTPUT_COMPONENT))
         .withNewSpec()
-        .withAccessModes("ReadWriteOnce")
+        .withAccessModes(storage.accessModeOrDefault().name())
         .withStorageClassName(storage.getStorageClassName())
         .withNewResources()
         .addToRequests("storage", new Quantity(storage.getSize()))
@@ -265,6 +265,7 @@ public final class TrainingWorkload {
     var storage = outputStorage();
     var modelStorage = new StorageSpec(storage.getSize());
     modelStorage.setStorageClassName(storage.getStorageClassName());
+    modelStorage.setAccessMode(storage.accessModeOrDefault());
     modelSpec.setStorage(modelStorage);
     if (spec.getMethod().getType() == TrainingMethodType.LORA) {
       modelSpec.setAdapterOf(new ModelReference(baseName()));

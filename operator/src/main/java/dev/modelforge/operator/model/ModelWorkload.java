@@ -86,7 +86,7 @@ public final class ModelWorkload {
         .withOwnerReferences(Ownership.controlledBy(model))
         .endMetadata()
         .withNewSpec()
-        .withAccessModes("ReadWriteOnce")
+        .withAccessModes(storage.accessModeOrDefault().name())
         .withStorageClassName(storage.getStorageClassName())
         .withNewResources()
         .addToRequests("storage", new Quantity(storage.getSize()))

@@ -3,6 +3,7 @@ package dev.modelforge.operator.serving;
 import dev.modelforge.operator.api.v1alpha1.InferenceService;
 import dev.modelforge.operator.api.v1alpha1.Model;
 import dev.modelforge.operator.api.v1alpha1.ModelReference;
+import dev.modelforge.operator.api.v1alpha1.VolumeAccessMode;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
@@ -20,6 +21,44 @@ public final class ServedModels {
       check(adapter.getName(), models, reasons);
     }
     return reasons;
+  }
+
+  /**
+   * Why the replicas cannot all mount a served Model's volume: a ReadWriteOnce volume when more
+   * than one replica may run (those on other nodes stay ContainerCreating with a Multi-Attach
+   * error), a ReadWriteOncePod volume always (a rolling update's new pod waits for the old one).
+   * Empty when every volume can be shared.
+   */
+  public static List<String> unshareableVolumes(
+      InferenceService service, Map<String, Model> models) {
+    var replicas = service.getSpec().getReplicas();
+    int min = replicas == null || replicas.getMin() == null ? 1 : replicas.getMin();
+    int most =
+        replicas == null || replicas.getMax() == null ? min : Math.max(min, replicas.getMax());
+    var problems = new ArrayList<String>();
+    for (String name : ServingWorkload.servedModels(service)) {
+      Model model = models.get(name);
+      if (model == null || model.getSpec() == null || model.getSpec().getStorage() == null) {
+        continue;
+      }
+      VolumeAccessMode mode = model.getSpec().getStorage().accessModeOrDefault();
+      if (mode == VolumeAccessMode.ReadWriteOncePod) {
+        problems.add(
+            "Model "
+                + name
+                + "'s volume is ReadWriteOncePod: one pod at a time, so a rollout's new replica"
+                + " waits for the old one to go");
+      } else if (mode == VolumeAccessMode.ReadWriteOnce && most > 1) {
+        problems.add(
+            "Model "
+                + name
+                + "'s volume is ReadWriteOnce: of up to "
+                + most
+                + " replicas, those scheduled to another node cannot mount it (Multi-Attach) and"
+                + " stay ContainerCreating");
+      }
+    }
+    return problems;
   }
 
   /** Adapters that are not adapters of the served base: a user error, not a wait. */

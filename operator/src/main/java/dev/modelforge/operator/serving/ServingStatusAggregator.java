@@ -88,6 +88,19 @@ public final class ServingStatusAggregator {
     } else {
       rollout(seen.deployment().get(), served, ready, desired, status, conditions);
     }
+    List<String> unshareable = ServedModels.unshareableVolumes(service, seen.models());
+    if (unshareable.isEmpty()) {
+      conditions.set(
+          Condition.VOLUMES_SHAREABLE, true, "Shareable", "Every replica can mount its volumes.");
+    } else {
+      conditions.set(
+          Condition.VOLUMES_SHAREABLE,
+          false,
+          "AccessMode",
+          String.join("; ", unshareable)
+              + ". Keep spec.replicas.max at 1, or serve a Model created with"
+              + " spec.storage.accessMode: ReadWriteMany.");
+    }
     status.setConditions(conditions.build());
     return status;
   }

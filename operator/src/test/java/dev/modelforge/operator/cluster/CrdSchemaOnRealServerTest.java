@@ -122,6 +122,11 @@ class CrdSchemaOnRealServerTest {
             "Model", "no storage", r -> spec(r).remove("storage"), "spec.storage: Required value"),
         broken(
             "Model",
+            "a read-only access mode the fetch could not write",
+            r -> set(r, "spec.storage.accessMode", "ReadOnlyMany"),
+            "spec.storage.accessMode: Unsupported value: \"ReadOnlyMany\""),
+        broken(
+            "Model",
             "an adapter of a badly named base",
             r -> set(r, "spec.adapterOf", Map.of("name", "Base_Model")),
             "spec.adapterOf.name in body should match"),
@@ -226,6 +231,12 @@ class CrdSchemaOnRealServerTest {
     assertThatThrownBy(() -> resources("Model").resource(model).update())
         .hasMessageContaining("source is immutable; create a new Model to fetch other files");
 
+    var mode = resources("Model").resource(valid("Model", "immutable-mode")).create();
+    set(mode, "spec.storage.accessMode", "ReadWriteMany");
+    assertThatThrownBy(() -> resources("Model").resource(mode).update())
+        .hasMessageContaining(
+            "accessMode is immutable: the volume keeps the mode it was created with");
+
     var job = resources("FineTuningJob").resource(valid("FineTuningJob", "immutable-job")).create();
     set(job, "spec.hyperparameters.epochs", 9);
     assertThatThrownBy(() -> resources("FineTuningJob").resource(job).update())
@@ -240,6 +251,12 @@ class CrdSchemaOnRealServerTest {
     var stored = resources("InferenceService").resource(service).create();
 
     assertThat(spec(stored).get("replicas")).isEqualTo(Map.of("min", 1, "max", 1));
+
+    var model = valid("Model", "defaulted");
+    ((Map<?, ?>) spec(model).get("storage")).remove("accessMode");
+    var storedModel = resources("Model").resource(model).create();
+    assertThat(((Map<?, ?>) spec(storedModel).get("storage")).get("accessMode"))
+        .isEqualTo("ReadWriteOnce");
   }
 
   @Test

@@ -24,6 +24,17 @@ class ModelWorkloadTest {
     assertThat(claim.getSpec().getResources().getRequests())
         .containsEntry("storage", new Quantity("4Gi"));
     assertThat(claim.getSpec().getStorageClassName()).isEqualTo("fast");
+    assertThat(claim.getSpec().getAccessModes()).containsExactly("ReadWriteOnce");
+    model
+        .getSpec()
+        .getStorage()
+        .setAccessMode(dev.modelforge.operator.api.v1alpha1.VolumeAccessMode.ReadWriteMany);
+    assertThat(
+            ModelWorkload.fromCrd(model, TestResources.config())
+                .generateClaim()
+                .getSpec()
+                .getAccessModes())
+        .containsExactly("ReadWriteMany");
     assertThat(claim.getMetadata().getOwnerReferences())
         .singleElement()
         .satisfies(ref -> assertThat(ref.getUid()).isEqualTo("uid-qwen"));

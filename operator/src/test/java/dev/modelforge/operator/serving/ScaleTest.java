@@ -9,9 +9,12 @@ import dev.modelforge.operator.api.v1alpha1.ModelPhase;
 import dev.modelforge.operator.cluster.RealApiServer;
 import dev.modelforge.operator.common.Kubelet;
 import dev.modelforge.operator.common.TestResources;
+import io.fabric8.kubernetes.api.model.GenericKubernetesResource;
 import io.fabric8.kubernetes.api.model.apps.Deployment;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import io.fabric8.kubernetes.client.KubernetesClientException;
+import io.fabric8.kubernetes.client.dsl.NonDeletingOperation;
+import io.fabric8.kubernetes.client.utils.Serialization;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.quarkus.test.common.WithTestResource;
 import io.quarkus.test.junit.QuarkusTest;
@@ -62,6 +65,19 @@ class ScaleTest {
         .until(
             () -> kubelet.get(Model.class, "shared"),
             m -> m.getStatus() != null && m.getStatus().getPhase() == ModelPhase.Ready);
+    // kube-api-test fixes the API server's service range at 10.0.0.0/24 (254 Services); a
+    // ServiceCIDR (networking.k8s.io/v1, GA since 1.33) widens it as a cluster admin would
+    client
+        .resource(
+            Serialization.unmarshal(
+                """
+                apiVersion: networking.k8s.io/v1
+                kind: ServiceCIDR
+                metadata: {name: scale-benchmark}
+                spec: {cidrs: ["10.1.0.0/16"]}
+                """,
+                GenericKubernetesResource.class))
+        .createOr(NonDeletingOperation::update);
     double reconcilesBefore = reconciles();
 
     long start = System.nanoTime();

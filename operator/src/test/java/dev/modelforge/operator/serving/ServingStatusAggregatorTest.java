@@ -11,6 +11,7 @@ import dev.modelforge.operator.api.v1alpha1.ModelReference;
 import dev.modelforge.operator.api.v1alpha1.ModelStatus;
 import dev.modelforge.operator.api.v1alpha1.ReplicaRange;
 import dev.modelforge.operator.api.v1alpha1.ServingPhase;
+import dev.modelforge.operator.api.v1alpha1.VolumeAccessMode;
 import dev.modelforge.operator.common.TestResources;
 import io.fabric8.kubernetes.api.model.Service;
 import io.fabric8.kubernetes.api.model.apps.Deployment;
@@ -107,6 +108,40 @@ class ServingStatusAggregatorTest {
     assertThat(status.getPhase()).isEqualTo(ServingPhase.Failed);
     assertThat(status.condition(Condition.DEGRADED).orElseThrow().getMessage())
         .contains("ReplicaSet chat-1 has timed out progressing.");
+  }
+
+  /**
+   * Replicas that may land on several nodes cannot share a ReadWriteOnce volume: status says so.
+   */
+  @Test
+  void replicasThatCannotShareAVolumeAreNamedInStatus() {
+    service.getSpec().setReplicas(new ReplicaRange(1, 1));
+    var one = aggregate(readyModels(), Optional.of(deployment("qwen,arith", 2, 2, 1, 2)));
+    assertThat(one.condition(Condition.VOLUMES_SHAREABLE).orElseThrow().isTrue()).isTrue();
+
+    service.getSpec().setReplicas(new ReplicaRange(1, 3));
+    var three = aggregate(readyModels(), Optional.of(deployment("qwen,arith", 2, 2, 1, 2)));
+    var shareable = three.condition(Condition.VOLUMES_SHAREABLE).orElseThrow();
+    assertThat(shareable.isTrue()).isFalse();
+    assertThat(shareable.getMessage())
+        .contains("Model qwen's volume is ReadWriteOnce: of up to 3 replicas")
+        .contains("Model arith's volume is ReadWriteOnce")
+        .contains("spec.storage.accessMode: ReadWriteMany");
+    assertThat(three.getPhase())
+        .as("still serving on the node it has")
+        .isEqualTo(ServingPhase.Ready);
+
+    var models = readyModels();
+    models
+        .values()
+        .forEach(m -> m.getSpec().getStorage().setAccessMode(VolumeAccessMode.ReadWriteMany));
+    var spread = aggregate(models, Optional.of(deployment("qwen,arith", 2, 2, 1, 2)));
+    assertThat(spread.condition(Condition.VOLUMES_SHAREABLE).orElseThrow().isTrue()).isTrue();
+
+    models.get("qwen").getSpec().getStorage().setAccessMode(VolumeAccessMode.ReadWriteOncePod);
+    var onePod = aggregate(models, Optional.of(deployment("qwen,arith", 2, 2, 1, 2)));
+    assertThat(onePod.condition(Condition.VOLUMES_SHAREABLE).orElseThrow().getMessage())
+        .startsWith("Model qwen's volume is ReadWriteOncePod: one pod at a time");
   }
 
   private InferenceServiceStatus aggregate(

@@ -14,6 +14,12 @@ public class Condition {
   public static final String PROGRESSING = "Progressing";
   public static final String DEGRADED = "Degraded";
 
+  /**
+   * An InferenceService's: whether all its replicas can mount the served Models' volumes (see
+   * spec.storage.accessMode of Model).
+   */
+  public static final String VOLUMES_SHAREABLE = "VolumesShareable";
+
   @Required
   @JsonPropertyDescription("Kind of condition: Ready, Progressing or Degraded.")
   private String type;
