@@ -1,6 +1,7 @@
 package dev.modelforge.engine.generate;
 
 import java.util.List;
+import java.util.Map;
 import java.util.Random;
 
 /**
@@ -34,7 +35,40 @@ public record SamplingParams(
     List<Integer> stopTokenIds,
     List<String> stopStrings,
     int topLogprobs,
-    boolean ignoreEos) {
+    boolean ignoreEos,
+    Map<Integer, Float> logitBias) {
+
+  /** Without logit bias. */
+  public SamplingParams(
+      int maxTokens,
+      double temperature,
+      int topK,
+      double topP,
+      double minP,
+      double repetitionPenalty,
+      double presencePenalty,
+      double frequencyPenalty,
+      Long seed,
+      List<Integer> stopTokenIds,
+      List<String> stopStrings,
+      int topLogprobs,
+      boolean ignoreEos) {
+    this(
+        maxTokens,
+        temperature,
+        topK,
+        topP,
+        minP,
+        repetitionPenalty,
+        presencePenalty,
+        frequencyPenalty,
+        seed,
+        stopTokenIds,
+        stopStrings,
+        topLogprobs,
+        ignoreEos,
+        Map.of());
+  }
 
   public SamplingParams {
     if (maxTokens < 0) {
@@ -64,6 +98,17 @@ public record SamplingParams(
     if (topLogprobs < 0 || topLogprobs > 20) {
       throw new IllegalArgumentException("top_logprobs must be in [0, 20], got " + topLogprobs);
     }
+    logitBias = Map.copyOf(logitBias);
+    for (var bias : logitBias.entrySet()) {
+      if (bias.getKey() < 0) {
+        throw new IllegalArgumentException("logit_bias: token id " + bias.getKey() + " < 0");
+      }
+      float b = bias.getValue();
+      if (!(b >= -100 && b <= 100)) {
+        throw new IllegalArgumentException(
+            "logit_bias: the bias of token " + bias.getKey() + " must be in [-100, 100], got " + b);
+      }
+    }
     stopTokenIds = List.copyOf(stopTokenIds);
     stopStrings = List.copyOf(stopStrings);
     for (String s : stopStrings) {
@@ -82,8 +127,16 @@ public record SamplingParams(
   }
 
   public SamplingParams withMaxTokens(int n) {
+    return copy(n, seed);
+  }
+
+  public SamplingParams withSeed(Long newSeed) {
+    return copy(maxTokens, newSeed);
+  }
+
+  private SamplingParams copy(int newMaxTokens, Long newSeed) {
     return new SamplingParams(
-        n,
+        newMaxTokens,
         temperature,
         topK,
         topP,
@@ -91,11 +144,12 @@ public record SamplingParams(
         repetitionPenalty,
         presencePenalty,
         frequencyPenalty,
-        seed,
+        newSeed,
         stopTokenIds,
         stopStrings,
         topLogprobs,
-        ignoreEos);
+        ignoreEos,
+        logitBias);
   }
 
   /** The sampler chain these parameters describe. */

@@ -5,8 +5,8 @@ import java.util.Set;
 
 /**
  * The per-token rules shared by single-sequence generation and the batching scheduler: penalties
- * before sampling, logprobs from the raw logits, stop ids, stop strings and the text released to
- * the client. One instance per sequence.
+ * and logit bias before sampling (OpenAI's: added to the logits), logprobs from the raw logits,
+ * stop ids, stop strings and the text released to the client. One instance per sequence.
  */
 public final class TokenEmitter {
 
@@ -54,6 +54,11 @@ public final class TokenEmitter {
     System.arraycopy(logits, off, work, 0, vocab);
     if (penalties.active()) {
       penalties.apply(work, vocab);
+    }
+    for (var bias : params.logitBias().entrySet()) {
+      if (bias.getKey() < vocab) {
+        work[bias.getKey()] += bias.getValue();
+      }
     }
     int token = sampler.sample(work, vocab);
     if (!params.ignoreEos() && (eosIds.contains(token) || params.stopTokenIds().contains(token))) {

@@ -28,19 +28,6 @@ record GenerationSpec(
     if (i == 0 || params.seed() == null) {
       return params;
     }
-    return new SamplingParams(
-        params.maxTokens(),
-        params.temperature(),
-        params.topK(),
-        params.topP(),
-        params.minP(),
-        params.repetitionPenalty(),
-        params.presencePenalty(),
-        params.frequencyPenalty(),
-        params.seed() + i,
-        params.stopTokenIds(),
-        params.stopStrings(),
-        params.topLogprobs(),
-        params.ignoreEos());
+    return params.withSeed(params.seed() + i);
   }
 }

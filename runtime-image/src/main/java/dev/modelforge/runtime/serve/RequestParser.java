@@ -1,18 +1,59 @@
 package dev.modelforge.runtime.serve;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.modelforge.engine.generate.SamplingParams;
 import dev.modelforge.engine.tokenizer.Tokenizer;
 import java.util.ArrayList;
+import java.util.HashSet;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 
 /**
  * Reads OpenAI completion and chat requests (with vLLM's extra sampling fields) into a {@link
  * GenerationSpec}. Every refusal names the field and the value.
  */
 final class RequestParser {
+
+  /**
+   * What both endpoints honour. {@code model} picks the served model or adapter; {@code user} is
+   * the caller's own tag, which no server acts on.
+   */
+  private static final Set<String> COMMON =
+      Set.of(
+          "model",
+          "user",
+          "max_tokens",
+          "temperature",
+          "top_p",
+          "top_k",
+          "min_p",
+          "repetition_penalty",
+          "presence_penalty",
+          "frequency_penalty",
+          "seed",
+          "n",
+          "stop",
+          "stop_token_ids",
+          "stream",
+          "stream_options",
+          "ignore_eos",
+          "logit_bias");
+
+  static final Set<String> COMPLETION_FIELDS = with(COMMON, "prompt", "logprobs", "echo");
+
+  static final Set<String> CHAT_FIELDS =
+      with(
+          COMMON,
+          "messages",
+          "logprobs",
+          "top_logprobs",
+          "max_completion_tokens",
+          "add_generation_prompt");
+
+  private static final ObjectMapper JSON = new ObjectMapper();
 
   private final ServingEngine.Loaded engine;
 
@@ -21,6 +62,8 @@ final class RequestParser {
   }
 
   GenerationSpec completion(JsonNode body) {
+    refuseUnsupported(body, COMPLETION_FIELDS);
+    booleans(body, "stream", "echo", "ignore_eos");
     JsonNode prompt = body.get("prompt");
     int[] ids;
     String text;
@@ -52,6 +95,11 @@ final class RequestParser {
   }
 
   GenerationSpec chat(JsonNode body) {
+    refuseUnsupported(body, CHAT_FIELDS);
+    booleans(body, "stream", "logprobs", "ignore_eos", "add_generation_prompt");
+    if (body.hasNonNull("top_logprobs") && !body.path("logprobs").asBoolean(false)) {
+      throw ApiException.badRequest("'top_logprobs' needs 'logprobs': true", "top_logprobs");
+    }
     JsonNode messages = body.get("messages");
     if (messages == null || !messages.isArray() || messages.isEmpty()) {
       throw ApiException.badRequest("'messages' must be a non-empty list", "messages");
@@ -68,6 +116,13 @@ final class RequestParser {
       Map<String, Object> msg = new LinkedHashMap<>();
       msg.put("role", role);
       msg.put("content", contentText(m.get("content"), i));
+      // name, tool_calls, tool_call_id: the template renders them as Hugging Face passes them
+      for (var it = m.fields(); it.hasNext(); ) {
+        var field = it.next();
+        if (!field.getKey().equals("role") && !field.getKey().equals("content")) {
+          msg.put(field.getKey(), JSON.convertValue(field.getValue(), Object.class));
+        }
+      }
       list.add(msg);
     }
     if (engine.chatTemplate() == null) {
@@ -149,10 +204,7 @@ final class RequestParser {
     double rep = doubleField(body, "repetition_penalty", 1, Double.MIN_VALUE, 10);
     double presence = doubleField(body, "presence_penalty", 0, -2, 2);
     double frequency = doubleField(body, "frequency_penalty", 0, -2, 2);
-    Long seed =
-        body.hasNonNull("seed")
-            ? (long) intField(body, "seed", 0, Integer.MIN_VALUE, Integer.MAX_VALUE)
-            : null;
+    Long seed = seed(body);
     int n = intField(body, "n", 1, 1, 16);
     List<String> stop = new ArrayList<>();
     JsonNode stopNode = body.get("stop");
@@ -196,13 +248,113 @@ final class RequestParser {
               stopIds,
               stop,
               topLogprobs,
-              body.path("ignore_eos").asBoolean(false));
+              body.path("ignore_eos").asBoolean(false),
+              logitBias(body));
     } catch (IllegalArgumentException e) {
       throw ApiException.badRequest(e.getMessage(), null);
     }
     boolean stream = body.path("stream").asBoolean(false);
     boolean includeUsage = body.path("stream_options").path("include_usage").asBoolean(false);
     return new GenerationSpec(ids, params, n, stream, includeUsage, logprobs, echo, text);
+  }
+
+  /**
+   * A field the OpenAI API or vLLM defines but this server does not implement yet is refused with a
+   * 400 naming it, unless it carries its no-op value ({@code response_format: {"type": "text"}},
+   * {@code tools: []}, {@code tool_choice: "none"}, {@code best_of} equal to {@code n}, ...); so is
+   * a field nobody defines. Nothing a caller asks for is dropped in silence.
+   */
+  static void refuseUnsupported(JsonNode body, Set<String> honoured) {
+    for (var it = body.fieldNames(); it.hasNext(); ) {
+      String field = it.next();
+      JsonNode value = body.get(field);
+      if (honoured.contains(field) || value.isNull() || isNoOp(field, value, body)) {
+        continue;
+      }
+      throw ApiException.badRequest(
+          "'" + field + "' is not supported by this server (see docs/openai-api.md)", field);
+    }
+  }
+
+  private static boolean isNoOp(String field, JsonNode value, JsonNode body) {
+    return switch (field) {
+      case "response_format" ->
+          value.isObject() && value.size() == 1 && value.path("type").asText().equals("text");
+      case "tools", "functions" -> value.isArray() && value.isEmpty();
+      case "tool_choice", "function_call" -> value.asText().equals("none");
+      case "parallel_tool_calls" -> value.isBoolean() && !body.path("tools").isArray();
+      case "best_of" -> value.isInt() && value.asInt() == body.path("n").asInt(1);
+      case "chat_template_kwargs" -> value.isObject() && value.isEmpty();
+      case "suffix" -> value.isTextual() && value.asText().isEmpty();
+      default -> false;
+    };
+  }
+
+  private static void booleans(JsonNode body, String... fields) {
+    for (String field : fields) {
+      JsonNode v = body.get(field);
+      if (v != null && !v.isNull() && !v.isBoolean()) {
+        throw ApiException.badRequest("'" + field + "' must be true or false, got " + v, field);
+      }
+    }
+  }
+
+  /** A 64-bit seed, as vLLM takes it. */
+  private static Long seed(JsonNode body) {
+    JsonNode v = body.get("seed");
+    if (v == null || v.isNull()) {
+      return null;
+    }
+    if (!v.isIntegralNumber() || !v.canConvertToLong()) {
+      throw ApiException.badRequest("'seed' must be a 64-bit integer, got " + v, "seed");
+    }
+    return v.asLong();
+  }
+
+  /** OpenAI's logit_bias: token ids (as strings) to a bias in [-100, 100] added to the logits. */
+  private Map<Integer, Float> logitBias(JsonNode body) {
+    JsonNode v = body.get("logit_bias");
+    if (v == null || v.isNull()) {
+      return Map.of();
+    }
+    if (!v.isObject()) {
+      throw ApiException.badRequest(
+          "'logit_bias' must map token ids to biases in [-100, 100]", "logit_bias");
+    }
+    int vocab = engine.model().config().vocabSize();
+    Map<Integer, Float> bias = new LinkedHashMap<>();
+    for (var it = v.fields(); it.hasNext(); ) {
+      var entry = it.next();
+      int id;
+      try {
+        id = Integer.parseInt(entry.getKey().trim());
+      } catch (NumberFormatException e) {
+        id = -1;
+      }
+      if (id < 0 || id >= vocab) {
+        throw ApiException.badRequest(
+            "'logit_bias' key '"
+                + entry.getKey()
+                + "' is not a token id of this model (0.."
+                + (vocab - 1)
+                + ")",
+            "logit_bias");
+      }
+      JsonNode b = entry.getValue();
+      if (!b.isNumber() || b.asDouble() < -100 || b.asDouble() > 100) {
+        throw ApiException.badRequest(
+            "'logit_bias' of token " + id + " must be a number in [-100, 100], got " + b,
+            "logit_bias");
+      }
+      bias.put(id, (float) b.asDouble());
+    }
+    return bias;
+  }
+
+  private static Set<String> with(Set<String> base, String... more) {
+    Set<String> all = new HashSet<>(base);
+    all.addAll(List.of(more));
+    return Set.copyOf(all);
   }
 
   private int[] intArray(JsonNode node, String field) {

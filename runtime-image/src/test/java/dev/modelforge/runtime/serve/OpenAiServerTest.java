@@ -48,6 +48,20 @@ class OpenAiServerTest {
         .formatted(ServerClient.JSON.valueToTree(prompt), maxTokens, stream);
   }
 
+  /** The token ids the engine alone generates greedily for the prompt (EOS ignored). */
+  private static int[] engineGreedyIds(String prompt, int maxTokens) throws Exception {
+    Path dir = Files.createTempDirectory("modelforge-reference");
+    TestModelResource.writeModel(dir);
+    try (LoadedModel model = LoadedModel.open(dir, null);
+        Parallel pool = new Parallel(1)) {
+      Tokenizer tok = Tokenizer.load(dir);
+      return new Generator(model.model(), pool)
+          .generate(
+              tok.encode(prompt, true), SamplingParams.greedy(maxTokens), Set.of(), null, null)
+          .tokenIds();
+    }
+  }
+
   /** What the engine alone generates greedily for the prompt, decoded. */
   private static String engineGreedy(String prompt, int maxTokens) throws Exception {
     Path dir = Files.createTempDirectory("modelforge-reference");
@@ -234,6 +248,115 @@ class OpenAiServerTest {
     }
     assertThat(client.post("/v1/completions", completion("still fine", 2, false)).status())
         .isEqualTo(200);
+  }
+
+  /**
+   * logit_bias is added to the logits: +100 on one token makes greedy decoding emit only it, -100
+   * on the token greedy decoding chose first keeps it out of the first place.
+   */
+  @Test
+  void logitBiasChangesWhatIsGenerated() throws Exception {
+    int forced = 65;
+    JsonNode boosted =
+        client
+            .post(
+                "/v1/completions",
+                """
+                {"prompt": "hello world", "max_tokens": 4, "temperature": 0, "ignore_eos": true,
+                 "logit_bias": {"%d": 100}}
+                """
+                    .formatted(forced))
+            .json();
+    String forcedText =
+        client.post("/detokenize", "{\"tokens\": [65, 65, 65, 65]}").json().path("prompt").asText();
+    assertThat(boosted.path("choices").get(0).path("text").asText()).isEqualTo(forcedText);
+
+    int greedyFirst = engineGreedyIds("hello world", 1)[0];
+    String greedyText =
+        client
+            .post("/detokenize", "{\"tokens\": [" + greedyFirst + "]}")
+            .json()
+            .path("prompt")
+            .asText();
+    String unbiased =
+        client
+            .post(
+                "/v1/completions",
+                "{\"prompt\": \"hello world\", \"max_tokens\": 1, \"temperature\": 0,"
+                    + " \"ignore_eos\": true}")
+            .json()
+            .path("choices")
+            .get(0)
+            .path("text")
+            .asText();
+    assertThat(unbiased).isEqualTo(greedyText);
+    String banned =
+        client
+            .post(
+                "/v1/completions",
+                "{\"prompt\": \"hello world\", \"max_tokens\": 1, \"temperature\": 0,"
+                    + " \"ignore_eos\": true, \"logit_bias\": {\""
+                    + greedyFirst
+                    + "\": -100}}")
+            .json()
+            .path("choices")
+            .get(0)
+            .path("text")
+            .asText();
+    assertThat(banned).isNotEqualTo(greedyText);
+  }
+
+  /**
+   * What the server does not implement is refused with a 400 naming the field, never ignored; the
+   * same fields at their no-op values are accepted.
+   */
+  @Test
+  void unsupportedFieldsAreRefusedByNameAndTheirNoOpValuesAccepted() {
+    record Case(String path, String extra, String param) {}
+    String chat = "\"messages\": [{\"role\": \"user\", \"content\": \"hi\"}], \"max_tokens\": 2";
+    String completion = "\"prompt\": \"hi\", \"max_tokens\": 2";
+    List<Case> refused =
+        List.of(
+            new Case(
+                "/v1/chat/completions",
+                "\"response_format\": {\"type\": \"json_object\"}",
+                "response_format"),
+            new Case(
+                "/v1/chat/completions",
+                "\"tools\": [{\"type\": \"function\", \"function\": {\"name\": \"f\"}}]",
+                "tools"),
+            new Case("/v1/chat/completions", "\"tool_choice\": \"required\"", "tool_choice"),
+            new Case(
+                "/v1/chat/completions",
+                "\"chat_template_kwargs\": {\"enable_thinking\": false}",
+                "chat_template_kwargs"),
+            new Case("/v1/chat/completions", "\"top_logprobs\": 2", "top_logprobs"),
+            new Case("/v1/completions", "\"best_of\": 3", "best_of"),
+            new Case("/v1/completions", "\"guided_json\": {\"type\": \"object\"}", "guided_json"),
+            new Case("/v1/completions", "\"suffix\": \"end\"", "suffix"),
+            new Case("/v1/completions", "\"no_such_field\": 1", "no_such_field"),
+            new Case("/v1/completions", "\"stream\": \"yes\"", "stream"),
+            new Case("/v1/completions", "\"logit_bias\": {\"abc\": 5}", "logit_bias"),
+            new Case("/v1/completions", "\"logit_bias\": {\"5\": 101}", "logit_bias"));
+    for (Case c : refused) {
+      String body = "{" + (c.path().contains("chat") ? chat : completion) + ", " + c.extra() + "}";
+      ServerClient.Reply r = client.post(c.path(), body);
+      assertThat(r.status()).as(body).isEqualTo(400);
+      JsonNode error = r.json().path("error");
+      assertThat(error.path("param").asText()).as(body).isEqualTo(c.param());
+      assertThat(error.path("message").asText()).as(body).contains(c.param());
+    }
+    List<Case> noOps =
+        List.of(
+            new Case("/v1/chat/completions", "\"response_format\": {\"type\": \"text\"}", null),
+            new Case("/v1/chat/completions", "\"tools\": [], \"tool_choice\": \"none\"", null),
+            new Case(
+                "/v1/chat/completions", "\"user\": \"someone\", \"seed\": 9007199254740993", null),
+            new Case("/v1/completions", "\"best_of\": 1", null));
+    for (Case c : noOps) {
+      String body = "{" + (c.path().contains("chat") ? chat : completion) + ", " + c.extra() + "}";
+      assertThat(client.post(c.path(), body).status()).as(body).isEqualTo(200);
+    }
   }
 
   @Test
