@@ -64,20 +64,25 @@ public final class ModelForgeCommand implements Runnable {
     }
   }
 
-  /** Reads the project version that the build wrote into the jar. */
+  /** The project version that the build wrote into the jar, or "unknown". */
+  public static String projectVersion() {
+    Properties props = new Properties();
+    try (InputStream in =
+        ModelForgeCommand.class.getResourceAsStream("/dev/modelforge/runtime/version.properties")) {
+      if (in != null) {
+        props.load(in);
+      }
+    } catch (IOException e) {
+      return "unknown";
+    }
+    return props.getProperty("version", "unknown");
+  }
+
   static final class Version implements CommandLine.IVersionProvider {
     @Override
-    public String[] getVersion() throws IOException {
-      Properties props = new Properties();
-      try (InputStream in =
-          ModelForgeCommand.class.getResourceAsStream(
-              "/dev/modelforge/runtime/version.properties")) {
-        if (in != null) {
-          props.load(in);
-        }
-      }
+    public String[] getVersion() {
       return new String[] {
-        "modelforge " + props.getProperty("version", "unknown"),
+        "modelforge " + projectVersion(),
         "Java " + Runtime.version() + " (" + System.getProperty("java.vendor", "?") + ")"
       };
     }

@@ -52,6 +52,7 @@ public class OpenAiRoutes {
     router.post("/v1/completions").handler(ctx -> safely(ctx, () -> generate(ctx, false)));
     router.post("/v1/chat/completions").handler(ctx -> safely(ctx, () -> generate(ctx, true)));
     router.get("/v1/models").handler(ctx -> safely(ctx, () -> models(ctx)));
+    router.get("/v1/models/:id").handler(ctx -> safely(ctx, () -> model(ctx)));
     router.post("/v1/load_lora_adapter").handler(ctx -> safely(ctx, () -> loadAdapter(ctx)));
     router.post("/v1/unload_lora_adapter").handler(ctx -> safely(ctx, () -> unloadAdapter(ctx)));
     router.post("/tokenize").handler(ctx -> safely(ctx, () -> tokenize(ctx)));
@@ -60,6 +61,33 @@ public class OpenAiRoutes {
         .get("/health/live")
         .handler(ctx -> json(ctx, 200, JSON.createObjectNode().put("status", "live")));
     router.get("/health/ready").handler(this::ready);
+    // vLLM's plain health check and SageMaker's ping: 200 once the model serves
+    router.get("/health").handler(this::ready);
+    router.get("/ping").handler(this::ready);
+    router.get("/version").handler(ctx -> json(ctx, 200, version()));
+    // any other path: an OpenAI-shaped 404, not the framework's HTML page
+    router
+        .route()
+        .last()
+        .handler(
+            ctx ->
+                error(
+                    ctx,
+                    new ApiException(
+                        404,
+                        "invalid_request_error",
+                        "no route for "
+                            + ctx.request().method()
+                            + " "
+                            + ctx.request().path()
+                            + " (see docs/openai-api.md for the endpoints)",
+                        null,
+                        "not_found")));
+  }
+
+  private static ObjectNode version() {
+    return JSON.createObjectNode()
+        .put("version", dev.modelforge.runtime.cli.ModelForgeCommand.projectVersion());
   }
 
   private void safely(RoutingContext ctx, Runnable handler) {
@@ -114,19 +142,7 @@ public class OpenAiRoutes {
     if (model == null || model.isNull() || model.asText().equals(l.servedName())) {
       return null;
     }
-    return engine
-        .adapter(model.asText())
-        .orElseThrow(
-            () ->
-                new ApiException(
-                    400,
-                    "invalid_request_error",
-                    "The model '"
-                        + model.asText()
-                        + "' does not exist; this server serves "
-                        + modelIds(l),
-                    "model",
-                    "model_not_found"));
+    return engine.adapter(model.asText()).orElseThrow(() -> modelNotFound(l, model.asText()));
   }
 
   private List<String> modelIds(ServingEngine.Loaded l) {
@@ -438,7 +454,34 @@ public class OpenAiRoutes {
   private void models(RoutingContext ctx) {
     ServingEngine.Loaded l = loadedOrFail();
     ObjectNode o = JSON.createObjectNode().put("object", "list");
-    ArrayNode data = o.putArray("data");
+    o.set("data", modelObjects(l));
+    json(ctx, 200, o);
+  }
+
+  /** GET /v1/models/{id}: one served model or adapter, else 404 as vLLM answers. */
+  private void model(RoutingContext ctx) {
+    ServingEngine.Loaded l = loadedOrFail();
+    String id = ctx.pathParam("id");
+    for (JsonNode m : modelObjects(l)) {
+      if (m.path("id").asText().equals(id)) {
+        json(ctx, 200, m);
+        return;
+      }
+    }
+    throw modelNotFound(l, id);
+  }
+
+  private ApiException modelNotFound(ServingEngine.Loaded l, String id) {
+    return new ApiException(
+        404,
+        "invalid_request_error",
+        "The model `" + id + "` does not exist. This server serves " + modelIds(l) + ".",
+        "model",
+        "model_not_found");
+  }
+
+  private ArrayNode modelObjects(ServingEngine.Loaded l) {
+    ArrayNode data = JSON.createArrayNode();
     long now = System.currentTimeMillis() / 1000;
     ObjectNode m = data.addObject();
     m.put("id", l.servedName());
@@ -461,7 +504,7 @@ public class OpenAiRoutes {
               am.put("parent", l.servedName());
               am.put("max_model_len", l.maxModelLength());
             });
-    json(ctx, 200, o);
+    return data;
   }
 
   private void loadAdapter(RoutingContext ctx) {

@@ -92,6 +92,40 @@ class OpenAiServerTest {
         .isEqualTo(TestModelResource.CONTEXT);
   }
 
+  /**
+   * The paths vLLM users and load balancers call besides the API, and what a wrong model or path
+   * gets: OpenAI-shaped JSON, 404 as vLLM answers.
+   */
+  @Test
+  void healthPingVersionModelByIdAndNotFoundAnswerAsVllmDoes() {
+    assertThat(client.get("/health").status()).isEqualTo(200);
+    assertThat(client.get("/ping").status()).isEqualTo(200);
+    assertThat(client.get("/version").json().path("version").asText()).isNotBlank();
+
+    JsonNode tiny = client.get("/v1/models/tiny").json();
+    assertThat(tiny.path("id").asText()).isEqualTo("tiny");
+    assertThat(tiny.path("object").asText()).isEqualTo("model");
+
+    ServerClient.Reply missing = client.get("/v1/models/gpt-4");
+    assertThat(missing.status()).isEqualTo(404);
+    assertThat(missing.json().path("error").path("message").asText())
+        .startsWith("The model `gpt-4` does not exist.");
+
+    ServerClient.Reply wrongModel =
+        client.post("/v1/completions", "{\"model\": \"gpt-4\", \"prompt\": \"x\"}");
+    assertThat(wrongModel.status()).isEqualTo(404);
+    assertThat(wrongModel.json().path("error").path("code").asText()).isEqualTo("model_not_found");
+    assertThat(wrongModel.json().path("error").path("param").asText()).isEqualTo("model");
+
+    for (String path : List.of("/v1/embeddings", "/v1/responses", "/nothing/here")) {
+      ServerClient.Reply r = client.post(path, "{}");
+      assertThat(r.status()).as(path).isEqualTo(404);
+      assertThat(r.json().path("error").path("message").asText())
+          .as(path)
+          .contains("no route for POST " + path);
+    }
+  }
+
   @Test
   void aGreedyCompletionIsWhatTheEngineGenerates() throws Exception {
     ServerClient.Reply r = client.post("/v1/completions", completion("hello world", 10, false));
@@ -223,7 +257,6 @@ class OpenAiServerTest {
         List.of(
             new Case("/v1/completions", "{not json", null),
             new Case("/v1/completions", "", null),
-            new Case("/v1/completions", "{\"model\": \"gpt-4\", \"prompt\": \"x\"}", "model"),
             new Case("/v1/completions", "{\"prompt\": \"x\", \"temperature\": 7}", "temperature"),
             new Case("/v1/completions", "{\"prompt\": \"x\", \"max_tokens\": -1}", "max_tokens"),
             new Case("/v1/completions", "{\"prompt\": \"x\", \"n\": 0}", "n"),
@@ -401,7 +434,7 @@ class OpenAiServerTest {
         .isEqualTo(200);
     ServerClient.Reply gone =
         client.post("/v1/completions", "{\"model\": \"sql\", \"prompt\": \"x\"}");
-    assertThat(gone.status()).isEqualTo(400);
+    assertThat(gone.status()).isEqualTo(404);
     assertThat(gone.json().path("error").path("code").asText()).isEqualTo("model_not_found");
     ServerClient.Reply bad =
         client.post(
