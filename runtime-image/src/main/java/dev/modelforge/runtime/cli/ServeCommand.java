@@ -110,6 +110,14 @@ public final class ServeCommand implements Callable<Integer> {
       description = "Shutdown waits this long for requests in flight (default 30s).")
   String drainTimeout;
 
+  @Option(
+      names = "--api-key",
+      description = {
+        "Require 'Authorization: Bearer KEY' on every /v1 request (or set MODELFORGE_SERVE_API_KEY,",
+        "which keeps the key off the command line)."
+      })
+  String apiKey;
+
   /** The server's configuration properties for these options. */
   public Map<String, String> toProperties() {
     Map<String, String> p = new LinkedHashMap<>();
@@ -147,6 +155,7 @@ public final class ServeCommand implements Callable<Integer> {
       p.put("modelforge.serve.prefix-caching", "false");
     }
     put(p, "modelforge.serve.dtype", dtype);
+    put(p, "modelforge.serve.api-key", apiKey);
     return p;
   }
 

@@ -21,8 +21,11 @@ import io.vertx.ext.web.RoutingContext;
 import io.vertx.ext.web.handler.BodyHandler;
 import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.enterprise.event.Observes;
+import java.nio.charset.StandardCharsets;
+import java.security.MessageDigest;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Optional;
 import java.util.UUID;
 import java.util.concurrent.atomic.AtomicInteger;
 
@@ -39,13 +42,20 @@ public class OpenAiRoutes {
 
   private final ServingEngine engine;
   private final ServingMetrics metrics;
+  private final Optional<byte[]> apiKey;
 
-  OpenAiRoutes(ServingEngine engine, ServingMetrics metrics) {
+  OpenAiRoutes(ServingEngine engine, ServingMetrics metrics, ServeConfig config) {
     this.engine = engine;
     this.metrics = metrics;
+    this.apiKey =
+        config
+            .apiKey()
+            .filter(k -> !k.isBlank())
+            .map(k -> ("Bearer " + k).getBytes(StandardCharsets.UTF_8));
   }
 
   void register(@Observes Router router) {
+    apiKey.ifPresent(key -> router.route("/v1/*").handler(ctx -> authorize(ctx, key)));
     router.route("/v1/*").handler(BodyHandler.create().setBodyLimit(16 << 20));
     router.route("/tokenize").handler(BodyHandler.create());
     router.route("/detokenize").handler(BodyHandler.create());
@@ -83,6 +93,27 @@ public class OpenAiRoutes {
                             + " (see docs/openai-api.md for the endpoints)",
                         null,
                         "not_found")));
+  }
+
+  /** Lets a /v1 request on only with the configured key; compared in constant time. */
+  private static void authorize(RoutingContext ctx, byte[] expected) {
+    String header = ctx.request().getHeader("Authorization");
+    byte[] given = header == null ? new byte[0] : header.trim().getBytes(StandardCharsets.UTF_8);
+    if (MessageDigest.isEqual(given, expected)) {
+      ctx.next();
+      return;
+    }
+    ctx.response().putHeader("WWW-Authenticate", "Bearer");
+    error(
+        ctx,
+        new ApiException(
+            401,
+            "invalid_request_error",
+            header == null
+                ? "this server needs an API key: send 'Authorization: Bearer KEY'"
+                : "Incorrect API key provided",
+            null,
+            "invalid_api_key"));
   }
 
   private static ObjectNode version() {

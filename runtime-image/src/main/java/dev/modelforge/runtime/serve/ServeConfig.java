@@ -62,4 +62,11 @@ public interface ServeConfig {
   /** How long shutdown waits for requests in flight before cancelling them. */
   @WithDefault(DEFAULT_DRAIN_TIMEOUT)
   Duration drainTimeout();
+
+  /**
+   * The key every /v1 request must carry as {@code Authorization: Bearer KEY} (vLLM's --api-key);
+   * none when unset. Also from the environment as MODELFORGE_SERVE_API_KEY, which keeps it off the
+   * command line.
+   */
+  Optional<String> apiKey();
 }

@@ -33,7 +33,9 @@ class ServeCommandTest {
             "256",
             "--no-prefix-caching",
             "--dtype",
-            "bfloat16");
+            "bfloat16",
+            "--api-key",
+            "sk-1");
 
     assertThat(p)
         .containsEntry("modelforge.serve.model", "/models/tiny")
@@ -42,7 +44,9 @@ class ServeCommandTest {
         .containsEntry("modelforge.serve.max-batch", "4")
         .containsEntry("modelforge.serve.max-model-len", "256")
         .containsEntry("modelforge.serve.prefix-caching", "false")
-        .containsEntry("modelforge.serve.dtype", "bfloat16");
+        .containsEntry("modelforge.serve.dtype", "bfloat16")
+        .containsEntry("modelforge.serve.api-key", "sk-1");
+    assertThat(properties("--model", "m")).doesNotContainKey("modelforge.serve.api-key");
   }
 
   @Test
