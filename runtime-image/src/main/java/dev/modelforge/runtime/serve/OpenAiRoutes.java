@@ -188,26 +188,31 @@ public class OpenAiRoutes {
     JsonNode body = body(ctx);
     LoraAdapter adapter = checkModel(l, body);
     RequestParser parser = new RequestParser(l);
-    GenerationSpec spec = chat ? parser.chat(body) : parser.completion(body);
+    // a completion may carry a list of prompts: each gets n choices, indexed prompt by prompt
+    List<GenerationSpec> prompts = chat ? List.of(parser.chat(body)) : parser.completions(body);
+    GenerationSpec spec = prompts.getFirst();
     String id = (chat ? "chatcmpl-" : "cmpl-") + UUID.randomUUID().toString().replace("-", "");
     long created = System.currentTimeMillis() / 1000;
     Context vertx = Vertx.currentContext();
     Response response =
         new Response(
-            ctx, vertx, spec, chat, id, created, l, body.path("model").asText(l.servedName()));
+            ctx, vertx, prompts, chat, id, created, l, body.path("model").asText(l.servedName()));
     List<RequestHandle> handles = new ArrayList<>();
-    for (int i = 0; i < spec.n(); i++) {
-      Choice choice = new Choice(i, response, metrics.startRequest());
-      response.choices.add(choice);
-      handles.add(
-          engine.submit(
-              new Request(
-                  spec.promptIds(),
-                  spec.paramsForChoice(i),
-                  l.eosIds(),
-                  textStream(l),
-                  adapter,
-                  choice)));
+    for (GenerationSpec prompt : prompts) {
+      for (int i = 0; i < prompt.n(); i++) {
+        Choice choice =
+            new Choice(response.choices.size(), response, prompt, metrics.startRequest());
+        response.choices.add(choice);
+        handles.add(
+            engine.submit(
+                new Request(
+                    prompt.promptIds(),
+                    prompt.paramsForChoice(i),
+                    l.eosIds(),
+                    textStream(l),
+                    adapter,
+                    choice)));
+      }
     }
     ctx.response().closeHandler(v -> handles.forEach(RequestHandle::cancel));
     if (spec.stream()) {
@@ -243,6 +248,10 @@ public class OpenAiRoutes {
   private final class Response {
     final RoutingContext ctx;
     final Context vertx;
+
+    /** The request's prompts (one for chat); their settings besides the prompt are the same. */
+    final List<GenerationSpec> prompts;
+
     final GenerationSpec spec;
     final boolean chat;
     final String id;
@@ -255,7 +264,7 @@ public class OpenAiRoutes {
     Response(
         RoutingContext ctx,
         Context vertx,
-        GenerationSpec spec,
+        List<GenerationSpec> prompts,
         boolean chat,
         String id,
         long created,
@@ -263,13 +272,14 @@ public class OpenAiRoutes {
         String modelId) {
       this.ctx = ctx;
       this.vertx = vertx;
-      this.spec = spec;
+      this.prompts = prompts;
+      this.spec = prompts.getFirst();
       this.chat = chat;
       this.id = id;
       this.created = created;
       this.loaded = loaded;
       this.modelId = modelId;
-      this.open = new AtomicInteger(spec.n());
+      this.open = new AtomicInteger(prompts.size() * spec.n());
     }
 
     ObjectNode envelope(String object) {
@@ -314,10 +324,14 @@ public class OpenAiRoutes {
       for (Choice c : choices) {
         completion += c.generated;
       }
+      int prompt = 0;
+      for (GenerationSpec p : prompts) {
+        prompt += p.promptIds().length;
+      }
       ObjectNode u = JSON.createObjectNode();
-      u.put("prompt_tokens", spec.promptIds().length);
+      u.put("prompt_tokens", prompt);
       u.put("completion_tokens", completion);
-      u.put("total_tokens", spec.promptIds().length + completion);
+      u.put("total_tokens", prompt + completion);
       return u;
     }
 
@@ -352,7 +366,7 @@ public class OpenAiRoutes {
           co.putObject("message").put("role", "assistant").put("content", text);
           co.set("logprobs", spec.logprobs() ? c.chatLogprobs() : JSON.nullNode());
         } else {
-          co.put("text", spec.echo() ? spec.promptText() + text : text);
+          co.put("text", spec.echo() ? c.prompt.promptText() + text : text);
           co.set("logprobs", spec.logprobs() ? c.completionLogprobs() : JSON.nullNode());
         }
         co.put("finish_reason", c.finish == null ? "abort" : c.finish.apiName());
@@ -366,15 +380,17 @@ public class OpenAiRoutes {
   private final class Choice implements SequenceListener {
     final int index;
     final Response response;
+    final GenerationSpec prompt;
     final ServingMetrics.RequestClock clock;
     final StringBuilder text = new StringBuilder();
     final List<GeneratedToken> tokens = new ArrayList<>();
     int generated;
     FinishReason finish;
 
-    Choice(int index, Response response, ServingMetrics.RequestClock clock) {
+    Choice(int index, Response response, GenerationSpec prompt, ServingMetrics.RequestClock clock) {
       this.index = index;
       this.response = response;
+      this.prompt = prompt;
       this.clock = clock;
     }
 
@@ -441,7 +457,7 @@ public class OpenAiRoutes {
       ArrayNode logprobs = lp.putArray("token_logprobs");
       ArrayNode top = lp.putArray("top_logprobs");
       ArrayNode offsets = lp.putArray("text_offset");
-      int offset = response.spec.echo() ? response.spec.promptText().length() : 0;
+      int offset = response.spec.echo() ? prompt.promptText().length() : 0;
       for (GeneratedToken t : tokens) {
         toks.add(response.loaded.tokenizer().decode(new int[] {t.id()}, false));
         logprobs.add(t.logprob());

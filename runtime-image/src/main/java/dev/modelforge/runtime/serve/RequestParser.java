@@ -61,10 +61,46 @@ final class RequestParser {
     this.engine = engine;
   }
 
+  /** Most prompts one completion request may carry (vLLM sets no limit; one is needed). */
+  static final int MAX_PROMPTS = 64;
+
+  /**
+   * A completion request, one spec per prompt: {@code prompt} may be a string, a list of token ids,
+   * or a list of either (a batch, as vLLM takes it).
+   */
+  List<GenerationSpec> completions(JsonNode body) {
+    JsonNode prompt = body.get("prompt");
+    boolean batch =
+        prompt != null
+            && prompt.isArray()
+            && prompt.size() > 1
+            && (prompt.get(0).isTextual() || prompt.get(0).isArray());
+    if (!batch) {
+      return List.of(completion(body, prompt));
+    }
+    if (prompt.size() > MAX_PROMPTS) {
+      throw ApiException.badRequest(
+          "'prompt' holds " + prompt.size() + " prompts; at most " + MAX_PROMPTS + " per request",
+          "prompt");
+    }
+    List<GenerationSpec> specs = new ArrayList<>();
+    for (JsonNode one : prompt) {
+      if (!one.isTextual() && !one.isArray()) {
+        throw ApiException.badRequest(
+            "'prompt' lists must hold strings or lists of token ids, got " + one, "prompt");
+      }
+      specs.add(completion(body, one));
+    }
+    return specs;
+  }
+
   GenerationSpec completion(JsonNode body) {
+    return completion(body, body.get("prompt"));
+  }
+
+  private GenerationSpec completion(JsonNode body, JsonNode prompt) {
     refuseUnsupported(body, COMPLETION_FIELDS);
     booleans(body, "stream", "echo", "ignore_eos");
-    JsonNode prompt = body.get("prompt");
     int[] ids;
     String text;
     Tokenizer tok = engine.tokenizer();

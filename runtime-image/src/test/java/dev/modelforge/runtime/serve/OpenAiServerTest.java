@@ -62,6 +62,13 @@ class OpenAiServerTest {
     }
   }
 
+  /** What the engine alone generates greedily for the prompt with EOS ignored, decoded. */
+  private static String engineGreedyText(String prompt, int maxTokens) throws Exception {
+    Path dir = Files.createTempDirectory("modelforge-reference");
+    TestModelResource.writeModel(dir);
+    return Tokenizer.load(dir).decode(engineGreedyIds(prompt, maxTokens), true);
+  }
+
   /** What the engine alone generates greedily for the prompt, decoded. */
   private static String engineGreedy(String prompt, int maxTokens) throws Exception {
     Path dir = Files.createTempDirectory("modelforge-reference");
@@ -124,6 +131,44 @@ class OpenAiServerTest {
           .as(path)
           .contains("no route for POST " + path);
     }
+  }
+
+  /** A list of prompts is a batch, as in vLLM: n choices per prompt, indexed prompt by prompt. */
+  @Test
+  void aListOfPromptsGetsNChoicesEachInPromptOrder() throws Exception {
+    JsonNode body =
+        client
+            .post(
+                "/v1/completions",
+                """
+                {"prompt": ["hello world", "stream me"], "n": 2, "max_tokens": 6,
+                 "temperature": 0, "ignore_eos": true}
+                """)
+            .json();
+    JsonNode choices = body.path("choices");
+    assertThat(choices).hasSize(4);
+    String first = engineGreedyText("hello world", 6);
+    String second = engineGreedyText("stream me", 6);
+    List<String> texts = new ArrayList<>();
+    for (int i = 0; i < 4; i++) {
+      assertThat(choices.get(i).path("index").asInt()).isEqualTo(i);
+      texts.add(choices.get(i).path("text").asText());
+    }
+    assertThat(texts).containsExactly(first, first, second, second);
+    assertThat(body.path("usage").path("prompt_tokens").asInt())
+        .isEqualTo(
+            client.post("/tokenize", "{\"prompt\": \"hello world\"}").json().path("count").asInt()
+                + client
+                    .post("/tokenize", "{\"prompt\": \"stream me\"}")
+                    .json()
+                    .path("count")
+                    .asInt());
+    assertThat(body.path("usage").path("completion_tokens").asInt()).isEqualTo(24);
+
+    ServerClient.Reply refused =
+        client.post("/v1/completions", "{\"prompt\": [\"a\", 7], \"max_tokens\": 1}");
+    assertThat(refused.status()).isEqualTo(400);
+    assertThat(refused.json().path("error").path("param").asText()).isEqualTo("prompt");
   }
 
   @Test
