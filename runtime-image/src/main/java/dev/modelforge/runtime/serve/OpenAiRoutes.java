@@ -223,7 +223,7 @@ public class OpenAiRoutes {
       if (chat) {
         for (Choice c : response.choices) {
           ObjectNode delta = JSON.createObjectNode().put("role", "assistant").put("content", "");
-          response.sendChunk(c.index, delta, null, null);
+          response.sendChunk(c.index, delta, null, null, null);
         }
       }
     }
@@ -292,7 +292,8 @@ public class OpenAiRoutes {
     }
 
     /** Runs on the Vert.x context: writes one SSE event. */
-    void sendChunk(int index, ObjectNode deltaOrNull, String text, FinishReason finish) {
+    void sendChunk(
+        int index, ObjectNode deltaOrNull, String text, FinishReason finish, ObjectNode logprobs) {
       ObjectNode o = envelope(chat ? "chat.completion.chunk" : "text_completion");
       ObjectNode c = o.putArray("choices").addObject();
       c.put("index", index);
@@ -303,7 +304,7 @@ public class OpenAiRoutes {
       } else {
         c.put("text", text);
       }
-      c.putNull("logprobs");
+      c.set("logprobs", logprobs == null ? JSON.nullNode() : logprobs);
       if (finish != null) {
         c.put("finish_reason", finish.apiName());
       } else {
@@ -384,6 +385,7 @@ public class OpenAiRoutes {
     final ServingMetrics.RequestClock clock;
     final StringBuilder text = new StringBuilder();
     final List<GeneratedToken> tokens = new ArrayList<>();
+    int streamedLogprobs;
     int generated;
     FinishReason finish;
 
@@ -409,7 +411,7 @@ public class OpenAiRoutes {
               tokens.add(token);
             }
             if (response.spec.stream() && !token.text().isEmpty()) {
-              response.sendChunk(index, null, token.text(), null);
+              response.sendChunk(index, null, token.text(), null, unsentChatLogprobs());
             }
           });
     }
@@ -420,7 +422,7 @@ public class OpenAiRoutes {
           v -> {
             text.append(rest);
             if (response.spec.stream()) {
-              response.sendChunk(index, null, rest, null);
+              response.sendChunk(index, null, rest, null, unsentChatLogprobs());
             }
           });
     }
@@ -440,7 +442,7 @@ public class OpenAiRoutes {
               finish = reason;
               if (response.spec.stream() && error == null) {
                 ObjectNode empty = response.chat ? JSON.createObjectNode() : null;
-                response.sendChunk(index, empty, "", reason);
+                response.sendChunk(index, empty, "", reason, unsentChatLogprobs());
               }
               if (response.open.decrementAndGet() == 0) {
                 written = response.complete(error);
@@ -472,9 +474,27 @@ public class OpenAiRoutes {
     }
 
     ObjectNode chatLogprobs() {
+      return chatLogprobs(0, tokens.size());
+    }
+
+    /**
+     * A streamed chat chunk's logprobs: the tokens since the last chunk (a token whose text is held
+     * back, for a stop string or an unfinished UTF-8 sequence, goes with the next chunk); null when
+     * the request asked for none.
+     */
+    ObjectNode unsentChatLogprobs() {
+      if (!response.chat || !response.spec.logprobs()) {
+        return null;
+      }
+      ObjectNode lp = chatLogprobs(streamedLogprobs, tokens.size());
+      streamedLogprobs = tokens.size();
+      return lp;
+    }
+
+    private ObjectNode chatLogprobs(int from, int to) {
       ObjectNode lp = JSON.createObjectNode();
       ArrayNode content = lp.putArray("content");
-      for (GeneratedToken t : tokens) {
+      for (GeneratedToken t : tokens.subList(from, to)) {
         ObjectNode e = content.addObject();
         String s = response.loaded.tokenizer().decode(new int[] {t.id()}, false);
         e.put("token", s);

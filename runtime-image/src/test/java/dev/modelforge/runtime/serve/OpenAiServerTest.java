@@ -295,6 +295,39 @@ class OpenAiServerTest {
     assertThat(content.get(0).path("top_logprobs").size()).isEqualTo(2);
   }
 
+  /** Streamed chat chunks carry their tokens' logprobs: together, those of the whole answer. */
+  @Test
+  void streamedChatChunksCarryTheirTokensLogprobs() {
+    String request =
+        """
+        {"messages": [{"role": "user", "content": "Hi"}], "max_tokens": 6, "temperature": 0,
+         "ignore_eos": true, "logprobs": true, "top_logprobs": 2, "stream": %s}
+        """;
+    JsonNode whole =
+        client
+            .post("/v1/chat/completions", request.formatted("false"))
+            .json()
+            .path("choices")
+            .get(0)
+            .path("logprobs")
+            .path("content");
+
+    List<JsonNode> streamed = new ArrayList<>();
+    for (String e :
+        ServerClient.events(
+            client.post("/v1/chat/completions", request.formatted("true")).body())) {
+      if (e.equals("[DONE]")) {
+        continue;
+      }
+      JsonNode logprobs = parse(e).path("choices").get(0).path("logprobs");
+      if (!logprobs.isNull()) {
+        logprobs.path("content").forEach(streamed::add);
+      }
+    }
+    assertThat(whole).hasSize(6);
+    assertThat(streamed).containsExactlyElementsOf(whole);
+  }
+
   @Test
   void badRequestsGetAnOpenAiErrorAndTheServerCarriesOn() {
     record Case(String path, String body, String param) {}
