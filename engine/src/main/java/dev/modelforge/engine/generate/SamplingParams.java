@@ -38,38 +38,6 @@ public record SamplingParams(
     boolean ignoreEos,
     Map<Integer, Float> logitBias) {
 
-  /** Without logit bias. */
-  public SamplingParams(
-      int maxTokens,
-      double temperature,
-      int topK,
-      double topP,
-      double minP,
-      double repetitionPenalty,
-      double presencePenalty,
-      double frequencyPenalty,
-      Long seed,
-      List<Integer> stopTokenIds,
-      List<String> stopStrings,
-      int topLogprobs,
-      boolean ignoreEos) {
-    this(
-        maxTokens,
-        temperature,
-        topK,
-        topP,
-        minP,
-        repetitionPenalty,
-        presencePenalty,
-        frequencyPenalty,
-        seed,
-        stopTokenIds,
-        stopStrings,
-        topLogprobs,
-        ignoreEos,
-        Map.of());
-  }
-
   public SamplingParams {
     if (maxTokens < 0) {
       throw new IllegalArgumentException("max_tokens must be >= 0, got " + maxTokens);
@@ -119,7 +87,8 @@ public record SamplingParams(
   }
 
   public static SamplingParams greedy(int maxTokens) {
-    return new SamplingParams(maxTokens, 0, 0, 1, 0, 1, 0, 0, null, List.of(), List.of(), 0, false);
+    return new SamplingParams(
+        maxTokens, 0, 0, 1, 0, 1, 0, 0, null, List.of(), List.of(), 0, false, Map.of());
   }
 
   public boolean isGreedy() {

@@ -1,6 +1,7 @@
 package dev.modelforge.engine.generate;
 
 import java.util.List;
+import java.util.Map;
 import java.util.Set;
 
 /**
@@ -25,6 +26,8 @@ public final class TokenEmitter {
   private final TokenPenalties penalties;
   private final StopText stops;
   private final float[] work;
+  private final int[] biasIds;
+  private final float[] biasValues;
   private int generated;
 
   public TokenEmitter(
@@ -39,6 +42,13 @@ public final class TokenEmitter {
     this.penalties = new TokenPenalties(params, vocab, prompt);
     this.stops = new StopText(params.stopStrings());
     this.work = new float[vocab];
+    // the per-token loop reads arrays, not the map: no boxing or iterator per sampled token
+    var bias = params.logitBias().entrySet().stream().filter(e -> e.getKey() < vocab).toList();
+    this.biasIds = bias.stream().mapToInt(Map.Entry::getKey).toArray();
+    this.biasValues = new float[bias.size()];
+    for (int i = 0; i < biasValues.length; i++) {
+      biasValues[i] = bias.get(i).getValue();
+    }
   }
 
   public int generated() {
@@ -55,10 +65,8 @@ public final class TokenEmitter {
     if (penalties.active()) {
       penalties.apply(work, vocab);
     }
-    for (var bias : params.logitBias().entrySet()) {
-      if (bias.getKey() < vocab) {
-        work[bias.getKey()] += bias.getValue();
-      }
+    for (int i = 0; i < biasIds.length; i++) {
+      work[biasIds[i]] += biasValues[i];
     }
     int token = sampler.sample(work, vocab);
     if (!params.ignoreEos() && (eosIds.contains(token) || params.stopTokenIds().contains(token))) {

@@ -13,6 +13,7 @@ import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
+import java.util.Map;
 import java.util.Set;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
@@ -81,7 +82,8 @@ class GeneratorTest {
   void logprobsAreTheLogSoftmaxOfTheRawLogits() {
     int[] prompt = {1, 2, 3};
     SamplingParams p =
-        new SamplingParams(3, 0.7, 5, 0.9, 0, 1.3, 0, 0, 7L, List.of(), List.of(), 5, false);
+        new SamplingParams(
+            3, 0.7, 5, 0.9, 0, 1.3, 0, 0, 7L, List.of(), List.of(), 5, false, Map.of());
 
     GenerationResult result = new Generator(model, pool).generate(prompt, p, Set.of(), null, null);
 
@@ -126,7 +128,8 @@ class GeneratorTest {
     String stop = text.substring(3, 5);
     int cut = text.indexOf(stop);
     SamplingParams p =
-        new SamplingParams(8, 0, 0, 1, 0, 1, 0, 0, null, List.of(), List.of(stop), 0, false);
+        new SamplingParams(
+            8, 0, 0, 1, 0, 1, 0, 0, null, List.of(), List.of(stop), 0, false, Map.of());
     List<String> streamed = new ArrayList<>();
 
     GenerationResult r =

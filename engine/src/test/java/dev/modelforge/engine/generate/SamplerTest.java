@@ -4,6 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import java.util.List;
+import java.util.Map;
 import java.util.Random;
 import org.junit.jupiter.api.Test;
 
@@ -102,7 +103,8 @@ class SamplerTest {
   @Test
   void theSameSeedGivesTheSameDraws() {
     SamplingParams p =
-        new SamplingParams(10, 0.9, 0, 0.95, 0, 1, 0, 0, 42L, List.of(), List.of(), 0, false);
+        new SamplingParams(
+            10, 0.9, 0, 0.95, 0, 1, 0, 0, 42L, List.of(), List.of(), 0, false, Map.of());
 
     int[] a = new int[50];
     int[] b = new int[50];
@@ -124,7 +126,8 @@ class SamplerTest {
   @Test
   void penaltiesFollowVllmDefinitions() {
     SamplingParams p =
-        new SamplingParams(10, 0, 0, 1, 0, 2.0, 0.5, 0.25, null, List.of(), List.of(), 0, false);
+        new SamplingParams(
+            10, 0, 0, 1, 0, 2.0, 0.5, 0.25, null, List.of(), List.of(), 0, false, Map.of());
     TokenPenalties penalties = new TokenPenalties(p, 4, new int[] {0});
     penalties.record(1);
     penalties.record(1);
@@ -143,11 +146,13 @@ class SamplerTest {
   void outOfRangeParametersAreRejectedWithTheirName() {
     assertThatThrownBy(
             () ->
-                new SamplingParams(10, 1, 0, 1.5, 0, 1, 0, 0, null, List.of(), List.of(), 0, false))
+                new SamplingParams(
+                    10, 1, 0, 1.5, 0, 1, 0, 0, null, List.of(), List.of(), 0, false, Map.of()))
         .hasMessageContaining("top_p");
     assertThatThrownBy(
             () ->
-                new SamplingParams(10, -1, 0, 1, 0, 1, 0, 0, null, List.of(), List.of(), 0, false))
+                new SamplingParams(
+                    10, -1, 0, 1, 0, 1, 0, 0, null, List.of(), List.of(), 0, false, Map.of()))
         .hasMessageContaining("temperature");
   }
 }

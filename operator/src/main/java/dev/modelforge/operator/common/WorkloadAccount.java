@@ -1,5 +1,6 @@
 package dev.modelforge.operator.common;
 
+import dev.modelforge.operator.api.v1alpha1.Condition;
 import dev.modelforge.operator.config.ModelForgeConfig;
 import io.fabric8.kubernetes.api.model.ServiceAccount;
 import io.fabric8.kubernetes.api.model.batch.v1.Job;
@@ -13,7 +14,17 @@ import java.util.Optional;
  * so the owner would wait in Pending with no word why: status names it instead.
  */
 public final class WorkloadAccount {
+  static final String REASON = "ServiceAccountMissing";
+
   private WorkloadAccount() {}
+
+  /** The conditions of an owner whose pod waits for the account: Ready false, Degraded true. */
+  public static void waiting(Conditions conditions, String why) {
+    conditions
+        .set(Condition.READY, false, REASON, why)
+        .set(Condition.PROGRESSING, true, REASON, why)
+        .set(Condition.DEGRADED, true, REASON, why);
+  }
 
   /**
    * Why the Job's pod cannot start for want of the ServiceAccount; empty when it exists, when the

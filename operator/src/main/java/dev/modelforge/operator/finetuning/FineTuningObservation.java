@@ -19,15 +19,4 @@ public record FineTuningObservation(
     Optional<Job> trainJob,
     ProgressReport progress,
     Optional<Model> outputModel,
-    Optional<String> missingAccount) {
-
-  public FineTuningObservation(
-      FineTuningJob job,
-      List<String> specProblems,
-      Optional<Model> baseModel,
-      Optional<Job> trainJob,
-      ProgressReport progress,
-      Optional<Model> outputModel) {
-    this(job, specProblems, baseModel, trainJob, progress, outputModel, Optional.empty());
-  }
-}
+    Optional<String> missingAccount) {}

@@ -8,6 +8,7 @@ import dev.modelforge.operator.common.Conditions;
 import dev.modelforge.operator.common.JobState;
 import dev.modelforge.operator.common.Labels;
 import dev.modelforge.operator.common.ProgressReport;
+import dev.modelforge.operator.common.WorkloadAccount;
 import java.time.Clock;
 import java.util.ArrayList;
 import java.util.Locale;
@@ -60,11 +61,7 @@ public final class FineTuningStatusAggregator {
       case PENDING -> {
         status.setPhase(FineTuningPhase.Pending);
         if (seen.missingAccount().isPresent()) {
-          String why = seen.missingAccount().get();
-          conditions
-              .set(Condition.READY, false, "ServiceAccountMissing", why)
-              .set(Condition.PROGRESSING, true, "ServiceAccountMissing", why)
-              .set(Condition.DEGRADED, true, "ServiceAccountMissing", why);
+          WorkloadAccount.waiting(conditions, seen.missingAccount().get());
         } else {
           String why = "Waiting for the training pod to start.";
           conditions

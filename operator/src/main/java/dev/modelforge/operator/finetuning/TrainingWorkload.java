@@ -144,7 +144,7 @@ public final class TrainingWorkload {
     return new PersistentVolumeClaimBuilder()
         .withMetadata(metadata(outputClaimName(name()), OUTPUT_COMPONENT))
         .withNewSpec()
-        .withAccessModes(storage.accessModeOrDefault().name())
+        .withAccessModes(storage.getAccessMode().name())
         .withStorageClassName(storage.getStorageClassName())
         .withNewResources()
         .addToRequests("storage", new Quantity(storage.getSize()))
@@ -265,7 +265,7 @@ public final class TrainingWorkload {
     var storage = outputStorage();
     var modelStorage = new StorageSpec(storage.getSize());
     modelStorage.setStorageClassName(storage.getStorageClassName());
-    modelStorage.setAccessMode(storage.accessModeOrDefault());
+    modelStorage.setAccessMode(storage.getAccessMode());
     modelSpec.setStorage(modelStorage);
     if (spec.getMethod().getType() == TrainingMethodType.LORA) {
       modelSpec.setAdapterOf(new ModelReference(baseName()));

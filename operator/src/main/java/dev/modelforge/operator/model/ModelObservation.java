@@ -17,14 +17,4 @@ public record ModelObservation(
     Optional<Job> fetchJob,
     ProgressReport progress,
     Optional<Model> base,
-    Optional<String> missingAccount) {
-
-  public ModelObservation(
-      Model model,
-      List<String> specProblems,
-      Optional<Job> fetchJob,
-      ProgressReport progress,
-      Optional<Model> base) {
-    this(model, specProblems, fetchJob, progress, base, Optional.empty());
-  }
-}
+    Optional<String> missingAccount) {}

@@ -9,6 +9,7 @@ import dev.modelforge.operator.common.Bytes;
 import dev.modelforge.operator.common.Conditions;
 import dev.modelforge.operator.common.JobState;
 import dev.modelforge.operator.common.ProgressReport;
+import dev.modelforge.operator.common.WorkloadAccount;
 import java.time.Clock;
 import java.util.ArrayList;
 import java.util.List;
@@ -57,11 +58,7 @@ public final class ModelStatusAggregator {
       case ABSENT, PENDING -> {
         status.setPhase(ModelPhase.Pending);
         if (seen.missingAccount().isPresent()) {
-          String why = seen.missingAccount().get();
-          conditions
-              .set(Condition.READY, false, "ServiceAccountMissing", why)
-              .set(Condition.PROGRESSING, true, "ServiceAccountMissing", why)
-              .set(Condition.DEGRADED, true, "ServiceAccountMissing", why);
+          WorkloadAccount.waiting(conditions, seen.missingAccount().get());
         } else {
           conditions
               .set(Condition.READY, false, "FetchPending", "Waiting for the fetch pod to start.")

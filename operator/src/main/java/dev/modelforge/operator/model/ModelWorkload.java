@@ -86,7 +86,7 @@ public final class ModelWorkload {
         .withOwnerReferences(Ownership.controlledBy(model))
         .endMetadata()
         .withNewSpec()
-        .withAccessModes(storage.accessModeOrDefault().name())
+        .withAccessModes(storage.getAccessMode().name())
         .withStorageClassName(storage.getStorageClassName())
         .withNewResources()
         .addToRequests("storage", new Quantity(storage.getSize()))

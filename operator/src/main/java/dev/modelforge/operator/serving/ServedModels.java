@@ -31,17 +31,14 @@ public final class ServedModels {
    */
   public static List<String> unshareableVolumes(
       InferenceService service, Map<String, Model> models) {
-    var replicas = service.getSpec().getReplicas();
-    int min = replicas == null || replicas.getMin() == null ? 1 : replicas.getMin();
-    int most =
-        replicas == null || replicas.getMax() == null ? min : Math.max(min, replicas.getMax());
+    int most = ServingWorkload.maxReplicas(service);
     var problems = new ArrayList<String>();
     for (String name : ServingWorkload.servedModels(service)) {
       Model model = models.get(name);
       if (model == null || model.getSpec() == null || model.getSpec().getStorage() == null) {
         continue;
       }
-      VolumeAccessMode mode = model.getSpec().getStorage().accessModeOrDefault();
+      VolumeAccessMode mode = model.getSpec().getStorage().getAccessMode();
       if (mode == VolumeAccessMode.ReadWriteOncePod) {
         problems.add(
             "Model "

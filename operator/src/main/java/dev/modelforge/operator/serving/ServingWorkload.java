@@ -103,6 +103,13 @@ public final class ServingWorkload {
   }
 
   /** The replica count the Deployment should run: min, which /scale moves, capped at max. */
+  /** The most replicas the spec allows (spec.replicas.max, at least min). */
+  public static int maxReplicas(InferenceService service) {
+    var replicas = service.getSpec().getReplicas();
+    int min = replicas == null || replicas.getMin() == null ? 1 : replicas.getMin();
+    return replicas == null || replicas.getMax() == null ? min : Math.max(min, replicas.getMax());
+  }
+
   public static int desiredReplicas(InferenceService service) {
     var replicas = service.getSpec().getReplicas();
     int min = replicas == null || replicas.getMin() == null ? 1 : replicas.getMin();

@@ -44,6 +44,24 @@ class FineTuningStatusAggregatorTest {
         .isEqualTo("WaitingForBaseModel");
   }
 
+  /** A training Job that waits for a pod its ServiceAccount keeps from being created says so. */
+  @Test
+  void aMissingWorkloadAccountIsTheReasonTheTrainingPodWaits() {
+    var base = Optional.of(base(ModelPhase.Ready, null));
+    var pending = Optional.of(new io.fabric8.kubernetes.api.model.batch.v1.Job());
+    var waiting = aggregate(base, pending, "", Optional.empty());
+    var missing =
+        aggregate(base, pending, "", Optional.empty(), Optional.of("ServiceAccount ns/x is gone"));
+
+    assertThat(waiting.condition(Condition.READY).orElseThrow().getReason())
+        .isEqualTo("TrainingPending");
+    assertThat(missing.getPhase()).isEqualTo(FineTuningPhase.Pending);
+    var ready = missing.condition(Condition.READY).orElseThrow();
+    assertThat(ready.getReason()).isEqualTo("ServiceAccountMissing");
+    assertThat(ready.getMessage()).isEqualTo("ServiceAccount ns/x is gone");
+    assertThat(missing.condition(Condition.DEGRADED).orElseThrow().isTrue()).isTrue();
+  }
+
   @Test
   void runningFoldsTheTrainersReport() {
     var status =
@@ -100,6 +118,7 @@ class FineTuningStatusAggregatorTest {
                 Optional.empty(),
                 Optional.empty(),
                 ProgressReport.none(),
+                Optional.empty(),
                 Optional.empty()));
 
     assertThat(status.getPhase()).isEqualTo(FineTuningPhase.Failed);
@@ -109,6 +128,15 @@ class FineTuningStatusAggregatorTest {
 
   private dev.modelforge.operator.api.v1alpha1.FineTuningJobStatus aggregate(
       Optional<Model> base, Optional<Job> trainJob, String progress, Optional<Model> output) {
+    return aggregate(base, trainJob, progress, output, Optional.empty());
+  }
+
+  private dev.modelforge.operator.api.v1alpha1.FineTuningJobStatus aggregate(
+      Optional<Model> base,
+      Optional<Job> trainJob,
+      String progress,
+      Optional<Model> output,
+      Optional<String> missingAccount) {
     var report =
         progress.isEmpty()
             ? ProgressReport.none()
@@ -116,7 +144,7 @@ class FineTuningStatusAggregatorTest {
                 Optional.of(
                     new ConfigMapBuilder().addToData(ProgressReport.DATA_KEY, progress).build()));
     return aggregator.aggregate(
-        new FineTuningObservation(job, List.of(), base, trainJob, report, output));
+        new FineTuningObservation(job, List.of(), base, trainJob, report, output, missingAccount));
   }
 
   private static String readyMessage(dev.modelforge.operator.api.v1alpha1.FineTuningJobStatus s) {

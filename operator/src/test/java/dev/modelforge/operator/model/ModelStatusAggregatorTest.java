@@ -99,6 +99,7 @@ class ModelStatusAggregatorTest {
                 List.of("a", "b"),
                 Optional.empty(),
                 ProgressReport.none(),
+                Optional.empty(),
                 Optional.empty()));
 
     assertThat(status.getPhase()).isEqualTo(ModelPhase.Failed);
@@ -123,7 +124,8 @@ class ModelStatusAggregatorTest {
                 List.of(),
                 job(0, 1, "Complete"),
                 ProgressReport.none(),
-                Optional.of(nestedBase)));
+                Optional.of(nestedBase),
+                Optional.empty()));
     var fine =
         aggregator.aggregate(
             new ModelObservation(
@@ -131,7 +133,8 @@ class ModelStatusAggregatorTest {
                 List.of(),
                 job(0, 1, "Complete"),
                 ProgressReport.none(),
-                Optional.of(TestResources.model("ns", "base"))));
+                Optional.of(TestResources.model("ns", "base")),
+                Optional.empty()));
 
     assertThat(missing.condition(Condition.READY).orElseThrow().getReason())
         .isEqualTo("WaitingForBaseModel");
@@ -163,7 +166,8 @@ class ModelStatusAggregatorTest {
                     new ConfigMapBuilder()
                         .addToData(ProgressReport.DATA_KEY, progressJson)
                         .build()));
-    return new ModelObservation(model, List.of(), job, progress, Optional.empty());
+    return new ModelObservation(
+        model, List.of(), job, progress, Optional.empty(), Optional.empty());
   }
 
   static Optional<Job> job(int active, int succeeded, String condition) {

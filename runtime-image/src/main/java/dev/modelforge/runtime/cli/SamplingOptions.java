@@ -3,6 +3,7 @@ package dev.modelforge.runtime.cli;
 import dev.modelforge.engine.generate.SamplingParams;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
 import picocli.CommandLine.Option;
 
 /** Sampling flags with the names and defaults of the OpenAI / vLLM request fields. */
@@ -76,6 +77,7 @@ final class SamplingOptions {
         stopIds,
         stop,
         topLogprobs,
-        ignoreEos);
+        ignoreEos,
+        Map.of());
   }
 }

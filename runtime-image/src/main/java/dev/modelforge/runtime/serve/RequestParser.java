@@ -94,10 +94,6 @@ final class RequestParser {
     return specs;
   }
 
-  GenerationSpec completion(JsonNode body) {
-    return completion(body, body.get("prompt"));
-  }
-
   private GenerationSpec completion(JsonNode body, JsonNode prompt) {
     refuseUnsupported(body, COMPLETION_FIELDS);
     booleans(body, "stream", "echo", "ignore_eos");

@@ -60,9 +60,4 @@ public class StorageSpec {
   public void setAccessMode(VolumeAccessMode accessMode) {
     this.accessMode = accessMode;
   }
-
-  /** The access mode, ReadWriteOnce when a stored object predates the field. */
-  public VolumeAccessMode accessModeOrDefault() {
-    return accessMode == null ? VolumeAccessMode.ReadWriteOnce : accessMode;
-  }
 }
