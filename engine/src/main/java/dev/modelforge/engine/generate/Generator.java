@@ -40,6 +40,17 @@ public final class Generator {
       Set<Integer> eosIds,
       TextStream text,
       TokenListener listener) {
+    return generate(prompt, p, eosIds, text, listener, null);
+  }
+
+  /** As {@link #generate(int[], SamplingParams, Set, TextStream, TokenListener)}, constrained. */
+  public GenerationResult generate(
+      int[] prompt,
+      SamplingParams p,
+      Set<Integer> eosIds,
+      TextStream text,
+      TokenListener listener,
+      OutputConstraint constraint) {
     int vocab = model.config().vocabSize();
     if (prompt.length == 0) {
       throw new IllegalArgumentException("the prompt is empty; give at least one token");
@@ -58,7 +69,7 @@ public final class Generator {
     int capacity = Math.min(context, prompt.length + Math.max(1, p.maxTokens()));
     InferenceState state = model.newState(Math.min(PREFILL_CHUNK, prompt.length), pool);
     KvCache cache = model.newCache(capacity);
-    TokenEmitter emitter = new TokenEmitter(p, vocab, prompt, eosIds, text);
+    TokenEmitter emitter = new TokenEmitter(p, vocab, prompt, eosIds, text, constraint);
     List<GeneratedToken> out = new ArrayList<>();
     int[] one = new int[1];
 

@@ -7,7 +7,9 @@ import java.util.Set;
 /**
  * The per-token rules shared by single-sequence generation and the batching scheduler: penalties
  * and logit bias before sampling (OpenAI's: added to the logits), logprobs from the raw logits,
- * stop ids, stop strings and the text released to the client. One instance per sequence.
+ * stop ids, stop strings and the text released to the client, and the output constraint's token
+ * mask (a grammar: the end tokens allowed only where the output is complete). One instance per
+ * sequence.
  */
 public final class TokenEmitter {
 
@@ -28,10 +30,21 @@ public final class TokenEmitter {
   private final float[] work;
   private final int[] biasIds;
   private final float[] biasValues;
+  private final OutputConstraint.Matcher matcher;
+  private final int[] endIds;
+  private final float[] endLogits;
   private int generated;
 
+  /**
+   * @param constraint the grammar the output must follow, or null for free text
+   */
   public TokenEmitter(
-      SamplingParams params, int vocab, int[] prompt, Set<Integer> eosIds, TextStream text) {
+      SamplingParams params,
+      int vocab,
+      int[] prompt,
+      Set<Integer> eosIds,
+      TextStream text,
+      OutputConstraint constraint) {
     if (!params.stopStrings().isEmpty() && text == null) {
       throw new IllegalArgumentException("stop strings need a tokenizer to decode the output");
     }
@@ -49,6 +62,11 @@ public final class TokenEmitter {
     for (int i = 0; i < biasValues.length; i++) {
       biasValues[i] = bias.get(i).getValue();
     }
+    this.matcher = constraint == null ? null : constraint.newMatcher();
+    Set<Integer> ends = new java.util.TreeSet<>(eosIds);
+    ends.addAll(params.stopTokenIds());
+    this.endIds = ends.stream().mapToInt(Integer::intValue).filter(id -> id < vocab).toArray();
+    this.endLogits = new float[endIds.length];
   }
 
   public int generated() {
@@ -68,6 +86,9 @@ public final class TokenEmitter {
     for (int i = 0; i < biasIds.length; i++) {
       work[biasIds[i]] += biasValues[i];
     }
+    if (matcher != null && !constrain(vocab)) {
+      return new Step(null, FinishReason.STOP); // no token can continue the grammar here
+    }
     int token = sampler.sample(work, vocab);
     if (!params.ignoreEos() && (eosIds.contains(token) || params.stopTokenIds().contains(token))) {
       return new Step(null, FinishReason.STOP);
@@ -83,15 +104,35 @@ public final class TokenEmitter {
       piece = stops.release(stops.stopped());
     }
     penalties.record(token);
+    if (matcher != null) {
+      matcher.accept(token);
+    }
     generated++;
     GeneratedToken out = new GeneratedToken(token, piece, (float) (logits[off + token] - lse), top);
-    if (stops.stopped()) {
+    if (stops.stopped() || (matcher != null && matcher.isComplete())) {
       return new Step(out, FinishReason.STOP);
     }
     if (generated >= params.maxTokens() || contextLeft <= 0) {
       return new Step(out, FinishReason.LENGTH);
     }
     return new Step(out, null);
+  }
+
+  /**
+   * Masks {@code work} to what the constraint allows next; an end token keeps its logit only where
+   * the output is complete (never with ignore_eos, which would emit it as text). False when nothing
+   * is allowed at all.
+   */
+  private boolean constrain(int vocab) {
+    for (int k = 0; k < endIds.length; k++) {
+      endLogits[k] = work[endIds[k]];
+    }
+    int allowed = matcher.mask(work, vocab);
+    boolean mayEnd = matcher.canEnd() && !params.ignoreEos();
+    for (int k = 0; k < endIds.length; k++) {
+      work[endIds[k]] = mayEnd ? endLogits[k] : Float.NEGATIVE_INFINITY;
+    }
+    return allowed > 0 || mayEnd;
   }
 
   /**

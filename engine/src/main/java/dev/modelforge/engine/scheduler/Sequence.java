@@ -35,7 +35,12 @@ final class Sequence {
     this.cache = new PagedKvCache(pool);
     this.emitter =
         new TokenEmitter(
-            request.params(), vocab, request.promptIds(), request.eosIds(), request.text());
+            request.params(),
+            vocab,
+            request.promptIds(),
+            request.eosIds(),
+            request.text(),
+            request.constraint());
     this.tokens = Arrays.copyOf(request.promptIds(), request.promptIds().length + 16);
     this.length = request.promptIds().length;
   }

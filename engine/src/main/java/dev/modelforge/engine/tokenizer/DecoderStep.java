@@ -40,7 +40,7 @@ sealed interface DecoderStep {
     }
 
     /** A token with a character outside the alphabet stands for its own UTF-8 bytes. */
-    private static void appendBytes(String token, ByteArrayOutputStream bytes) {
+    static void appendBytes(String token, ByteArrayOutputStream bytes) {
       for (int i = 0; i < token.length(); i++) {
         if (ByteLevelAlphabet.byteOf(token.charAt(i)) < 0) {
           bytes.writeBytes(token.getBytes(StandardCharsets.UTF_8));
@@ -174,6 +174,65 @@ sealed interface DecoderStep {
       }
       return tokens;
     }
+  }
+
+  /**
+   * The bytes one vocabulary token adds to the text in the middle of an output: what {@code
+   * decoder} makes of it, minus the steps that only trim the start of a whole text (Strip, and
+   * Metaspace's first-space removal). Constrained decoding matches tokens by these bytes.
+   */
+  static byte[] bytesInText(DecoderStep decoder, String token) {
+    String text = token;
+    for (DecoderStep step : decoder == null ? List.<DecoderStep>of() : flatten(decoder)) {
+      switch (step) {
+        case ByteLevel b -> {
+          ByteArrayOutputStream out = new ByteArrayOutputStream();
+          ByteLevel.appendBytes(text, out);
+          return out.toByteArray();
+        }
+        case ByteFallback f -> {
+          int b = ByteFallback.byteOf(text);
+          if (b >= 0) {
+            return new byte[] {(byte) b};
+          }
+        }
+        case Replace r ->
+            text = r.pattern().matcher(text).replaceAll(Matcher.quoteReplacement(r.content()));
+        case Metaspace m -> text = text.replace(m.replacement(), " ");
+        case Fuse f -> {}
+        case Strip s -> {}
+        case Sequence q -> throw new AssertionError("flattened");
+      }
+    }
+    return text.getBytes(StandardCharsets.UTF_8);
+  }
+
+  /**
+   * Whether decoding drops one space at the very start of a text (Llama 2's Strip, SentencePiece's
+   * Metaspace): the first generated token's leading space never reaches the client.
+   */
+  static boolean removesFirstSpace(DecoderStep decoder) {
+    if (decoder == null) {
+      return false;
+    }
+    for (DecoderStep step : flatten(decoder)) {
+      if (step instanceof Strip s && s.content() == ' ' && s.start() > 0
+          || step instanceof Metaspace m && m.removeFirstSpace()) {
+        return true;
+      }
+    }
+    return false;
+  }
+
+  private static List<DecoderStep> flatten(DecoderStep step) {
+    if (!(step instanceof Sequence q)) {
+      return List.of(step);
+    }
+    List<DecoderStep> all = new ArrayList<>();
+    for (DecoderStep s : q.steps()) {
+      all.addAll(flatten(s));
+    }
+    return all;
   }
 
   /** The decoder described by a tokenizer.json node; null when the node is null. */

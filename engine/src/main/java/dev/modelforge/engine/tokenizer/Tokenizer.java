@@ -296,6 +296,27 @@ public final class Tokenizer {
     return text;
   }
 
+  /**
+   * The UTF-8 bytes the token adds to a text it is in the middle of (a byte-level token's bytes,
+   * SentencePiece's '▁' as a space, a {@code <0xNN>} token's byte), or null for a special token:
+   * what constrained decoding matches a grammar against.
+   */
+  public byte[] tokenBytes(int id) {
+    if (isSpecial(id)) {
+      return null;
+    }
+    String text = tokenText(id);
+    if (textOfAddedId[id] != null) {
+      return text.getBytes(java.nio.charset.StandardCharsets.UTF_8);
+    }
+    return DecoderStep.bytesInText(decoder, text);
+  }
+
+  /** Whether decoding drops the space that starts a text ("▁Hello" alone decodes as "Hello"). */
+  public boolean decodingRemovesFirstSpace() {
+    return DecoderStep.removesFirstSpace(decoder);
+  }
+
   /** The id of a token written as the vocabulary writes it. */
   public OptionalInt tokenId(String token) {
     Integer added = addedTokenIds.get(token);

@@ -18,10 +18,11 @@ class LogitBiasTest {
   @Test
   void theBiasMovesTheArgmaxButNotTheLogprob() {
     float[] logits = {0f, 3f, 1f, 2f};
-    var plain = new TokenEmitter(greedy(Map.of()), 4, new int[0], Set.of(), null);
+    var plain = new TokenEmitter(greedy(Map.of()), 4, new int[0], Set.of(), null, null);
     assertThat(plain.next(logits, 0, 4, 10).token().id()).isEqualTo(1);
 
-    var biased = new TokenEmitter(greedy(Map.of(2, 2.5f, 1, -100f)), 4, new int[0], Set.of(), null);
+    var biased =
+        new TokenEmitter(greedy(Map.of(2, 2.5f, 1, -100f)), 4, new int[0], Set.of(), null, null);
     GeneratedToken token = biased.next(logits, 0, 4, 10).token();
     assertThat(token.id()).isEqualTo(2);
     assertThat(token.logprob())
