@@ -2,16 +2,28 @@ package dev.modelforge.runtime.cli;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.modelforge.engine.generate.OutputConstraint;
 import dev.modelforge.engine.generate.Sampler;
+import dev.modelforge.engine.generate.SamplingParams;
+import dev.modelforge.engine.generate.TokenEmitter;
+import dev.modelforge.engine.grammar.Grammar;
+import dev.modelforge.engine.grammar.GrammarConstraint;
+import dev.modelforge.engine.grammar.JsonSchemaGrammar;
+import dev.modelforge.engine.grammar.TokenVocabulary;
 import dev.modelforge.engine.model.DecoderModel;
 import dev.modelforge.engine.model.InferenceState;
 import dev.modelforge.engine.model.KvCache;
 import dev.modelforge.engine.model.LoadedModel;
 import dev.modelforge.engine.tensor.MemoryBandwidth;
 import dev.modelforge.engine.tensor.Parallel;
+import dev.modelforge.engine.tokenizer.Tokenizer;
+import java.io.IOException;
 import java.io.PrintWriter;
+import java.nio.file.Files;
+import java.nio.file.Path;
 import java.util.Arrays;
 import java.util.Random;
+import java.util.Set;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
@@ -62,6 +74,15 @@ public final class BenchGenerateCommand implements Callable<Integer> {
 
   @Option(names = "--json", description = "Print the results as one JSON object.")
   boolean json;
+
+  @Option(
+      names = "--json-schema",
+      paramLabel = "FILE",
+      description = {
+        "Also time greedy decoding under this JSON schema (structured outputs) against the same",
+        "decoding unconstrained, rounds alternating, both through the server's per-token path."
+      })
+  Path jsonSchema;
 
   private record Timing(double prefillSeconds, double decodeSeconds, int decoded) {}
 
@@ -117,6 +138,9 @@ public final class BenchGenerateCommand implements Callable<Integer> {
       r.put("fraction_of_bandwidth_limit", round(decodeRate / limit));
       r.put("bandwidth_buffer_mib", bandwidthBytes >> 20);
       r.put("peak_rss_mib", peakRss >> 20);
+      if (jsonSchema != null) {
+        structured(model, loaded, pool, prefillState, decodeState, cache, prompt, r);
+      }
       if (json) {
         out.println(r);
       } else {
@@ -136,6 +160,17 @@ public final class BenchGenerateCommand implements Callable<Integer> {
             "bandwidth %.2f GB/s measured, %.1f MB of weights per token -> limit %.1f tokens/s; decode reaches %.0f%%%n",
             bandwidth / 1e9, bytesPerToken / 1e6, limit, 100 * decodeRate / limit);
         out.printf("peak RSS %d MiB (before the bandwidth buffer)%n", peakRss >> 20);
+        if (jsonSchema != null) {
+          out.printf(
+              "structured: %.1f tokens/s under the schema vs %.1f unconstrained (%.3fx), %d vs %d"
+                  + " tokens a round, grammar compiled in %.1f ms%n",
+              r.get("structured_decode_tokens_per_s").asDouble(),
+              r.get("unconstrained_decode_tokens_per_s").asDouble(),
+              r.get("structured_to_unconstrained_ratio").asDouble(),
+              r.get("structured_tokens").asInt(),
+              r.get("unconstrained_tokens").asInt(),
+              r.get("grammar_compile_ms").asDouble());
+        }
       }
       return 0;
     }
@@ -143,6 +178,88 @@ public final class BenchGenerateCommand implements Callable<Integer> {
 
   private static double round(double v) {
     return Math.round(v * 100) / 100.0;
+  }
+
+  /**
+   * Greedy decoding through {@link TokenEmitter} (logprobs, stop checks: what serving pays per
+   * token) with and without the schema's grammar, in alternating rounds after a warm-up of each, so
+   * the ratio compares runs of the same minute.
+   */
+  private void structured(
+      DecoderModel model,
+      LoadedModel loaded,
+      Parallel pool,
+      InferenceState prefill,
+      InferenceState decode,
+      KvCache cache,
+      int[] prompt,
+      ObjectNode r) {
+    String schema;
+    try {
+      schema = Files.readString(jsonSchema);
+    } catch (IOException e) {
+      throw new IllegalArgumentException("cannot read --json-schema " + jsonSchema + ": " + e);
+    }
+    Tokenizer tokenizer = Tokenizer.load(modelOptions.model);
+    TokenVocabulary vocabulary = TokenVocabulary.of(tokenizer);
+    long c0 = System.nanoTime();
+    OutputConstraint constraint;
+    try {
+      constraint =
+          new GrammarConstraint(
+              Grammar.parse(JsonSchemaGrammar.fromSchema(new ObjectMapper().readTree(schema))),
+              vocabulary);
+    } catch (IOException e) {
+      throw new IllegalArgumentException(jsonSchema + " is not JSON: " + e.getMessage());
+    }
+    double compileMs = (System.nanoTime() - c0) / 1e6;
+    Set<Integer> eos =
+        Arrays.stream(tokenizer.eosTokenIds()).boxed().collect(java.util.stream.Collectors.toSet());
+    double[] seconds = new double[2];
+    int[] tokens = new int[2];
+    for (int round = 0; round < 2 + 2 * 3; round++) {
+      int which = round % 2; // 0 unconstrained, 1 structured; the first two rounds warm up
+      Timing t =
+          emitterRun(model, prefill, decode, cache, prompt, eos, which == 1 ? constraint : null);
+      if (round >= 2) {
+        seconds[which] += t.decodeSeconds();
+        tokens[which] += t.decoded();
+      }
+    }
+    double free = tokens[0] / seconds[0];
+    double constrained = tokens[1] / seconds[1];
+    r.put("structured_schema", jsonSchema.toString());
+    r.put("grammar_compile_ms", round(compileMs));
+    r.put("unconstrained_decode_tokens_per_s", round(free));
+    r.put("structured_decode_tokens_per_s", round(constrained));
+    r.put("structured_to_unconstrained_ratio", Math.round(constrained / free * 1000) / 1000.0);
+    r.put("unconstrained_tokens", tokens[0] / 3);
+    r.put("structured_tokens", tokens[1] / 3);
+  }
+
+  private Timing emitterRun(
+      DecoderModel model,
+      InferenceState prefill,
+      InferenceState decode,
+      KvCache cache,
+      int[] prompt,
+      Set<Integer> eos,
+      OutputConstraint constraint) {
+    int vocab = model.config().vocabSize();
+    TokenEmitter emitter =
+        new TokenEmitter(SamplingParams.greedy(genTokens), vocab, prompt, eos, null, constraint);
+    float[] logits = model.forward(prefill, cache, prompt, 0, prompt.length, 0, false);
+    TokenEmitter.Step step = emitter.next(logits, 0, vocab, genTokens);
+    int[] one = new int[1];
+    int decoded = 0;
+    long t1 = System.nanoTime();
+    while (step.finish() == null) {
+      one[0] = step.token().id();
+      logits = model.forward(decode, cache, one, 0, 1, prompt.length + decoded, false);
+      decoded++;
+      step = emitter.next(logits, 0, vocab, genTokens - decoded);
+    }
+    return new Timing(0, (System.nanoTime() - t1) / 1e9, Math.max(decoded, 1));
   }
 
   /** Prefill the prompt, then greedy-decode {@code gen} tokens; the first one is TTFT's. */

@@ -116,16 +116,30 @@ public final class ChatTemplate implements ChatRenderer {
     throw new IllegalArgumentException("the chat template refused the messages: " + message);
   }
 
+  /** The template's text as the model ships it (after the rewrites above). */
+  String source() {
+    return template;
+  }
+
   /** Renders {@code messages} (maps with role and content) into the prompt text. */
   @Override
   public String render(List<Map<String, Object>> messages, boolean addGenerationPrompt) {
+    return render(messages, addGenerationPrompt, Map.of());
+  }
+
+  /**
+   * Renders with more variables, as Hugging Face's {@code apply_chat_template} takes them: {@code
+   * tools}, and a request's {@code chat_template_kwargs} such as Qwen3's {@code enable_thinking}.
+   */
+  String render(
+      List<Map<String, Object>> messages, boolean addGenerationPrompt, Map<String, Object> extra) {
     List<Map<String, Object>> pyMessages = new ArrayList<>();
     for (Map<String, Object> m : messages) {
       Map<String, Object> copy = new HashMap<>(m);
       copy.replaceAll((k, v) -> v instanceof String s && !k.equals("role") ? new PyString(s) : v);
       pyMessages.add(copy);
     }
-    Map<String, Object> vars = new HashMap<>();
+    Map<String, Object> vars = new HashMap<>(extra);
     vars.put("messages", pyMessages);
     vars.put("add_generation_prompt", addGenerationPrompt);
     vars.put("bos_token", bos);

@@ -1,5 +1,6 @@
 package dev.modelforge.runtime.serve;
 
+import dev.modelforge.engine.generate.OutputConstraint;
 import dev.modelforge.engine.generate.SamplingParams;
 
 /**
@@ -13,6 +14,8 @@ import dev.modelforge.engine.generate.SamplingParams;
  * @param logprobs report logprobs
  * @param echo completions only: prefix the prompt to the text
  * @param promptText the prompt as text (for echo)
+ * @param constraint the grammar every choice's output follows, or null for free text
+ * @param tools chat only: the tools offered, whose calls are parsed out of the answer; or null
  */
 record GenerationSpec(
     int[] promptIds,
@@ -22,7 +25,24 @@ record GenerationSpec(
     boolean includeUsage,
     boolean logprobs,
     boolean echo,
-    String promptText) {
+    String promptText,
+    OutputConstraint constraint,
+    ToolCalls tools) {
+
+  /** This spec offering {@code offered}, under {@code forced} when the calls are required. */
+  GenerationSpec withTools(ToolCalls offered, OutputConstraint forced) {
+    return new GenerationSpec(
+        promptIds,
+        params,
+        n,
+        stream,
+        includeUsage,
+        logprobs,
+        echo,
+        promptText,
+        forced != null ? forced : constraint,
+        offered);
+  }
 
   SamplingParams paramsForChoice(int i) {
     if (i == 0 || params.seed() == null) {

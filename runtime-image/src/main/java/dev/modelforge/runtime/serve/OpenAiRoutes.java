@@ -211,7 +211,8 @@ public class OpenAiRoutes {
                     l.eosIds(),
                     textStream(l),
                     adapter,
-                    choice)));
+                    choice,
+                    prompt.constraint())));
       }
     }
     ctx.response().closeHandler(v -> handles.forEach(RequestHandle::cancel));
@@ -293,7 +294,7 @@ public class OpenAiRoutes {
 
     /** Runs on the Vert.x context: writes one SSE event. */
     void sendChunk(
-        int index, ObjectNode deltaOrNull, String text, FinishReason finish, ObjectNode logprobs) {
+        int index, ObjectNode deltaOrNull, String text, String finish, ObjectNode logprobs) {
       ObjectNode o = envelope(chat ? "chat.completion.chunk" : "text_completion");
       ObjectNode c = o.putArray("choices").addObject();
       c.put("index", index);
@@ -306,7 +307,7 @@ public class OpenAiRoutes {
       }
       c.set("logprobs", logprobs == null ? JSON.nullNode() : logprobs);
       if (finish != null) {
-        c.put("finish_reason", finish.apiName());
+        c.put("finish_reason", finish);
       } else {
         c.putNull("finish_reason");
       }
@@ -364,13 +365,20 @@ public class OpenAiRoutes {
         co.put("index", c.index);
         String text = c.text.toString();
         if (chat) {
-          co.putObject("message").put("role", "assistant").put("content", text);
+          ObjectNode message = co.putObject("message").put("role", "assistant");
+          ToolCalls.Parsed parsed = c.parsedToolCalls();
+          if (parsed == null || parsed.calls().isEmpty()) {
+            message.put("content", text);
+          } else {
+            message.put("content", parsed.content());
+            message.set("tool_calls", ToolCalls.toJson(parsed.calls(), false));
+          }
           co.set("logprobs", spec.logprobs() ? c.chatLogprobs() : JSON.nullNode());
         } else {
           co.put("text", spec.echo() ? c.prompt.promptText() + text : text);
           co.set("logprobs", spec.logprobs() ? c.completionLogprobs() : JSON.nullNode());
         }
-        co.put("finish_reason", c.finish == null ? "abort" : c.finish.apiName());
+        co.put("finish_reason", c.finishName());
       }
       o.set("usage", usage());
       return json(ctx, 200, o);
@@ -388,6 +396,11 @@ public class OpenAiRoutes {
     int streamedLogprobs;
     int generated;
     FinishReason finish;
+
+    /** Chat with tools: characters of {@link #text} already streamed as content. */
+    int streamedChars;
+
+    private ToolCalls.Parsed parsed;
 
     Choice(int index, Response response, GenerationSpec prompt, ServingMetrics.RequestClock clock) {
       this.index = index;
@@ -411,7 +424,7 @@ public class OpenAiRoutes {
               tokens.add(token);
             }
             if (response.spec.stream() && !token.text().isEmpty()) {
-              response.sendChunk(index, null, token.text(), null, unsentChatLogprobs());
+              stream(token.text());
             }
           });
     }
@@ -422,7 +435,7 @@ public class OpenAiRoutes {
           v -> {
             text.append(rest);
             if (response.spec.stream()) {
-              response.sendChunk(index, null, rest, null, unsentChatLogprobs());
+              stream(rest);
             }
           });
     }
@@ -441,8 +454,14 @@ public class OpenAiRoutes {
               generated = generatedTokens;
               finish = reason;
               if (response.spec.stream() && error == null) {
-                ObjectNode empty = response.chat ? JSON.createObjectNode() : null;
-                response.sendChunk(index, empty, "", reason, unsentChatLogprobs());
+                ObjectNode last = response.chat ? JSON.createObjectNode() : null;
+                ToolCalls.Parsed calls = parsedToolCalls();
+                if (calls != null && !calls.calls().isEmpty()) {
+                  last.set("tool_calls", ToolCalls.toJson(calls.calls(), true));
+                } else if (prompt.tools() != null && streamedChars < text.length()) {
+                  last.put("content", text.substring(streamedChars)); // held back, not a call
+                }
+                response.sendChunk(index, last, "", finishName(), unsentChatLogprobs());
               }
               if (response.open.decrementAndGet() == 0) {
                 written = response.complete(error);
@@ -451,6 +470,43 @@ public class OpenAiRoutes {
               written.onComplete(done -> engine.finished());
             }
           });
+    }
+
+    /**
+     * Sends newly generated text; with tools, text that may be the start of a tool call is held
+     * back until the answer shows what it is.
+     */
+    private void stream(String piece) {
+      if (prompt.tools() == null || !prompt.tools().parses()) {
+        response.sendChunk(index, null, piece, null, unsentChatLogprobs());
+        return;
+      }
+      int upTo = prompt.tools().streamable(text.toString());
+      if (upTo > streamedChars) {
+        String out = text.substring(streamedChars, upTo);
+        streamedChars = upTo;
+        response.sendChunk(index, null, out, null, unsentChatLogprobs());
+      }
+    }
+
+    /** The tool calls in the finished answer, or null when the request parses none. */
+    ToolCalls.Parsed parsedToolCalls() {
+      if (parsed == null && prompt.tools() != null && prompt.tools().parses() && finish != null) {
+        parsed = prompt.tools().parse(text.toString());
+      }
+      return parsed;
+    }
+
+    /** OpenAI's finish reason: tool_calls when the answer made calls. */
+    String finishName() {
+      if (finish == null) {
+        return "abort";
+      }
+      ToolCalls.Parsed calls = parsedToolCalls();
+      if (finish == FinishReason.STOP && calls != null && !calls.calls().isEmpty()) {
+        return "tool_calls";
+      }
+      return finish.apiName();
     }
 
     ObjectNode completionLogprobs() {

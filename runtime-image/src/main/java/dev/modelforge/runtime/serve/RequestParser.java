@@ -42,16 +42,25 @@ final class RequestParser {
           "ignore_eos",
           "logit_bias");
 
-  static final Set<String> COMPLETION_FIELDS = with(COMMON, "prompt", "logprobs", "echo");
+  static final Set<String> COMPLETION_FIELDS =
+      with(
+          with(COMMON, StructuredOutputs.FIELDS.toArray(String[]::new)),
+          "prompt",
+          "logprobs",
+          "echo");
 
   static final Set<String> CHAT_FIELDS =
       with(
-          COMMON,
+          with(COMMON, StructuredOutputs.FIELDS.toArray(String[]::new)),
           "messages",
           "logprobs",
           "top_logprobs",
           "max_completion_tokens",
-          "add_generation_prompt");
+          "add_generation_prompt",
+          "tools",
+          "tool_choice",
+          "parallel_tool_calls",
+          "chat_template_kwargs");
 
   private static final ObjectMapper JSON = new ObjectMapper();
 
@@ -162,8 +171,20 @@ final class RequestParser {
           "this model has no chat template in tokenizer_config.json; use /v1/completions",
           "messages");
     }
-    String prompt =
-        engine.chatTemplate().render(list, body.path("add_generation_prompt").asBoolean(true));
+    ToolCalls tools = ToolCalls.fromRequest(body, engine.chatTemplate().source());
+    Map<String, Object> variables = new LinkedHashMap<>(templateKwargs(body));
+    if (tools != null) {
+      variables.put("tools", tools.tools());
+    }
+    String prompt;
+    try {
+      prompt =
+          engine
+              .chatTemplate()
+              .render(list, body.path("add_generation_prompt").asBoolean(true), variables);
+    } catch (IllegalArgumentException e) {
+      throw ApiException.badRequest(e.getMessage(), "messages");
+    }
     // the template already wrote BOS where the model wants it
     int[] ids = engine.tokenizer().encode(prompt, false);
     boolean logprobs = body.path("logprobs").asBoolean(false);
@@ -173,7 +194,41 @@ final class RequestParser {
     if (maxCompletion != null && !maxCompletion.isNull() && !body.has("max_tokens")) {
       ((com.fasterxml.jackson.databind.node.ObjectNode) body).set("max_tokens", maxCompletion);
     }
-    return spec(body, ids, prompt, logprobs, top, defaultMax, false);
+    GenerationSpec spec = spec(body, ids, prompt, logprobs, top, defaultMax, false);
+    if (tools == null) {
+      return spec;
+    }
+    if (tools.forced() && spec.constraint() != null) {
+      throw ApiException.badRequest(
+          "'tool_choice' "
+              + tools.choice()
+              + " forces tool calls; it cannot be combined with a"
+              + " structured output",
+          "tool_choice");
+    }
+    return spec.withTools(tools, tools.forced() ? engine.structured().toolCalls(tools) : null);
+  }
+
+  /** {@code chat_template_kwargs}: more variables for the template (enable_thinking, ...). */
+  private static Map<String, Object> templateKwargs(JsonNode body) {
+    JsonNode v = body.get("chat_template_kwargs");
+    if (v == null || v.isNull()) {
+      return Map.of();
+    }
+    if (!v.isObject()) {
+      throw ApiException.badRequest(
+          "'chat_template_kwargs' must be an object of template variables", "chat_template_kwargs");
+    }
+    for (String reserved : List.of("messages", "tools", "add_generation_prompt")) {
+      if (v.has(reserved)) {
+        throw ApiException.badRequest(
+            "'chat_template_kwargs' may not set '" + reserved + "'; use the request field",
+            "chat_template_kwargs");
+      }
+    }
+    @SuppressWarnings("unchecked")
+    Map<String, Object> map = JSON.convertValue(v, Map.class);
+    return map;
   }
 
   private static String contentText(JsonNode content, int i) {
@@ -287,14 +342,16 @@ final class RequestParser {
     }
     boolean stream = body.path("stream").asBoolean(false);
     boolean includeUsage = body.path("stream_options").path("include_usage").asBoolean(false);
-    return new GenerationSpec(ids, params, n, stream, includeUsage, logprobs, echo, text);
+    var constraint = engine.structured().fromRequest(body);
+    return new GenerationSpec(
+        ids, params, n, stream, includeUsage, logprobs, echo, text, constraint, null);
   }
 
   /**
    * A field the OpenAI API or vLLM defines but this server does not implement yet is refused with a
-   * 400 naming it, unless it carries its no-op value ({@code response_format: {"type": "text"}},
-   * {@code tools: []}, {@code tool_choice: "none"}, {@code best_of} equal to {@code n}, ...); so is
-   * a field nobody defines. Nothing a caller asks for is dropped in silence.
+   * 400 naming it, unless it carries its no-op value ({@code tools: []} on completions, {@code
+   * tool_choice: "none"}, {@code best_of} equal to {@code n}, ...); so is a field nobody defines.
+   * Nothing a caller asks for is dropped in silence.
    */
   static void refuseUnsupported(JsonNode body, Set<String> honoured) {
     for (var it = body.fieldNames(); it.hasNext(); ) {
@@ -310,13 +367,9 @@ final class RequestParser {
 
   private static boolean isNoOp(String field, JsonNode value, JsonNode body) {
     return switch (field) {
-      case "response_format" ->
-          value.isObject() && value.size() == 1 && value.path("type").asText().equals("text");
       case "tools", "functions" -> value.isArray() && value.isEmpty();
       case "tool_choice", "function_call" -> value.asText().equals("none");
-      case "parallel_tool_calls" -> value.isBoolean() && !body.path("tools").isArray();
       case "best_of" -> value.isInt() && value.asInt() == body.path("n").asInt(1);
-      case "chat_template_kwargs" -> value.isObject() && value.isEmpty();
       case "suffix" -> value.isTextual() && value.asText().isEmpty();
       default -> false;
     };

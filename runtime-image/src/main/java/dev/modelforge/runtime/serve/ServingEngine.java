@@ -57,7 +57,8 @@ public class ServingEngine {
       String servedName,
       Set<Integer> eosIds,
       int maxModelLength,
-      ChatTemplate chatTemplate) {}
+      ChatTemplate chatTemplate,
+      StructuredOutputs structured) {}
 
   private final ServeConfig config;
   private volatile Loaded loaded;
@@ -159,7 +160,8 @@ public class ServingEngine {
               name,
               eos,
               maxLen,
-              tokenizer.chatTemplate().map(t -> new ChatTemplate(t, tokenizer)).orElse(null));
+              tokenizer.chatTemplate().map(t -> new ChatTemplate(t, tokenizer)).orElse(null),
+              new StructuredOutputs(tokenizer));
       for (Map.Entry<String, String> a : config.adapters().entrySet()) {
         loadAdapter(a.getKey(), a.getValue());
       }

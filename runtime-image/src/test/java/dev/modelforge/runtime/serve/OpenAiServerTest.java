@@ -430,7 +430,7 @@ class OpenAiServerTest {
         List.of(
             new Case(
                 "/v1/chat/completions",
-                "\"response_format\": {\"type\": \"json_object\"}",
+                "\"response_format\": {\"type\": \"yaml\"}",
                 "response_format"),
             new Case(
                 "/v1/chat/completions",
@@ -438,12 +438,11 @@ class OpenAiServerTest {
                 "tools"),
             new Case("/v1/chat/completions", "\"tool_choice\": \"required\"", "tool_choice"),
             new Case(
-                "/v1/chat/completions",
-                "\"chat_template_kwargs\": {\"enable_thinking\": false}",
-                "chat_template_kwargs"),
+                "/v1/chat/completions", "\"chat_template_kwargs\": [1]", "chat_template_kwargs"),
             new Case("/v1/chat/completions", "\"top_logprobs\": 2", "top_logprobs"),
             new Case("/v1/completions", "\"best_of\": 3", "best_of"),
-            new Case("/v1/completions", "\"guided_json\": {\"type\": \"object\"}", "guided_json"),
+            new Case("/v1/completions", "\"guided_json\": {\"not\": {}}", "guided_json"),
+            new Case("/v1/completions", "\"tools\": [], \"tool_choice\": \"auto\"", "tool_choice"),
             new Case("/v1/completions", "\"suffix\": \"end\"", "suffix"),
             new Case("/v1/completions", "\"no_such_field\": 1", "no_such_field"),
             new Case("/v1/completions", "\"stream\": \"yes\"", "stream"),

@@ -25,6 +25,10 @@ public class TestModelResource implements QuarkusTestResourceLifecycleManager {
   private Map<String, String> overrides = Map.of();
 
   static ModelConfig config() {
+    return config(CONTEXT);
+  }
+
+  static ModelConfig config(int context) {
     return new ModelConfig(
         Architecture.QWEN2,
         64,
@@ -34,7 +38,7 @@ public class TestModelResource implements QuarkusTestResourceLifecycleManager {
         16,
         128,
         VOCAB,
-        CONTEXT,
+        context,
         1e-6f,
         new RopeConfig(10000, "default", 1, 1, 1, 0),
         true,
@@ -43,7 +47,11 @@ public class TestModelResource implements QuarkusTestResourceLifecycleManager {
   }
 
   static Path writeModel(Path dir) throws IOException {
-    new RandomModelWriter(config(), 31, DType.F32).perturbNorms().initStd(0.15).write(dir);
+    return writeModel(dir, CONTEXT);
+  }
+
+  static Path writeModel(Path dir, int context) throws IOException {
+    new RandomModelWriter(config(context), 31, DType.F32).perturbNorms().initStd(0.15).write(dir);
     Files.writeString(dir.resolve("tokenizer.json"), ByteTokenizerJson.build());
     Files.writeString(
         dir.resolve("tokenizer_config.json"),
@@ -98,7 +106,7 @@ public class TestModelResource implements QuarkusTestResourceLifecycleManager {
   public Map<String, String> start() {
     try {
       dir = Files.createTempDirectory("modelforge-serve-test");
-      writeModel(dir);
+      writeModel(dir, context());
     } catch (IOException e) {
       throw new UncheckedIOException(e);
     }
@@ -111,6 +119,11 @@ public class TestModelResource implements QuarkusTestResourceLifecycleManager {
     config.put("modelforge.serve.block-size", "8");
     config.putAll(overrides);
     return config;
+  }
+
+  /** The test model's context length. */
+  protected int context() {
+    return CONTEXT;
   }
 
   @Override
