@@ -206,8 +206,38 @@ class LocalLifecycleTest {
     assertThat(logs).contains("resumed from");
   }
 
+  /**
+   * What Prometheus scrapes from a serving pod (through the PodMonitor): every series the shipped
+   * serving dashboard queries, under vLLM's names and with the served model's name as a label.
+   */
   @Test
   @Order(4)
+  void theServingPodExportsEverySeriesItsDashboardQueries() throws Exception {
+    String url = cluster.serviceUrl(Demo.NAMESPACE, Demo.SERVICE).orElseThrow();
+    String scrape;
+    try (HttpClient http = HttpClient.newHttpClient()) {
+      HttpResponse<String> response =
+          http.send(
+              HttpRequest.newBuilder(URI.create(url + "/metrics")).build(),
+              HttpResponse.BodyHandlers.ofString());
+      assertThat(response.statusCode()).isEqualTo(200);
+      scrape = response.body();
+    }
+    Path dashboard = Launcher.home().resolve("config/grafana/modelforge-serving-dashboard.json");
+    Set<String> queried =
+        DashboardQueries.seriesNames(
+            Serialization.jsonMapper().readTree(Files.readString(dashboard)));
+    assertThat(queried).contains("vllm:time_to_first_token_seconds_bucket");
+    assertThat(queried)
+        .allSatisfy(
+            series ->
+                assertThat(scrape)
+                    .as("the serving pod's /metrics exports " + series)
+                    .containsPattern("(?m)^" + Pattern.quote(series) + "\\{[^}]*model_name="));
+  }
+
+  @Test
+  @Order(5)
   void deletingAnInferenceServiceRemovesItsDeploymentAndService() {
     assertThat(client.apps().deployments().inNamespace(Demo.NAMESPACE).withName(Demo.SERVICE).get())
         .isNotNull();
@@ -245,7 +275,7 @@ class LocalLifecycleTest {
   }
 
   @Test
-  @Order(5)
+  @Order(6)
   void aModelTheServerRefusesOrTheOperatorCannotActOnSaysWhy() {
     // The schema refuses an unknown scheme outright (the API server's own validation).
     assertThatThrownBy(
@@ -295,7 +325,7 @@ class LocalLifecycleTest {
    * shipped Grafana dashboard queries is there, JOSDK's reconcile series included.
    */
   @Test
-  @Order(6)
+  @Order(7)
   void thePackagedOperatorExportsEverySeriesItsDashboardQueries() throws Exception {
     String health = cluster.operatorHealthUrl().orElseThrow();
     URI metrics = URI.create(health.replace("/q/health/ready", "/q/metrics"));

@@ -62,7 +62,7 @@ class HelmChartTest {
         watchNamespaces: [team-a, team-b]
         workloadNamespaces: [team-a]
         runtime: {image: "registry.local/runtime:dev", fsGroup: none}
-        metrics: {serviceMonitor: {enabled: true}}
+        metrics: {serviceMonitor: {enabled: true}, podMonitor: {enabled: true}}
         grafana: {dashboard: {enabled: true}}
         """);
     var objects =
@@ -81,7 +81,13 @@ class HelmChartTest {
               assertThat(o.getMetadata().getNamespace()).isEqualTo("ops");
             });
     assertThat(find(objects, ConfigMap.class, "modelforge-operator-dashboard").getData())
-        .containsKey("modelforge-operator-dashboard.json");
+        .containsKeys("modelforge-operator-dashboard.json", "modelforge-serving-dashboard.json");
+    assertThat(objects)
+        .anySatisfy(
+            o -> {
+              assertThat(o.getKind()).isEqualTo("PodMonitor");
+              assertThat(o.getMetadata().getName()).isEqualTo("modelforge-operator-serving");
+            });
     assertThat(objects)
         .anySatisfy(
             o -> {
@@ -203,7 +209,8 @@ class HelmChartTest {
         "crds/models.modelforge.dev-v1.yml",
         "crds/finetuningjobs.modelforge.dev-v1.yml",
         "crds/inferenceservices.modelforge.dev-v1.yml",
-        "files/modelforge-operator-dashboard.json"
+        "files/modelforge-operator-dashboard.json",
+        "files/modelforge-serving-dashboard.json"
       })
   void chartCopiesMatchTheirSources(String file) throws IOException {
     Path source =

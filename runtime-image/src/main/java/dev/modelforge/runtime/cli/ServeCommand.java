@@ -118,6 +118,12 @@ public final class ServeCommand implements Callable<Integer> {
       })
   String apiKey;
 
+  @Option(
+      names = "--metrics-prefix",
+      description =
+          "Prefix of the /metrics series names (default vllm: vllm:num_requests_running, ...).")
+  String metricsPrefix;
+
   /** The server's configuration properties for these options. */
   public Map<String, String> toProperties() {
     Map<String, String> p = new LinkedHashMap<>();
@@ -156,6 +162,13 @@ public final class ServeCommand implements Callable<Integer> {
     }
     put(p, "modelforge.serve.dtype", dtype);
     put(p, "modelforge.serve.api-key", apiKey);
+    if (metricsPrefix != null && !metricsPrefix.matches("[a-zA-Z_][a-zA-Z0-9_]*")) {
+      throw new IllegalArgumentException(
+          "--metrics-prefix must be a Prometheus name (letters, digits, '_'), got '"
+              + metricsPrefix
+              + "'");
+    }
+    put(p, "modelforge.serve.metrics-prefix", metricsPrefix);
     return p;
   }
 

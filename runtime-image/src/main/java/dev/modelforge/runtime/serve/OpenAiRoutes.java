@@ -201,7 +201,12 @@ public class OpenAiRoutes {
     for (GenerationSpec prompt : prompts) {
       for (int i = 0; i < prompt.n(); i++) {
         Choice choice =
-            new Choice(response.choices.size(), response, prompt, metrics.startRequest());
+            new Choice(
+                response.choices.size(),
+                response,
+                prompt,
+                metrics.startRequest(
+                    l.maxModelLength(), prompt.promptIds().length, prompt.params().maxTokens()));
         response.choices.add(choice);
         handles.add(
             engine.submit(
@@ -443,7 +448,7 @@ public class OpenAiRoutes {
     @Override
     public void onFinish(
         FinishReason reason, int promptTokens, int generatedTokens, Exception error) {
-      clock.finished(reason);
+      clock.finished(reason, generatedTokens);
       response.vertx.runOnContext(
           v -> {
             // the last choice leaves flight only once the response's last bytes are on the socket:

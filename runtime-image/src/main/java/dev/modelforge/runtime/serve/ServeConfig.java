@@ -69,4 +69,8 @@ public interface ServeConfig {
    * command line.
    */
   Optional<String> apiKey();
+
+  /** The metrics' name prefix: vLLM's, so what is built for vLLM reads this server as it is. */
+  @WithDefault("vllm")
+  String metricsPrefix();
 }

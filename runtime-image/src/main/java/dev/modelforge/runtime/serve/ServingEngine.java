@@ -74,6 +74,18 @@ public class ServingEngine {
     this.config = config;
   }
 
+  /** The model id clients use: --served-model-name, else the model directory's (or file's) name. */
+  static String servedName(ServeConfig config) {
+    return config
+        .servedModelName()
+        .orElseGet(
+            () ->
+                config
+                    .model()
+                    .map(m -> Path.of(m).getFileName().toString().replace(".gguf", ""))
+                    .orElse("model"));
+  }
+
   void onStart(@Observes StartupEvent event) {
     Runtime.getRuntime().addShutdownHook(drainHook);
     Thread.ofPlatform().name("modelforge-model-loader").start(this::load);
@@ -148,8 +160,7 @@ public class ServingEngine {
       for (int id : tokenizer.eosTokenIds()) {
         eos.add(id);
       }
-      String name =
-          config.servedModelName().orElse(path.getFileName().toString().replace(".gguf", ""));
+      String name = servedName(config);
       loaded =
           new Loaded(
               model,

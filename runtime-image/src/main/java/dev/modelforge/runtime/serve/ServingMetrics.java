@@ -3,87 +3,220 @@ package dev.modelforge.runtime.serve;
 import dev.modelforge.engine.generate.FinishReason;
 import dev.modelforge.engine.scheduler.SchedulerStats;
 import io.micrometer.core.instrument.Counter;
+import io.micrometer.core.instrument.DistributionSummary;
 import io.micrometer.core.instrument.FunctionCounter;
 import io.micrometer.core.instrument.Gauge;
 import io.micrometer.core.instrument.MeterRegistry;
+import io.micrometer.core.instrument.Tags;
 import io.micrometer.core.instrument.Timer;
 import jakarta.enterprise.context.ApplicationScoped;
 import java.time.Duration;
+import java.util.ArrayList;
 import java.util.EnumMap;
+import java.util.List;
 import java.util.Map;
 import java.util.function.ToDoubleFunction;
 
 /**
- * The serving metrics under the names people already graph for vLLM, with the {@code modelforge:}
- * prefix: gauges and counters read from the scheduler, latency histograms per request.
+ * vLLM's serving metrics, exactly: the series names ({@code vllm:} by default; {@code serve
+ * --metrics-prefix} renames it), the labels {@code model_name} and {@code engine}, and vLLM's
+ * histogram bucket edges, so the dashboards, KEDA triggers, HPA rules and the Inference Extension's
+ * endpoint picker written for vLLM read this server unchanged.
  */
 @ApplicationScoped
 public class ServingMetrics {
 
+  /** vLLM's edges for time to first token, seconds. */
+  static final double[] TTFT_BUCKETS = {
+    0.001, 0.005, 0.01, 0.02, 0.04, 0.06, 0.08, 0.1, 0.25, 0.5, 0.75, 1.0, 2.5, 5.0, 7.5, 10.0,
+    20.0, 40.0, 80.0, 160.0, 640.0, 2560.0
+  };
+
+  /** vLLM's edges for the time between two output tokens, seconds. */
+  static final double[] ITL_BUCKETS = {
+    0.01, 0.025, 0.05, 0.075, 0.1, 0.15, 0.2, 0.3, 0.4, 0.5, 0.75, 1.0, 2.5, 5.0, 7.5, 10.0, 20.0,
+    40.0, 80.0
+  };
+
+  /** vLLM's edges for whole-request latencies (end to end, queue), seconds. */
+  static final double[] REQUEST_LATENCY_BUCKETS = {
+    0.3, 0.5, 0.8, 1.0, 1.5, 2.0, 2.5, 5.0, 10.0, 15.0, 20.0, 30.0, 40.0, 50.0, 60.0, 120.0, 240.0,
+    480.0, 960.0, 1920.0, 7680.0
+  };
+
+  private final MeterRegistry registry;
+  private final String prefix;
+  private final Tags labels;
   private final Timer timeToFirstToken;
   private final Timer interTokenLatency;
   private final Timer e2eLatency;
   private final Timer queueTime;
   private final Map<FinishReason, Counter> success = new EnumMap<>(FinishReason.class);
+  private volatile TokenHistograms tokens;
 
-  ServingMetrics(MeterRegistry registry, ServingEngine engine) {
-    gauge(registry, "modelforge:num_requests_running", engine, s -> s.running());
-    gauge(registry, "modelforge:num_requests_waiting", engine, s -> s.waiting());
-    gauge(registry, "modelforge:kv_cache_usage_perc", engine, SchedulerStats::kvCacheUsage);
+  /** The per-request token histograms, whose edges depend on the loaded model's context. */
+  private record TokenHistograms(
+      DistributionSummary prompt, DistributionSummary generation, DistributionSummary maxTokens) {}
+
+  ServingMetrics(MeterRegistry registry, ServingEngine engine, ServeConfig config) {
+    this.registry = registry;
+    this.prefix = config.metricsPrefix() + ":";
+    this.labels = Tags.of("model_name", ServingEngine.servedName(config), "engine", "0");
+    gauge("num_requests_running", "Requests in the running batch", engine, s -> s.running());
+    gauge("num_requests_waiting", "Requests waiting to be scheduled", engine, s -> s.waiting());
+    gauge(
+        "kv_cache_usage_perc",
+        "KV-cache usage. 1 means 100 percent usage.",
+        engine,
+        SchedulerStats::kvCacheUsage);
     counter(
-        registry, "modelforge:prefix_cache_queries", engine, SchedulerStats::prefixCacheQueries);
-    counter(registry, "modelforge:prefix_cache_hits", engine, SchedulerStats::prefixCacheHits);
-    counter(registry, "modelforge:prompt_tokens", engine, SchedulerStats::promptTokens);
-    counter(registry, "modelforge:generation_tokens", engine, SchedulerStats::generationTokens);
-    counter(registry, "modelforge:num_preemptions", engine, SchedulerStats::preemptions);
+        "prefix_cache_queries",
+        "Prefix cache queries, in tokens",
+        engine,
+        SchedulerStats::prefixCacheQueries);
+    counter(
+        "prefix_cache_hits",
+        "Prefix cache hits, in tokens",
+        engine,
+        SchedulerStats::prefixCacheHits);
+    counter(
+        "prompt_tokens",
+        "Number of prefill tokens processed",
+        engine,
+        SchedulerStats::promptTokens);
+    counter(
+        "generation_tokens",
+        "Number of generation tokens processed",
+        engine,
+        SchedulerStats::generationTokens);
+    counter(
+        "num_preemptions",
+        "Cumulative number of preemptions from the engine",
+        engine,
+        SchedulerStats::preemptions);
     this.timeToFirstToken =
-        timer(registry, "modelforge:time_to_first_token", "Time to first token");
+        timer("time_to_first_token", "Histogram of time to first token in seconds", TTFT_BUCKETS);
     this.interTokenLatency =
-        timer(registry, "modelforge:inter_token_latency", "Time between tokens");
-    this.e2eLatency = timer(registry, "modelforge:e2e_request_latency", "Request latency");
+        timer("inter_token_latency", "Histogram of inter-token latency in seconds", ITL_BUCKETS);
+    this.e2eLatency =
+        timer(
+            "e2e_request_latency",
+            "Histogram of e2e request latency in seconds",
+            REQUEST_LATENCY_BUCKETS);
     this.queueTime =
-        timer(registry, "modelforge:request_queue_time", "Time waiting to be scheduled");
+        timer(
+            "request_queue_time",
+            "Histogram of time spent in WAITING phase for request",
+            REQUEST_LATENCY_BUCKETS);
     for (FinishReason r : FinishReason.values()) {
       success.put(
           r,
-          Counter.builder("modelforge:request_success")
+          Counter.builder(prefix + "request_success")
+              .tags(labels)
               .tag("finished_reason", r.apiName())
-              .description("Requests finished, by reason")
+              .description("Count of successfully processed requests")
               .register(registry));
+    }
+    Gauge.builder(prefix + "cache_config_info", () -> 1)
+        .description("Information of the LLMEngine CacheConfig")
+        .tags(
+            Tags.of(
+                "engine",
+                "0",
+                "block_size",
+                String.valueOf(config.blockSize()),
+                "enable_prefix_caching",
+                String.valueOf(config.prefixCaching()),
+                "cache_dtype",
+                "auto",
+                "kv_cache_memory",
+                config.kvCacheMemory()))
+        .register(registry);
+  }
+
+  private void gauge(
+      String name, String help, ServingEngine engine, ToDoubleFunction<SchedulerStats> f) {
+    Gauge.builder(prefix + name, engine, e -> e.stats() == null ? 0 : f.applyAsDouble(e.stats()))
+        .description(help)
+        .tags(labels)
+        .register(registry);
+  }
+
+  private void counter(
+      String name, String help, ServingEngine engine, ToDoubleFunction<SchedulerStats> f) {
+    FunctionCounter.builder(
+            prefix + name, engine, e -> e.stats() == null ? 0 : f.applyAsDouble(e.stats()))
+        .description(help)
+        .tags(labels)
+        .register(registry);
+  }
+
+  private Timer timer(String name, String help, double[] bucketsSeconds) {
+    Duration[] edges = new Duration[bucketsSeconds.length];
+    for (int i = 0; i < edges.length; i++) {
+      edges[i] = Duration.ofNanos(Math.round(bucketsSeconds[i] * 1e9));
+    }
+    return Timer.builder(prefix + name)
+        .description(help)
+        .tags(labels)
+        .serviceLevelObjectives(edges)
+        .register(registry);
+  }
+
+  /** vLLM's 1-2-5 edges up to the context length: 1, 2, 5, 10, 20, 50, ... */
+  static double[] oneTwoFive(int max) {
+    List<Double> edges = new ArrayList<>();
+    for (long exp = 1; ; exp *= 10) {
+      for (int m : new int[] {1, 2, 5}) {
+        if (m * exp > max) {
+          return edges.stream().mapToDouble(Double::doubleValue).toArray();
+        }
+        edges.add((double) (m * exp));
+      }
     }
   }
 
-  private static void gauge(
-      MeterRegistry registry,
-      String name,
-      ServingEngine engine,
-      ToDoubleFunction<SchedulerStats> f) {
-    Gauge.builder(name, engine, e -> e.stats() == null ? 0 : f.applyAsDouble(e.stats()))
-        .register(registry);
+  private TokenHistograms tokens(int maxModelLength) {
+    TokenHistograms t = tokens;
+    if (t == null) {
+      synchronized (this) {
+        if (tokens == null) {
+          double[] edges = oneTwoFive(maxModelLength);
+          tokens =
+              new TokenHistograms(
+                  summary("request_prompt_tokens", "Number of prefill tokens processed", edges),
+                  summary(
+                      "request_generation_tokens", "Number of generation tokens processed", edges),
+                  summary(
+                      "request_params_max_tokens",
+                      "Histogram of the max_tokens request parameter",
+                      edges));
+        }
+        t = tokens;
+      }
+    }
+    return t;
   }
 
-  private static void counter(
-      MeterRegistry registry,
-      String name,
-      ServingEngine engine,
-      ToDoubleFunction<SchedulerStats> f) {
-    FunctionCounter.builder(name, engine, e -> e.stats() == null ? 0 : f.applyAsDouble(e.stats()))
-        .register(registry);
-  }
-
-  private static Timer timer(MeterRegistry registry, String name, String description) {
-    return Timer.builder(name)
-        .description(description)
-        .publishPercentileHistogram()
-        .minimumExpectedValue(Duration.ofMillis(1))
-        .maximumExpectedValue(Duration.ofMinutes(10))
+  private DistributionSummary summary(String name, String help, double[] edges) {
+    return DistributionSummary.builder(prefix + name)
+        .description(help)
+        .tags(labels)
+        .serviceLevelObjectives(edges)
         .register(registry);
   }
 
   /** Clock of one request, fed by its listener. */
   final class RequestClock {
     private final long arrival = System.nanoTime();
+    private final TokenHistograms histograms;
     private long lastToken;
+
+    RequestClock(TokenHistograms histograms, int promptTokens, int maxTokens) {
+      this.histograms = histograms;
+      histograms.prompt().record(promptTokens);
+      histograms.maxTokens().record(maxTokens);
+    }
 
     void scheduled() {
       queueTime.record(Duration.ofNanos(System.nanoTime() - arrival));
@@ -99,13 +232,14 @@ public class ServingMetrics {
       lastToken = now;
     }
 
-    void finished(FinishReason reason) {
+    void finished(FinishReason reason, int generatedTokens) {
       e2eLatency.record(Duration.ofNanos(System.nanoTime() - arrival));
+      histograms.generation().record(generatedTokens);
       success.get(reason).increment();
     }
   }
 
-  RequestClock startRequest() {
-    return new RequestClock();
+  RequestClock startRequest(int maxModelLength, int promptTokens, int maxTokens) {
+    return new RequestClock(tokens(maxModelLength), promptTokens, maxTokens);
   }
 }

@@ -538,7 +538,7 @@ class OpenAiServerTest {
    */
   @Test
   void aClientThatDisconnectsMidStreamIsCancelled() throws Exception {
-    double generatedBefore = metric("modelforge:generation_tokens_total");
+    double generatedBefore = metric("vllm:generation_tokens_total");
     String body =
         """
         {"model": "tiny", "prompt": "hello", "max_tokens": 240, "temperature": 0,
@@ -566,13 +566,11 @@ class OpenAiServerTest {
       assertThat(line).as("a first streamed chunk").isNotNull();
     }
 
-    await()
-        .atMost(Duration.ofSeconds(10))
-        .until(() -> metric("modelforge:num_requests_running") == 0);
-    double generated = metric("modelforge:generation_tokens_total") - generatedBefore;
+    await().atMost(Duration.ofSeconds(10)).until(() -> metric("vllm:num_requests_running") == 0);
+    double generated = metric("vllm:generation_tokens_total") - generatedBefore;
     assertThat(generated).as("tokens generated for the abandoned request").isLessThan(240);
     Thread.sleep(500);
-    assertThat(metric("modelforge:generation_tokens_total") - generatedBefore)
+    assertThat(metric("vllm:generation_tokens_total") - generatedBefore)
         .as("nothing more after the cancel")
         .isEqualTo(generated);
   }
@@ -591,37 +589,99 @@ class OpenAiServerTest {
   void aRepeatedPrefixHitsThePrefixCacheAndMetricsShowIt() {
     String prompt = "a shared system prompt that is long enough to fill several blocks. question ";
     client.post("/v1/completions", completion(prompt + "one", 2, false));
-    double before = metric("modelforge:prefix_cache_hits_total");
+    double before = metric("vllm:prefix_cache_hits_total");
 
     client.post("/v1/completions", completion(prompt + "two", 2, false));
 
-    assertThat(metric("modelforge:prefix_cache_hits_total")).isGreaterThanOrEqualTo(before + 64);
+    assertThat(metric("vllm:prefix_cache_hits_total")).isGreaterThanOrEqualTo(before + 64);
     String metrics = client.get("/metrics").body();
     for (String name :
         List.of(
-            "modelforge:num_requests_running",
-            "modelforge:num_requests_waiting",
-            "modelforge:kv_cache_usage_perc",
-            "modelforge:prefix_cache_queries_total",
-            "modelforge:prompt_tokens_total",
-            "modelforge:generation_tokens_total",
-            "modelforge:request_success_total",
-            "modelforge:num_preemptions_total",
-            "modelforge:time_to_first_token_seconds_bucket",
-            "modelforge:inter_token_latency_seconds_bucket",
-            "modelforge:e2e_request_latency_seconds_bucket",
-            "modelforge:request_queue_time_seconds_bucket")) {
+            "vllm:num_requests_running",
+            "vllm:num_requests_waiting",
+            "vllm:kv_cache_usage_perc",
+            "vllm:prefix_cache_queries_total",
+            "vllm:prompt_tokens_total",
+            "vllm:generation_tokens_total",
+            "vllm:request_success_total",
+            "vllm:num_preemptions_total",
+            "vllm:time_to_first_token_seconds_bucket",
+            "vllm:inter_token_latency_seconds_bucket",
+            "vllm:e2e_request_latency_seconds_bucket",
+            "vllm:request_queue_time_seconds_bucket")) {
       assertThat(metrics).contains(name);
     }
   }
 
+  /** The sum of a series over its label sets. */
   private double metric(String name) {
+    double sum = 0;
+    boolean found = false;
     for (String line : client.get("/metrics").body().split("\n")) {
-      if (line.startsWith(name + " ")) {
-        return Double.parseDouble(line.substring(name.length() + 1).trim());
+      if (line.startsWith(name + " ") || line.startsWith(name + "{")) {
+        sum += Double.parseDouble(line.substring(line.lastIndexOf(' ') + 1).trim());
+        found = true;
       }
     }
-    throw new AssertionError("no metric " + name);
+    if (!found) {
+      throw new AssertionError("no metric " + name);
+    }
+    return sum;
+  }
+
+  /**
+   * vLLM's names, labels and bucket edges exactly: what a dashboard, a KEDA trigger or the endpoint
+   * picker built for vLLM queries.
+   */
+  @Test
+  void metricsHaveVllmsNamesLabelsAndBucketEdges() {
+    client.post("/v1/completions", completion("metrics", 3, false));
+    String metrics = client.get("/metrics").body();
+    for (String line : metrics.split("\n")) {
+      if (line.startsWith("vllm:") && !line.startsWith("vllm:cache_config_info")) {
+        assertThat(line)
+            .as("labels of vLLM's series")
+            .contains("model_name=\"tiny\"", "engine=\"0\"");
+      }
+    }
+    assertThat(bucketEdges(metrics, "vllm:time_to_first_token_seconds_bucket"))
+        .containsExactly(edges(ServingMetrics.TTFT_BUCKETS));
+    assertThat(bucketEdges(metrics, "vllm:inter_token_latency_seconds_bucket"))
+        .containsExactly(edges(ServingMetrics.ITL_BUCKETS));
+    assertThat(bucketEdges(metrics, "vllm:e2e_request_latency_seconds_bucket"))
+        .containsExactly(edges(ServingMetrics.REQUEST_LATENCY_BUCKETS));
+    assertThat(bucketEdges(metrics, "vllm:request_prompt_tokens_bucket"))
+        .startsWith(1.0, 2.0, 5.0, 10.0, 20.0, 50.0, 100.0, 200.0)
+        .endsWith(Double.POSITIVE_INFINITY);
+    assertThat(metrics)
+        .contains("vllm:request_generation_tokens_count", "vllm:cache_config_info{")
+        .contains("block_size=\"8\"");
+  }
+
+  private static Double[] edges(double[] finite) {
+    Double[] all = new Double[finite.length + 1];
+    for (int i = 0; i < finite.length; i++) {
+      all[i] = finite[i];
+    }
+    all[finite.length] = Double.POSITIVE_INFINITY;
+    return all;
+  }
+
+  private static List<Double> bucketEdges(String metrics, String series) {
+    List<Double> le = new ArrayList<>();
+    var pattern = java.util.regex.Pattern.compile("le=\"([^\"]+)\"");
+    for (String line : metrics.split("\n")) {
+      if (line.startsWith(series + "{")) {
+        var m = pattern.matcher(line);
+        if (m.find()) {
+          le.add(
+              m.group(1).equals("+Inf")
+                  ? Double.POSITIVE_INFINITY
+                  : Double.parseDouble(m.group(1)));
+        }
+      }
+    }
+    return le;
   }
 
   static URI uri(URL url) throws Exception {
