@@ -1,5 +1,6 @@
 package dev.modelforge.runtime.cli;
 
+import dev.modelforge.runtime.serve.ReasoningParser;
 import dev.modelforge.runtime.serve.ServeConfig;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -119,6 +120,12 @@ public final class ServeCommand implements Callable<Integer> {
   String apiKey;
 
   @Option(
+      names = "--reasoning-parser",
+      description =
+          "Split chat answers' thinking into reasoning_content: qwen3 or deepseek_r1 (vLLM's).")
+  String reasoningParser;
+
+  @Option(
       names = "--metrics-prefix",
       description =
           "Prefix of the /metrics series names (default vllm: vllm:num_requests_running, ...).")
@@ -169,6 +176,10 @@ public final class ServeCommand implements Callable<Integer> {
               + "'");
     }
     put(p, "modelforge.serve.metrics-prefix", metricsPrefix);
+    if (reasoningParser != null) {
+      ReasoningParser.named(reasoningParser); // refuse an unknown name before the server starts
+    }
+    put(p, "modelforge.serve.reasoning-parser", reasoningParser);
     return p;
   }
 

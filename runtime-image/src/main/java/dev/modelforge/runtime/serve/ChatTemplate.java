@@ -44,6 +44,7 @@ public final class ChatTemplate implements ChatRenderer {
                 .withTrimBlocks(true)
                 .withLstripBlocks(true)
                 .withFailOnUnknownTokens(false)
+                .withElResolver(PyStringResolver.withDefaults())
                 .withLegacyOverrides(
                     LegacyOverrides.newBuilder()
                         .withUseTrimmingForNotesAndExpressions(true)

@@ -42,9 +42,14 @@ public class OpenAiRoutes {
 
   private final ServingEngine engine;
   private final ServingMetrics metrics;
+
+  /** {@code --reasoning-parser}: how chat answers split into reasoning and content, or null. */
+  private final ReasoningParser reasoning;
+
   private final Optional<byte[]> apiKey;
 
   OpenAiRoutes(ServingEngine engine, ServingMetrics metrics, ServeConfig config) {
+    this.reasoning = config.reasoningParser().map(ReasoningParser::named).orElse(null);
     this.engine = engine;
     this.metrics = metrics;
     this.apiKey =
@@ -371,9 +376,13 @@ public class OpenAiRoutes {
         String text = c.text.toString();
         if (chat) {
           ObjectNode message = co.putObject("message").put("role", "assistant");
+          if (reasoning != null) {
+            String thought = reasoning.split(text).reasoning();
+            message.put("reasoning_content", thought.isEmpty() ? null : thought);
+          }
           ToolCalls.Parsed parsed = c.parsedToolCalls();
           if (parsed == null || parsed.calls().isEmpty()) {
-            message.put("content", text);
+            message.put("content", c.content(true));
           } else {
             message.put("content", parsed.content());
             message.set("tool_calls", ToolCalls.toJson(parsed.calls(), false));
@@ -402,8 +411,13 @@ public class OpenAiRoutes {
     int generated;
     FinishReason finish;
 
-    /** Chat with tools: characters of {@link #text} already streamed as content. */
+    /**
+     * Chat: characters of the content (the text after any reasoning) and of the reasoning already
+     * streamed.
+     */
     int streamedChars;
+
+    int streamedReasoning;
 
     private ToolCalls.Parsed parsed;
 
@@ -460,11 +474,18 @@ public class OpenAiRoutes {
               finish = reason;
               if (response.spec.stream() && error == null) {
                 ObjectNode last = response.chat ? JSON.createObjectNode() : null;
+                if (response.chat && reasoning != null) {
+                  String thought = reasoning.split(text.toString()).reasoning();
+                  if (thought.length() > streamedReasoning) {
+                    last.put("reasoning_content", thought.substring(streamedReasoning));
+                  }
+                }
                 ToolCalls.Parsed calls = parsedToolCalls();
+                String content = response.chat ? content(true) : "";
                 if (calls != null && !calls.calls().isEmpty()) {
                   last.set("tool_calls", ToolCalls.toJson(calls.calls(), true));
-                } else if (prompt.tools() != null && streamedChars < text.length()) {
-                  last.put("content", text.substring(streamedChars)); // held back, not a call
+                } else if (content.length() > streamedChars) {
+                  last.put("content", content.substring(streamedChars)); // was held back
                 }
                 response.sendChunk(index, last, "", finishName(), unsentChatLogprobs());
               }
@@ -482,22 +503,43 @@ public class OpenAiRoutes {
      * back until the answer shows what it is.
      */
     private void stream(String piece) {
-      if (prompt.tools() == null || !prompt.tools().parses()) {
+      boolean tools = prompt.tools() != null && prompt.tools().parses();
+      if (!response.chat || (!tools && reasoning == null)) {
         response.sendChunk(index, null, piece, null, unsentChatLogprobs());
         return;
       }
-      int upTo = prompt.tools().streamable(text.toString());
+      if (reasoning != null) {
+        String thought = reasoning.splitSoFar(text.toString()).reasoning();
+        if (thought.length() > streamedReasoning) {
+          ObjectNode delta =
+              JSON.createObjectNode()
+                  .put("reasoning_content", thought.substring(streamedReasoning));
+          streamedReasoning = thought.length();
+          response.sendChunk(index, delta, null, null, unsentChatLogprobs());
+        }
+      }
+      String content = content(false);
+      int upTo = tools ? prompt.tools().streamable(content) : content.length();
       if (upTo > streamedChars) {
-        String out = text.substring(streamedChars, upTo);
+        String out = content.substring(streamedChars, upTo);
         streamedChars = upTo;
         response.sendChunk(index, null, out, null, unsentChatLogprobs());
       }
     }
 
+    /** The answer's content: the text after its reasoning, with a reasoning parser. */
+    String content(boolean finished) {
+      String all = text.toString();
+      if (reasoning == null) {
+        return all;
+      }
+      return finished ? reasoning.split(all).content() : reasoning.splitSoFar(all).content();
+    }
+
     /** The tool calls in the finished answer, or null when the request parses none. */
     ToolCalls.Parsed parsedToolCalls() {
       if (parsed == null && prompt.tools() != null && prompt.tools().parses() && finish != null) {
-        parsed = prompt.tools().parse(text.toString());
+        parsed = prompt.tools().parse(content(true));
       }
       return parsed;
     }

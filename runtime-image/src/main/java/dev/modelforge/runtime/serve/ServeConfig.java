@@ -70,6 +70,12 @@ public interface ServeConfig {
    */
   Optional<String> apiKey();
 
+  /**
+   * vLLM's --reasoning-parser: qwen3 or deepseek_r1 split a chat answer's thinking into {@code
+   * reasoning_content}; none when unset.
+   */
+  Optional<String> reasoningParser();
+
   /** The metrics' name prefix: vLLM's, so what is built for vLLM reads this server as it is. */
   @WithDefault("vllm")
   String metricsPrefix();

@@ -6,9 +6,11 @@ import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.DistributionSummary;
 import io.micrometer.core.instrument.FunctionCounter;
 import io.micrometer.core.instrument.Gauge;
+import io.micrometer.core.instrument.Meter;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.Tags;
 import io.micrometer.core.instrument.Timer;
+import jakarta.annotation.PreDestroy;
 import jakarta.enterprise.context.ApplicationScoped;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -53,6 +55,9 @@ public class ServingMetrics {
   private final Timer queueTime;
   private final Map<FinishReason, Counter> success = new EnumMap<>(FinishReason.class);
   private volatile TokenHistograms tokens;
+
+  /** Everything registered here, removed when the application stops (see {@link #close}). */
+  private final List<Meter> meters = new java.util.concurrent.CopyOnWriteArrayList<>();
 
   /** The per-request token histograms, whose edges depend on the loaded model's context. */
   private record TokenHistograms(
@@ -111,44 +116,64 @@ public class ServingMetrics {
     for (FinishReason r : FinishReason.values()) {
       success.put(
           r,
-          Counter.builder(prefix + "request_success")
-              .tags(labels)
-              .tag("finished_reason", r.apiName())
-              .description("Count of successfully processed requests")
-              .register(registry));
+          keep(
+              Counter.builder(prefix + "request_success")
+                  .tags(labels)
+                  .tag("finished_reason", r.apiName())
+                  .description("Count of successfully processed requests")
+                  .register(registry)));
     }
-    Gauge.builder(prefix + "cache_config_info", () -> 1)
-        .description("Information of the LLMEngine CacheConfig")
-        .tags(
-            Tags.of(
-                "engine",
-                "0",
-                "block_size",
-                String.valueOf(config.blockSize()),
-                "enable_prefix_caching",
-                String.valueOf(config.prefixCaching()),
-                "cache_dtype",
-                "auto",
-                "kv_cache_memory",
-                config.kvCacheMemory()))
-        .register(registry);
+    keep(
+        Gauge.builder(prefix + "cache_config_info", () -> 1)
+            .description("Information of the LLMEngine CacheConfig")
+            .tags(
+                Tags.of(
+                    "engine",
+                    "0",
+                    "block_size",
+                    String.valueOf(config.blockSize()),
+                    "enable_prefix_caching",
+                    String.valueOf(config.prefixCaching()),
+                    "cache_dtype",
+                    "auto",
+                    "kv_cache_memory",
+                    config.kvCacheMemory()))
+            .register(registry));
+  }
+
+  private <M extends Meter> M keep(M meter) {
+    meters.add(meter);
+    return meter;
+  }
+
+  /**
+   * Unregisters this application's meters: their functions read this application's engine, and a
+   * registry that outlives it (Quarkus keeps one across test restarts) must not call them.
+   */
+  @PreDestroy
+  void close() {
+    meters.forEach(registry::remove);
+    meters.clear();
   }
 
   private void gauge(
       String name, String help, ServingEngine engine, ToDoubleFunction<SchedulerStats> f) {
-    Gauge.builder(prefix + name, engine, e -> e.stats() == null ? 0 : f.applyAsDouble(e.stats()))
-        .description(help)
-        .tags(labels)
-        .register(registry);
+    keep(
+        Gauge.builder(
+                prefix + name, engine, e -> e.stats() == null ? 0 : f.applyAsDouble(e.stats()))
+            .description(help)
+            .tags(labels)
+            .register(registry));
   }
 
   private void counter(
       String name, String help, ServingEngine engine, ToDoubleFunction<SchedulerStats> f) {
-    FunctionCounter.builder(
-            prefix + name, engine, e -> e.stats() == null ? 0 : f.applyAsDouble(e.stats()))
-        .description(help)
-        .tags(labels)
-        .register(registry);
+    keep(
+        FunctionCounter.builder(
+                prefix + name, engine, e -> e.stats() == null ? 0 : f.applyAsDouble(e.stats()))
+            .description(help)
+            .tags(labels)
+            .register(registry));
   }
 
   private Timer timer(String name, String help, double[] bucketsSeconds) {
@@ -156,11 +181,12 @@ public class ServingMetrics {
     for (int i = 0; i < edges.length; i++) {
       edges[i] = Duration.ofNanos(Math.round(bucketsSeconds[i] * 1e9));
     }
-    return Timer.builder(prefix + name)
-        .description(help)
-        .tags(labels)
-        .serviceLevelObjectives(edges)
-        .register(registry);
+    return keep(
+        Timer.builder(prefix + name)
+            .description(help)
+            .tags(labels)
+            .serviceLevelObjectives(edges)
+            .register(registry));
   }
 
   /** vLLM's 1-2-5 edges up to the context length: 1, 2, 5, 10, 20, 50, ... */
@@ -199,11 +225,12 @@ public class ServingMetrics {
   }
 
   private DistributionSummary summary(String name, String help, double[] edges) {
-    return DistributionSummary.builder(prefix + name)
-        .description(help)
-        .tags(labels)
-        .serviceLevelObjectives(edges)
-        .register(registry);
+    return keep(
+        DistributionSummary.builder(prefix + name)
+            .description(help)
+            .tags(labels)
+            .serviceLevelObjectives(edges)
+            .register(registry));
   }
 
   /** Clock of one request, fed by its listener. */

@@ -196,6 +196,30 @@ class ToolCallingTest {
         .isEqualTo(thinking + "<think>\n\n</think>\n\n".length());
   }
 
+  /** The qwen3 reasoning parser: a think block becomes reasoning_content, whole and streamed. */
+  @Test
+  void thinkingIsSplitIntoReasoningContent() throws Exception {
+    String regex = "\"guided_regex\": \"<think>[a-z]{3,6}</think>\\\\n\\\\n[a-z]{2,4}\"";
+    var reply = chat(regex + ", \"max_tokens\": 40");
+    assertThat(reply.status()).as(reply.body()).isEqualTo(200);
+    JsonNode message = reply.json().path("choices").get(0).path("message");
+    assertThat(message.path("reasoning_content").asText()).matches("[a-z]{3,6}");
+    assertThat(message.path("content").asText()).matches("[a-z]{2,4}");
+
+    var streamed = chat(regex + ", \"max_tokens\": 40, \"stream\": true");
+    StringBuilder thought = new StringBuilder();
+    StringBuilder content = new StringBuilder();
+    for (String event : ServerClient.events(streamed.body())) {
+      if (!event.equals("[DONE]")) {
+        JsonNode d = ServerClient.JSON.readTree(event).get("choices").get(0).path("delta");
+        thought.append(d.path("reasoning_content").asText(""));
+        content.append(d.path("content").asText(""));
+      }
+    }
+    assertThat(thought.toString()).isEqualTo(message.path("reasoning_content").asText());
+    assertThat(content.toString()).isEqualTo(message.path("content").asText());
+  }
+
   @Test
   void badToolRequestsAreRefusedNamingTheField() {
     var unknown =

@@ -8,7 +8,10 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Map;
 
-/** The test model with Qwen3's own chat template, which writes tools and tool calls (Hermes). */
+/**
+ * The test model with Qwen3's own chat template, which writes tools and tool calls (Hermes), served
+ * with the qwen3 reasoning parser.
+ */
 public class ToolModelResource extends TestModelResource {
 
   static String qwen3Template() {
@@ -30,6 +33,7 @@ public class ToolModelResource extends TestModelResource {
   @Override
   public Map<String, String> start() {
     Map<String, String> config = super.start();
+    config.put("modelforge.serve.reasoning-parser", "qwen3"); // as Qwen3 is served with vLLM
     Path dir = Path.of(config.get("modelforge.serve.model"));
     var tokenizerConfig = ServerClient.JSON.createObjectNode();
     tokenizerConfig.put("eos_token", "<|im_end|>");
