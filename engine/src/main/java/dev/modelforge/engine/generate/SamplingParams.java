@@ -21,6 +21,8 @@ import java.util.Random;
  * @param stopStrings texts that end generation; the text is cut before them
  * @param topLogprobs alternatives to report per token, 0 for none
  * @param ignoreEos keep going past EOS (benchmarks)
+ * @param logitBias token id to a bias added to its logit, in [-100, 100]
+ * @param includeStopStrInOutput keep the stop string that ended the output in its text
  */
 public record SamplingParams(
     int maxTokens,
@@ -36,7 +38,8 @@ public record SamplingParams(
     List<String> stopStrings,
     int topLogprobs,
     boolean ignoreEos,
-    Map<Integer, Float> logitBias) {
+    Map<Integer, Float> logitBias,
+    boolean includeStopStrInOutput) {
 
   public SamplingParams {
     if (maxTokens < 0) {
@@ -88,7 +91,7 @@ public record SamplingParams(
 
   public static SamplingParams greedy(int maxTokens) {
     return new SamplingParams(
-        maxTokens, 0, 0, 1, 0, 1, 0, 0, null, List.of(), List.of(), 0, false, Map.of());
+        maxTokens, 0, 0, 1, 0, 1, 0, 0, null, List.of(), List.of(), 0, false, Map.of(), false);
   }
 
   public boolean isGreedy() {
@@ -118,7 +121,8 @@ public record SamplingParams(
         stopStrings,
         topLogprobs,
         ignoreEos,
-        logitBias);
+        logitBias,
+        includeStopStrInOutput);
   }
 
   /** The sampler chain these parameters describe. */

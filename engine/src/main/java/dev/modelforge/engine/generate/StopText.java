@@ -5,17 +5,27 @@ import java.util.List;
 /**
  * The generated text checked against stop strings. Text that could still be the start of a stop
  * string is held back from streaming until it is clear; when a stop string appears, the text ends
- * right before it.
+ * right before it (or right after it, when the caller wants the stop string in the output).
  */
 public final class StopText {
 
   private final List<String> stops;
+  private final boolean keepStop;
   private final StringBuilder text = new StringBuilder();
   private int released;
   private int stopAt = -1;
+  private String matched;
 
   public StopText(List<String> stops) {
+    this(stops, false);
+  }
+
+  /**
+   * @param keepStop keep the stop string that ended the text (vLLM's include_stop_str_in_output)
+   */
+  public StopText(List<String> stops, boolean keepStop) {
     this.stops = stops;
+    this.keepStop = keepStop;
   }
 
   public void append(String piece) {
@@ -28,11 +38,17 @@ public final class StopText {
       int i = text.indexOf(s, searchFrom);
       if (i >= 0 && (stopAt < 0 || i < stopAt)) {
         stopAt = i;
+        matched = s;
       }
     }
     if (stopAt >= 0) {
-      text.setLength(stopAt);
+      text.setLength(stopAt + (keepStop ? matched.length() : 0));
     }
+  }
+
+  /** The stop string that ended the text, or null. */
+  public String matched() {
+    return matched;
   }
 
   public boolean stopped() {

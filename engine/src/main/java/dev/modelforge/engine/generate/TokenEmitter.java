@@ -34,6 +34,7 @@ public final class TokenEmitter {
   private final int[] endIds;
   private final float[] endLogits;
   private int generated;
+  private Integer stopTokenId;
 
   /**
    * @param constraint the grammar the output must follow, or null for free text
@@ -53,7 +54,7 @@ public final class TokenEmitter {
     this.eosIds = eosIds;
     this.text = text;
     this.penalties = new TokenPenalties(params, vocab, prompt);
-    this.stops = new StopText(params.stopStrings());
+    this.stops = new StopText(params.stopStrings(), params.includeStopStrInOutput());
     this.work = new float[vocab];
     // the per-token loop reads arrays, not the map: no boxing or iterator per sampled token
     var bias = params.logitBias().entrySet().stream().filter(e -> e.getKey() < vocab).toList();
@@ -91,6 +92,9 @@ public final class TokenEmitter {
     }
     int token = sampler.sample(work, vocab);
     if (!params.ignoreEos() && (eosIds.contains(token) || params.stopTokenIds().contains(token))) {
+      if (!eosIds.contains(token)) {
+        stopTokenId = token;
+      }
       return new Step(null, FinishReason.STOP);
     }
     double lse = Logprobs.logSumExp(logits, off, vocab);
@@ -145,6 +149,14 @@ public final class TokenEmitter {
     }
     stops.append(text.flush());
     return stops.release(true);
+  }
+
+  /**
+   * What ended the output, as vLLM's {@code stop_reason} reports it: the stop string, or the id
+   * from stop_token_ids; null for an end-of-sequence token, a complete grammar, or no stop.
+   */
+  public Object stopReason() {
+    return stops.matched() != null ? stops.matched() : stopTokenId;
   }
 
   /** The whole output text so far, cut before a stop string. */

@@ -388,6 +388,9 @@ public final class Scheduler {
       }
     }
     seq.cache.releaseAll();
+    if (reason == FinishReason.STOP && seq.emitter.stopReason() != null) {
+      seq.request.listener().onStopReason(seq.emitter.stopReason());
+    }
     seq.request.listener().onFinish(reason, seq.promptLength(), seq.emitter.generated(), error);
   }
 

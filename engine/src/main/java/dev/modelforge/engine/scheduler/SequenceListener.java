@@ -14,6 +14,12 @@ public interface SequenceListener {
   /** Text released after the last token (held back for a stop string or unfinished UTF-8). */
   default void onTrailingText(String text) {}
 
+  /**
+   * Just before {@link #onFinish} with STOP, when a stop string or a stop token id ended the
+   * output: which one (vLLM's {@code stop_reason}).
+   */
+  default void onStopReason(Object stopReason) {}
+
   /** The request ended; {@code error} is null unless it failed. */
   void onFinish(FinishReason reason, int promptTokens, int generatedTokens, Exception error);
 }

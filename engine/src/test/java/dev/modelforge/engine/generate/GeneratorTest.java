@@ -83,7 +83,7 @@ class GeneratorTest {
     int[] prompt = {1, 2, 3};
     SamplingParams p =
         new SamplingParams(
-            3, 0.7, 5, 0.9, 0, 1.3, 0, 0, 7L, List.of(), List.of(), 5, false, Map.of());
+            3, 0.7, 5, 0.9, 0, 1.3, 0, 0, 7L, List.of(), List.of(), 5, false, Map.of(), false);
 
     GenerationResult result = new Generator(model, pool).generate(prompt, p, Set.of(), null, null);
 
@@ -129,7 +129,7 @@ class GeneratorTest {
     int cut = text.indexOf(stop);
     SamplingParams p =
         new SamplingParams(
-            8, 0, 0, 1, 0, 1, 0, 0, null, List.of(), List.of(stop), 0, false, Map.of());
+            8, 0, 0, 1, 0, 1, 0, 0, null, List.of(), List.of(stop), 0, false, Map.of(), false);
     List<String> streamed = new ArrayList<>();
 
     GenerationResult r =

@@ -12,7 +12,8 @@ import org.junit.jupiter.api.Test;
 class LogitBiasTest {
 
   private static SamplingParams greedy(Map<Integer, Float> bias) {
-    return new SamplingParams(4, 0, 0, 1, 0, 1, 0, 0, null, List.of(), List.of(), 0, false, bias);
+    return new SamplingParams(
+        4, 0, 0, 1, 0, 1, 0, 0, null, List.of(), List.of(), 0, false, bias, false);
   }
 
   @Test

@@ -104,7 +104,7 @@ class SamplerTest {
   void theSameSeedGivesTheSameDraws() {
     SamplingParams p =
         new SamplingParams(
-            10, 0.9, 0, 0.95, 0, 1, 0, 0, 42L, List.of(), List.of(), 0, false, Map.of());
+            10, 0.9, 0, 0.95, 0, 1, 0, 0, 42L, List.of(), List.of(), 0, false, Map.of(), false);
 
     int[] a = new int[50];
     int[] b = new int[50];
@@ -127,7 +127,7 @@ class SamplerTest {
   void penaltiesFollowVllmDefinitions() {
     SamplingParams p =
         new SamplingParams(
-            10, 0, 0, 1, 0, 2.0, 0.5, 0.25, null, List.of(), List.of(), 0, false, Map.of());
+            10, 0, 0, 1, 0, 2.0, 0.5, 0.25, null, List.of(), List.of(), 0, false, Map.of(), false);
     TokenPenalties penalties = new TokenPenalties(p, 4, new int[] {0});
     penalties.record(1);
     penalties.record(1);
@@ -147,12 +147,14 @@ class SamplerTest {
     assertThatThrownBy(
             () ->
                 new SamplingParams(
-                    10, 1, 0, 1.5, 0, 1, 0, 0, null, List.of(), List.of(), 0, false, Map.of()))
+                    10, 1, 0, 1.5, 0, 1, 0, 0, null, List.of(), List.of(), 0, false, Map.of(),
+                    false))
         .hasMessageContaining("top_p");
     assertThatThrownBy(
             () ->
                 new SamplingParams(
-                    10, -1, 0, 1, 0, 1, 0, 0, null, List.of(), List.of(), 0, false, Map.of()))
+                    10, -1, 0, 1, 0, 1, 0, 0, null, List.of(), List.of(), 0, false, Map.of(),
+                    false))
         .hasMessageContaining("temperature");
   }
 }

@@ -191,7 +191,8 @@ class JsonSchemaOutputsTest {
                 List.of(),
                 0,
                 false,
-                Map.of());
+                Map.of(),
+                false);
         s.submit(
             new Request(new int[] {11, 12, 13}, params, Set.of(eos), null, null, o, constraint));
       }

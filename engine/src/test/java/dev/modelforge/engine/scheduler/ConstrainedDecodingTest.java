@@ -107,7 +107,7 @@ class ConstrainedDecodingTest {
 
   private static SamplingParams sampled(long seed) {
     return new SamplingParams(
-        58, 1.0, 0, 1, 0, 1, 0, 0, seed, List.of(), List.of(), 0, false, Map.of());
+        58, 1.0, 0, 1, 0, 1, 0, 0, seed, List.of(), List.of(), 0, false, Map.of(), false);
   }
 
   private List<Output> runBatch(int requests, OutputConstraint c) throws Exception {

@@ -78,6 +78,7 @@ final class SamplingOptions {
         stop,
         topLogprobs,
         ignoreEos,
-        Map.of());
+        Map.of(),
+        false);
   }
 }

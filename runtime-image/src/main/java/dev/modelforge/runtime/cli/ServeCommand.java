@@ -120,6 +120,11 @@ public final class ServeCommand implements Callable<Integer> {
   String apiKey;
 
   @Option(
+      names = "--chat-template",
+      description = "A Jinja chat template file (or the template itself) instead of the model's.")
+  String chatTemplate;
+
+  @Option(
       names = "--reasoning-parser",
       description =
           "Split chat answers' thinking into reasoning_content: qwen3 or deepseek_r1 (vLLM's).")
@@ -180,6 +185,16 @@ public final class ServeCommand implements Callable<Integer> {
       ReasoningParser.named(reasoningParser); // refuse an unknown name before the server starts
     }
     put(p, "modelforge.serve.reasoning-parser", reasoningParser);
+    if (chatTemplate != null) {
+      boolean inline = chatTemplate.contains("{{") || chatTemplate.contains("{%");
+      if (!inline && !java.nio.file.Files.isReadable(Path.of(chatTemplate))) {
+        throw new IllegalArgumentException(
+            "--chat-template " + chatTemplate + ": no such file (give a file or the template)");
+      }
+      p.put(
+          "modelforge.serve.chat-template",
+          inline ? chatTemplate : Path.of(chatTemplate).toAbsolutePath().toString());
+    }
     return p;
   }
 

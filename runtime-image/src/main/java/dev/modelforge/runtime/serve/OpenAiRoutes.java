@@ -203,6 +203,7 @@ public class OpenAiRoutes {
         new Response(
             ctx, vertx, prompts, chat, id, created, l, body.path("model").asText(l.servedName()));
     List<RequestHandle> handles = new ArrayList<>();
+    List<Choice> echoOnly = new ArrayList<>();
     for (GenerationSpec prompt : prompts) {
       for (int i = 0; i < prompt.n(); i++) {
         Choice choice =
@@ -213,6 +214,11 @@ public class OpenAiRoutes {
                 metrics.startRequest(
                     l.maxModelLength(), prompt.promptIds().length, prompt.params().maxTokens()));
         response.choices.add(choice);
+        if (prompt.params().maxTokens() == 0) {
+          echoOnly.add(choice); // vLLM's echo without generation: the prompt back, scored
+          continue;
+        }
+        choice.submitted = true;
         handles.add(
             engine.submit(
                 new Request(
@@ -231,12 +237,26 @@ public class OpenAiRoutes {
           .setChunked(true)
           .putHeader("Content-Type", "text/event-stream")
           .putHeader("Cache-Control", "no-cache");
-      if (chat) {
-        for (Choice c : response.choices) {
+      for (Choice c : response.choices) {
+        if (chat) {
           ObjectNode delta = JSON.createObjectNode().put("role", "assistant").put("content", "");
           response.sendChunk(c.index, delta, null, null, null);
+        } else if (spec.echo()) {
+          response.sendChunk(c.index, null, c.prompt.promptText(), null, null);
         }
       }
+    }
+    for (Choice c : echoOnly) {
+      c.onFinish(FinishReason.LENGTH, c.prompt.promptIds().length, 0, null);
+    }
+  }
+
+  /** vLLM's stop_reason: the stop string (text), the stop token id (number), or null. */
+  private static void putStopReason(ObjectNode choice, Object reason) {
+    switch (reason) {
+      case String s -> choice.put("stop_reason", s);
+      case Integer id -> choice.put("stop_reason", id);
+      case null, default -> choice.putNull("stop_reason");
     }
   }
 
@@ -318,6 +338,7 @@ public class OpenAiRoutes {
       c.set("logprobs", logprobs == null ? JSON.nullNode() : logprobs);
       if (finish != null) {
         c.put("finish_reason", finish);
+        putStopReason(c, choices.get(index).stopReason);
       } else {
         c.putNull("finish_reason");
       }
@@ -393,6 +414,7 @@ public class OpenAiRoutes {
           co.set("logprobs", spec.logprobs() ? c.completionLogprobs() : JSON.nullNode());
         }
         co.put("finish_reason", c.finishName());
+        putStopReason(co, c.stopReason);
       }
       o.set("usage", usage());
       return json(ctx, 200, o);
@@ -418,6 +440,12 @@ public class OpenAiRoutes {
     int streamedChars;
 
     int streamedReasoning;
+
+    /** Whether the engine runs this choice (max_tokens 0 with echo does not). */
+    boolean submitted;
+
+    /** What stopped the output (vLLM's stop_reason): a stop string or stop token id, or null. */
+    Object stopReason;
 
     private ToolCalls.Parsed parsed;
 
@@ -446,6 +474,11 @@ public class OpenAiRoutes {
               stream(token.text());
             }
           });
+    }
+
+    @Override
+    public void onStopReason(Object reason) {
+      response.vertx.runOnContext(v -> stopReason = reason);
     }
 
     @Override
@@ -487,13 +520,18 @@ public class OpenAiRoutes {
                 } else if (content.length() > streamedChars) {
                   last.put("content", content.substring(streamedChars)); // was held back
                 }
-                response.sendChunk(index, last, "", finishName(), unsentChatLogprobs());
+                response.sendChunk(index, last, "", finishName(), unsentLogprobs());
               }
               if (response.open.decrementAndGet() == 0) {
                 written = response.complete(error);
               }
             } finally {
-              written.onComplete(done -> engine.finished());
+              written.onComplete(
+                  done -> {
+                    if (submitted) {
+                      engine.finished();
+                    }
+                  });
             }
           });
     }
@@ -505,7 +543,7 @@ public class OpenAiRoutes {
     private void stream(String piece) {
       boolean tools = prompt.tools() != null && prompt.tools().parses();
       if (!response.chat || (!tools && reasoning == null)) {
-        response.sendChunk(index, null, piece, null, unsentChatLogprobs());
+        response.sendChunk(index, null, piece, null, unsentLogprobs());
         return;
       }
       if (reasoning != null) {
@@ -515,7 +553,7 @@ public class OpenAiRoutes {
               JSON.createObjectNode()
                   .put("reasoning_content", thought.substring(streamedReasoning));
           streamedReasoning = thought.length();
-          response.sendChunk(index, delta, null, null, unsentChatLogprobs());
+          response.sendChunk(index, delta, null, null, unsentLogprobs());
         }
       }
       String content = content(false);
@@ -523,7 +561,7 @@ public class OpenAiRoutes {
       if (upTo > streamedChars) {
         String out = content.substring(streamedChars, upTo);
         streamedChars = upTo;
-        response.sendChunk(index, null, out, null, unsentChatLogprobs());
+        response.sendChunk(index, null, out, null, unsentLogprobs());
       }
     }
 
@@ -557,13 +595,21 @@ public class OpenAiRoutes {
     }
 
     ObjectNode completionLogprobs() {
+      return completionLogprobs(0, tokens.size());
+    }
+
+    /** The completions format for {@code tokens[from, to)}, offsets into the whole text. */
+    private ObjectNode completionLogprobs(int from, int to) {
       ObjectNode lp = JSON.createObjectNode();
       ArrayNode toks = lp.putArray("tokens");
       ArrayNode logprobs = lp.putArray("token_logprobs");
       ArrayNode top = lp.putArray("top_logprobs");
       ArrayNode offsets = lp.putArray("text_offset");
       int offset = response.spec.echo() ? prompt.promptText().length() : 0;
-      for (GeneratedToken t : tokens) {
+      for (GeneratedToken t : tokens.subList(0, from)) {
+        offset += t.text().length();
+      }
+      for (GeneratedToken t : tokens.subList(from, to)) {
         toks.add(response.loaded.tokenizer().decode(new int[] {t.id()}, false));
         logprobs.add(t.logprob());
         ObjectNode alts = top.addObject();
@@ -581,15 +627,18 @@ public class OpenAiRoutes {
     }
 
     /**
-     * A streamed chat chunk's logprobs: the tokens since the last chunk (a token whose text is held
-     * back, for a stop string or an unfinished UTF-8 sequence, goes with the next chunk); null when
-     * the request asked for none.
+     * A streamed chunk's logprobs, in the endpoint's format: the tokens since the last chunk (a
+     * token whose text is held back, for a stop string or an unfinished UTF-8 sequence, goes with
+     * the next chunk); null when the request asked for none.
      */
-    ObjectNode unsentChatLogprobs() {
-      if (!response.chat || !response.spec.logprobs()) {
+    ObjectNode unsentLogprobs() {
+      if (!response.spec.logprobs()) {
         return null;
       }
-      ObjectNode lp = chatLogprobs(streamedLogprobs, tokens.size());
+      ObjectNode lp =
+          response.chat
+              ? chatLogprobs(streamedLogprobs, tokens.size())
+              : completionLogprobs(streamedLogprobs, tokens.size());
       streamedLogprobs = tokens.size();
       return lp;
     }

@@ -40,7 +40,8 @@ final class RequestParser {
           "stream",
           "stream_options",
           "ignore_eos",
-          "logit_bias");
+          "logit_bias",
+          "include_stop_str_in_output");
 
   static final Set<String> COMPLETION_FIELDS =
       with(
@@ -105,7 +106,7 @@ final class RequestParser {
 
   private GenerationSpec completion(JsonNode body, JsonNode prompt) {
     refuseUnsupported(body, COMPLETION_FIELDS);
-    booleans(body, "stream", "echo", "ignore_eos");
+    booleans(body, "stream", "echo", "ignore_eos", "include_stop_str_in_output");
     int[] ids;
     String text;
     Tokenizer tok = engine.tokenizer();
@@ -137,7 +138,13 @@ final class RequestParser {
 
   GenerationSpec chat(JsonNode body) {
     refuseUnsupported(body, CHAT_FIELDS);
-    booleans(body, "stream", "logprobs", "ignore_eos", "add_generation_prompt");
+    booleans(
+        body,
+        "stream",
+        "logprobs",
+        "ignore_eos",
+        "add_generation_prompt",
+        "include_stop_str_in_output");
     if (body.hasNonNull("top_logprobs") && !body.path("logprobs").asBoolean(false)) {
       throw ApiException.badRequest("'top_logprobs' needs 'logprobs': true", "top_logprobs");
     }
@@ -271,6 +278,12 @@ final class RequestParser {
           "prompt");
     }
     int maxTokens = intField(body, "max_tokens", defaultMaxTokens, 0, Integer.MAX_VALUE);
+    if (maxTokens == 0 && !echo) {
+      throw ApiException.badRequest(
+          "'max_tokens' must be at least 1, got 0 (0 is taken only with echo: the prompt back,"
+              + " nothing generated)",
+          "max_tokens");
+    }
     if (ids.length + maxTokens > maxLen) {
       throw ApiException.badRequest(
           "This model's maximum context length is "
@@ -336,7 +349,8 @@ final class RequestParser {
               stop,
               topLogprobs,
               body.path("ignore_eos").asBoolean(false),
-              logitBias(body));
+              logitBias(body),
+              body.path("include_stop_str_in_output").asBoolean(false));
     } catch (IllegalArgumentException e) {
       throw ApiException.badRequest(e.getMessage(), null);
     }

@@ -76,6 +76,9 @@ public interface ServeConfig {
    */
   Optional<String> reasoningParser();
 
+  /** vLLM's --chat-template: a Jinja file, or the template itself, used instead of the model's. */
+  Optional<String> chatTemplate();
+
   /** The metrics' name prefix: vLLM's, so what is built for vLLM reads this server as it is. */
   @WithDefault("vllm")
   String metricsPrefix();

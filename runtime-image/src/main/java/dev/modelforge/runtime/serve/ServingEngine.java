@@ -18,6 +18,8 @@ import io.quarkus.runtime.ShutdownEvent;
 import io.quarkus.runtime.StartupEvent;
 import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.enterprise.event.Observes;
+import java.io.IOException;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.HashSet;
@@ -72,6 +74,24 @@ public class ServingEngine {
 
   ServingEngine(ServeConfig config) {
     this.config = config;
+  }
+
+  /** {@code --chat-template} (a file, or the template itself), else the model's own. */
+  private ChatTemplate chatTemplate(Tokenizer tokenizer) {
+    Optional<String> given = config.chatTemplate();
+    if (given.isEmpty()) {
+      return tokenizer.chatTemplate().map(t -> new ChatTemplate(t, tokenizer)).orElse(null);
+    }
+    String t = given.get();
+    if (!t.contains("{{") && !t.contains("{%")) {
+      try {
+        t = Files.readString(Path.of(t));
+      } catch (IOException | java.nio.file.InvalidPathException e) {
+        throw new IllegalArgumentException(
+            "--chat-template " + given.get() + " is neither a readable file nor a template: " + e);
+      }
+    }
+    return new ChatTemplate(t, tokenizer);
   }
 
   /** The model id clients use: --served-model-name, else the model directory's (or file's) name. */
@@ -171,7 +191,7 @@ public class ServingEngine {
               name,
               eos,
               maxLen,
-              tokenizer.chatTemplate().map(t -> new ChatTemplate(t, tokenizer)).orElse(null),
+              chatTemplate(tokenizer),
               new StructuredOutputs(tokenizer));
       for (Map.Entry<String, String> a : config.adapters().entrySet()) {
         loadAdapter(a.getKey(), a.getValue());

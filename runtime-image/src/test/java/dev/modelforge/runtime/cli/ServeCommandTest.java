@@ -80,4 +80,33 @@ class ServeCommandTest {
           .hasMessageContaining("'" + bad + "'");
     }
   }
+
+  @Test
+  void vllmsServingFlagsAreCheckedAndPassedOn() throws Exception {
+    java.nio.file.Path file = java.nio.file.Files.createTempFile("template", ".jinja");
+    java.nio.file.Files.writeString(file, "{{ messages[0].content }}");
+    Map<String, String> p =
+        properties(
+            "--model",
+            "/m",
+            "--chat-template",
+            file.toString(),
+            "--reasoning-parser",
+            "qwen3",
+            "--metrics-prefix",
+            "mf");
+    assertThat(p)
+        .containsEntry("modelforge.serve.chat-template", file.toAbsolutePath().toString())
+        .containsEntry("modelforge.serve.reasoning-parser", "qwen3")
+        .containsEntry("modelforge.serve.metrics-prefix", "mf");
+    assertThat(properties("--model", "/m", "--chat-template", "{{ 'inline' }}"))
+        .containsEntry("modelforge.serve.chat-template", "{{ 'inline' }}");
+
+    assertThatThrownBy(() -> properties("--model", "/m", "--chat-template", "/no/such.jinja"))
+        .hasMessageContaining("no such file");
+    assertThatThrownBy(() -> properties("--model", "/m", "--reasoning-parser", "granite"))
+        .hasMessageContaining("qwen3 or deepseek_r1");
+    assertThatThrownBy(() -> properties("--model", "/m", "--metrics-prefix", "vllm:"))
+        .hasMessageContaining("Prometheus name");
+  }
 }

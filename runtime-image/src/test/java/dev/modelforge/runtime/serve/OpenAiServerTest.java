@@ -613,6 +613,110 @@ class OpenAiServerTest {
     }
   }
 
+  /**
+   * vLLM's stop_reason names the stop string or stop token id that ended a choice;
+   * include_stop_str_in_output keeps the string.
+   */
+  @Test
+  void stopReasonNamesWhatStoppedAndTheStopStringCanBeKept() {
+    String prompt = "stop reasons";
+    String free =
+        client
+            .post(
+                "/v1/completions",
+                completion(prompt, 24, false).replace("}", ", \"ignore_eos\": true}"))
+            .json()
+            .path("choices")
+            .get(0)
+            .path("text")
+            .asText();
+    String stop = free.substring(6, 9);
+    int at = free.indexOf(stop);
+    String body =
+        "{\"model\": \"tiny\", \"prompt\": \""
+            + prompt
+            + "\", \"max_tokens\": 24, \"temperature\": 0,"
+            + " \"ignore_eos\": true, \"stop\": "
+            + ServerClient.JSON.valueToTree(stop);
+    JsonNode cut = client.post("/v1/completions", body + "}").json().path("choices").get(0);
+    assertThat(cut.path("text").asText()).isEqualTo(free.substring(0, at));
+    assertThat(cut.path("finish_reason").asText()).isEqualTo("stop");
+    assertThat(cut.path("stop_reason").asText()).isEqualTo(stop);
+
+    JsonNode kept =
+        client
+            .post("/v1/completions", body + ", \"include_stop_str_in_output\": true}")
+            .json()
+            .path("choices")
+            .get(0);
+    assertThat(kept.path("text").asText()).isEqualTo(free.substring(0, at) + stop);
+
+    JsonNode ids =
+        client
+            .post("/tokenize", "{\"prompt\": " + ServerClient.JSON.valueToTree(free) + "}")
+            .json();
+    int stopId = ids.path("tokens").get(0).asInt();
+    JsonNode byId =
+        client
+            .post(
+                "/v1/completions",
+                completion(prompt, 24, false)
+                    .replace("}", ", \"stop_token_ids\": [" + stopId + "]}"))
+            .json()
+            .path("choices")
+            .get(0);
+    assertThat(byId.path("text").asText()).isEmpty();
+    assertThat(byId.path("stop_reason").asInt()).isEqualTo(stopId);
+
+    JsonNode length = client.post("/v1/completions", completion(prompt, 2, false)).json();
+    assertThat(length.path("choices").get(0).path("stop_reason").isNull()).isTrue();
+  }
+
+  /** Streamed completions carry their tokens' logprobs, offsets into the whole text. */
+  @Test
+  void streamedCompletionChunksCarryLogprobs() throws Exception {
+    String body =
+        completion("logprobs", 6, true).replace("}", ", \"logprobs\": 2, \"ignore_eos\": true}");
+    int tokens = 0;
+    int lastOffset = -1;
+    for (String event : ServerClient.events(client.post("/v1/completions", body).body())) {
+      if (event.equals("[DONE]")) {
+        continue;
+      }
+      JsonNode lp = ServerClient.JSON.readTree(event).path("choices").get(0).path("logprobs");
+      for (int i = 0; i < lp.path("tokens").size(); i++) {
+        assertThat(lp.path("top_logprobs").get(i).size()).isBetween(1, 2);
+        assertThat(lp.path("text_offset").get(i).asInt()).isGreaterThanOrEqualTo(lastOffset);
+        lastOffset = lp.path("text_offset").get(i).asInt();
+        tokens++;
+      }
+    }
+    assertThat(tokens).isEqualTo(6);
+  }
+
+  /** max_tokens 0 is vLLM's echo without generation, and a 400 without echo. */
+  @Test
+  void maxTokensZeroEchoesThePromptOrIsRefused() {
+    var refused = client.post("/v1/completions", completion("zero", 0, false));
+    assertThat(refused.status()).isEqualTo(400);
+    assertThat(refused.json().path("error").path("param").asText()).isEqualTo("max_tokens");
+
+    JsonNode echoed =
+        client
+            .post("/v1/completions", completion("zero", 0, false).replace("}", ", \"echo\": true}"))
+            .json();
+    assertThat(echoed.path("choices").get(0).path("text").asText()).isEqualTo("zero");
+    assertThat(echoed.path("choices").get(0).path("finish_reason").asText()).isEqualTo("length");
+    assertThat(echoed.path("usage").path("completion_tokens").asInt()).isZero();
+
+    String stream =
+        client
+            .post("/v1/completions", completion("zero", 2, true).replace("}", ", \"echo\": true}"))
+            .body();
+    List<String> events = ServerClient.events(stream);
+    assertThat(events.getFirst()).contains("\"text\":\"zero\"");
+  }
+
   /** The sum of a series over its label sets. */
   private double metric(String name) {
     double sum = 0;
