@@ -3,6 +3,7 @@ package dev.modelforge.operator.serving;
 import dev.modelforge.operator.api.v1alpha1.InferenceService;
 import dev.modelforge.operator.api.v1alpha1.InferenceServiceSpec;
 import dev.modelforge.operator.api.v1alpha1.ModelReference;
+import dev.modelforge.operator.api.v1alpha1.SecretKeyReference;
 import dev.modelforge.operator.common.Compute;
 import dev.modelforge.operator.common.Labels;
 import dev.modelforge.operator.common.Ownership;
@@ -14,6 +15,8 @@ import dev.modelforge.operator.config.ModelForgeConfig;
 import dev.modelforge.operator.model.ModelWorkload;
 import io.fabric8.kubernetes.api.model.Container;
 import io.fabric8.kubernetes.api.model.ContainerBuilder;
+import io.fabric8.kubernetes.api.model.EnvVar;
+import io.fabric8.kubernetes.api.model.EnvVarBuilder;
 import io.fabric8.kubernetes.api.model.IntOrString;
 import io.fabric8.kubernetes.api.model.ObjectMeta;
 import io.fabric8.kubernetes.api.model.ObjectMetaBuilder;
@@ -43,6 +46,9 @@ public final class ServingWorkload {
   static final String SERVE_COMPONENT = "serve";
   public static final int PORT = 8000;
   static final String PORT_NAME = "http";
+
+  /** Where `modelforge serve` reads its API key from (ServeConfig's api-key, by environment). */
+  static final String API_KEY_ENV = "MODELFORGE_SERVE_API_KEY";
 
   /**
    * How long a server told to stop (a rollout, a scale-down) lets its requests in flight finish
@@ -255,7 +261,27 @@ public final class ServingWorkload {
         .withResources(Compute.requirements(spec.getResources(), config.defaults()))
         .withSecurityContext(RestrictedSecurity.container())
         .withVolumeMounts(mounts)
+        .withEnv(apiKeyEnv())
         .build();
+  }
+
+  /** The server's API key from the Secret the spec names (the server reads this variable). */
+  private List<EnvVar> apiKeyEnv() {
+    SecretKeyReference ref = spec.getApiKeySecretRef();
+    if (ref == null) {
+      return List.of();
+    }
+    return List.of(
+        new EnvVarBuilder()
+            .withName(API_KEY_ENV)
+            .withNewValueFrom()
+            .withNewSecretKeyRef()
+            .withName(ref.getName())
+            .withKey(ref.getKey())
+            .withOptional(false)
+            .endSecretKeyRef()
+            .endValueFrom()
+            .build());
   }
 
   private static Probe probe(String path, int failureThreshold) {

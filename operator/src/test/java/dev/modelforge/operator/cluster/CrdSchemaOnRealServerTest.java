@@ -247,10 +247,13 @@ class CrdSchemaOnRealServerTest {
   void schemaDefaultsFillWhatTheJavaTypesDefault() {
     var service = valid("InferenceService", "defaulted");
     spec(service).remove("replicas");
+    spec(service).put("apiKeySecretRef", new java.util.HashMap<>(Map.of("name", "chat-key")));
 
     var stored = resources("InferenceService").resource(service).create();
 
     assertThat(spec(stored).get("replicas")).isEqualTo(Map.of("min", 1, "max", 1));
+    assertThat(spec(stored).get("apiKeySecretRef"))
+        .isEqualTo(Map.of("name", "chat-key", "key", "api-key"));
 
     var model = valid("Model", "defaulted");
     ((Map<?, ?>) spec(model).get("storage")).remove("accessMode");

@@ -82,6 +82,40 @@ class ServingWorkloadTest {
   }
 
   @Test
+  void anApiKeySecretBecomesTheServersKeyVariable() {
+    var service = TestResources.inferenceService("ns", "chat", "qwen");
+    var plain =
+        ServingWorkload.fromCrd(service, TestResources.config())
+            .generateDeployment()
+            .getSpec()
+            .getTemplate()
+            .getSpec()
+            .getContainers()
+            .get(0);
+    assertThat(plain.getEnv()).isEmpty();
+
+    service
+        .getSpec()
+        .setApiKeySecretRef(
+            new dev.modelforge.operator.api.v1alpha1.SecretKeyReference("chat-key", "token"));
+    var container =
+        ServingWorkload.fromCrd(service, TestResources.config())
+            .generateDeployment()
+            .getSpec()
+            .getTemplate()
+            .getSpec()
+            .getContainers()
+            .get(0);
+
+    assertThat(container.getEnv()).hasSize(1);
+    var env = container.getEnv().get(0);
+    assertThat(env.getName()).isEqualTo("MODELFORGE_SERVE_API_KEY");
+    assertThat(env.getValue()).as("the key never appears in the Deployment").isNull();
+    assertThat(env.getValueFrom().getSecretKeyRef().getName()).isEqualTo("chat-key");
+    assertThat(env.getValueFrom().getSecretKeyRef().getKey()).isEqualTo("token");
+  }
+
+  @Test
   void engineSettingsBecomeServerFlags() {
     var service = TestResources.inferenceService("ns", "chat", "qwen");
     var engine = new EngineSpec();

@@ -41,6 +41,20 @@ public class InferenceServiceSpec {
   @JsonPropertyDescription("Placement of the serving pods.")
   private Scheduling scheduling;
 
+  @JsonPropertyDescription(
+      "A Secret key holding the API key clients must send as 'Authorization: Bearer KEY' on"
+          + " /v1 (vLLM's --api-key); probes and /metrics stay open. The pod reads it at start:"
+          + " after rotating the key, restart the pods (kubectl rollout restart).")
+  private SecretKeyReference apiKeySecretRef;
+
+  public SecretKeyReference getApiKeySecretRef() {
+    return apiKeySecretRef;
+  }
+
+  public void setApiKeySecretRef(SecretKeyReference apiKeySecretRef) {
+    this.apiKeySecretRef = apiKeySecretRef;
+  }
+
   public ModelReference getModel() {
     return model;
   }
