@@ -210,6 +210,16 @@ def test_chat_logprobs(client):
     assert all(len(t.top_logprobs) == 2 for t in content)
 
 
+def test_embeddings_decode_in_the_client(client):
+    r = client.embeddings.create(model=MODEL, input=["a cat", "a dog"])
+    assert [d.index for d in r.data] == [0, 1]
+    for d in r.data:
+        assert abs(sum(x * x for x in d.embedding) - 1.0) < 1e-4
+    assert r.usage.prompt_tokens == 10
+    floats = client.embeddings.create(model=MODEL, input="a cat", encoding_format="float")
+    assert all(abs(a - b) < 1e-6 for a, b in zip(floats.data[0].embedding, r.data[0].embedding))
+
+
 def test_errors_are_the_clients_exceptions(client):
     with pytest.raises(openai.NotFoundError) as e:
         client.completions.create(model="no-such-model", prompt="x", max_tokens=1)

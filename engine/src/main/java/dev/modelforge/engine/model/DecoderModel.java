@@ -52,6 +52,42 @@ public final class DecoderModel {
   }
 
   /**
+   * Buffers for {@link #hiddenStates}: chunks of up to {@code maxTokens} tokens whose final-normed
+   * hidden states are all kept, with no output head (and no logits buffer of {@code [T, V]}).
+   */
+  public InferenceState newPoolingState(int maxTokens, Parallel pool) {
+    return new InferenceState(config, maxTokens, maxTokens, pool, false);
+  }
+
+  /**
+   * Runs {@code tokens} at positions 0.. through the blocks and the final norm, and writes every
+   * token's hidden state ({@code [T, C]}, what an embedding pools) to {@code out}; the keys and
+   * values go to {@code cache}, the output head does not run.
+   */
+  public void hiddenStates(InferenceState s, KvCache cache, int[] tokens, float[] out) {
+    if (s.head) {
+      throw new IllegalArgumentException("hidden states need a pooling state (newPoolingState)");
+    }
+    if (tokens.length < 1 || out.length < tokens.length * config.dim()) {
+      throw new IllegalArgumentException(
+          "hidden states of " + tokens.length + " tokens need [T, C] floats of output");
+    }
+    Batch b = s.batch;
+    int dim = config.dim();
+    for (int done = 0; done < tokens.length; ) {
+      int n = Math.min(s.maxTokens, tokens.length - done);
+      b.clear();
+      for (int t = 0; t < n; t++) {
+        b.add(tokens[done + t], done + t, cache, true);
+      }
+      forward(s, b);
+      System.arraycopy(s.xb, 0, out, done * dim, n * dim);
+      done += n;
+    }
+    b.clear();
+  }
+
+  /**
    * Buffers for batch steps of up to {@code maxTokens} tokens and {@code maxSequences} logit rows.
    */
   public InferenceState newBatchState(int maxTokens, int maxSequences, Parallel pool) {
@@ -294,7 +330,7 @@ public final class DecoderModel {
         Norms.rmsNorm(s.xb, r * dim, s.x, src, weights.finalNorm(), dim, config.normEps());
       }
     }
-    if (b.logitCount > 0) {
+    if (b.logitCount > 0 && s.head) {
       weights.lmHead().matmul(s.xb, b.logitCount, s.logits, s.pool);
     }
   }

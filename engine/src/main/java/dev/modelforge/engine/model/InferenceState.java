@@ -42,7 +42,18 @@ public final class InferenceState {
 
   final AttentionTask attention;
 
+  /** False for a pooling state: the forward pass stops after the final norm. */
+  final boolean head;
+
   InferenceState(ModelConfig c, int maxTokens, int logitRows, Parallel pool) {
+    this(c, maxTokens, logitRows, pool, true);
+  }
+
+  /**
+   * @param head whether the output head runs (false: a pooling state, which keeps every token's
+   *     final-normed hidden state and has no logits buffer)
+   */
+  InferenceState(ModelConfig c, int maxTokens, int logitRows, Parallel pool, boolean head) {
     if (maxTokens < 1 || logitRows < 1) {
       throw new IllegalArgumentException("a state needs at least one token and one logit row");
     }
@@ -59,7 +70,8 @@ public final class InferenceState {
     this.proj = new float[maxTokens * c.dim()];
     this.hb = new float[maxTokens * c.ffnDim()];
     this.hb2 = new float[maxTokens * c.ffnDim()];
-    this.logits = new float[Math.multiplyExact(logitRows, c.vocabSize())];
+    this.logits = head ? new float[Math.multiplyExact(logitRows, c.vocabSize())] : new float[0];
+    this.head = head;
     this.attention = new AttentionTask(c);
   }
 

@@ -37,6 +37,10 @@ public final class Scheduler {
   private final ArrayDeque<Sequence> waiting = new ArrayDeque<>();
   private final List<Sequence> running = new ArrayList<>();
   private final ConcurrentLinkedQueue<Sequence> incoming = new ConcurrentLinkedQueue<>();
+
+  /** Work that needs the model but not the batch (embeddings), run before the next step. */
+  private final ConcurrentLinkedQueue<Runnable> engineTasks = new ConcurrentLinkedQueue<>();
+
   private final AtomicInteger queued = new AtomicInteger();
   private final List<Scheduled> scheduled = new ArrayList<>();
   private final Parallel threads;
@@ -134,7 +138,20 @@ public final class Scheduler {
 
   /** Whether a step would do anything. */
   public boolean hasWork() {
-    return cancelAll || !incoming.isEmpty() || !waiting.isEmpty() || !running.isEmpty();
+    return cancelAll
+        || !incoming.isEmpty()
+        || !waiting.isEmpty()
+        || !running.isEmpty()
+        || !engineTasks.isEmpty();
+  }
+
+  /**
+   * Runs {@code task} on the engine thread before the next step: the model and its thread pool
+   * serve one caller at a time. The task reports its own outcome (and must not throw).
+   */
+  public void runOnEngine(Runnable task) {
+    engineTasks.add(task);
+    wakeUp.run();
   }
 
   public SchedulerStats stats() {
@@ -152,6 +169,9 @@ public final class Scheduler {
 
   /** Runs one forward step over the batch the budget allows. */
   public void step() {
+    for (Runnable task; (task = engineTasks.poll()) != null; ) {
+      task.run();
+    }
     for (Sequence s; (s = incoming.poll()) != null; ) {
       waiting.addLast(s);
     }

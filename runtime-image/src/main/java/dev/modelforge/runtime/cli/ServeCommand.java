@@ -125,6 +125,11 @@ public final class ServeCommand implements Callable<Integer> {
   String chatTemplate;
 
   @Option(
+      names = "--pooling-type",
+      description = "How /v1/embeddings pools the hidden states: last (default), mean or cls.")
+  String poolingType;
+
+  @Option(
       names = "--reasoning-parser",
       description =
           "Split chat answers' thinking into reasoning_content: qwen3 or deepseek_r1 (vLLM's).")
@@ -185,6 +190,10 @@ public final class ServeCommand implements Callable<Integer> {
       ReasoningParser.named(reasoningParser); // refuse an unknown name before the server starts
     }
     put(p, "modelforge.serve.reasoning-parser", reasoningParser);
+    if (poolingType != null) {
+      dev.modelforge.engine.embed.Pooling.named(poolingType); // refused before the server starts
+    }
+    put(p, "modelforge.serve.pooling-type", poolingType);
     if (chatTemplate != null) {
       boolean inline = chatTemplate.contains("{{") || chatTemplate.contains("{%");
       if (!inline && !java.nio.file.Files.isReadable(Path.of(chatTemplate))) {

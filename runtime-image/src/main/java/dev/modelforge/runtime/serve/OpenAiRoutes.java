@@ -5,6 +5,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.modelforge.engine.embed.Pooling;
 import dev.modelforge.engine.generate.FinishReason;
 import dev.modelforge.engine.generate.GeneratedToken;
 import dev.modelforge.engine.lora.LoraAdapter;
@@ -26,7 +27,9 @@ import java.security.MessageDigest;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
+import java.util.Set;
 import java.util.UUID;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.atomic.AtomicInteger;
 
 /**
@@ -46,10 +49,14 @@ public class OpenAiRoutes {
   /** {@code --reasoning-parser}: how chat answers split into reasoning and content, or null. */
   private final ReasoningParser reasoning;
 
+  /** {@code --pooling-type}: how /v1/embeddings reads a vector from the hidden states. */
+  private final Pooling pooling;
+
   private final Optional<byte[]> apiKey;
 
   OpenAiRoutes(ServingEngine engine, ServingMetrics metrics, ServeConfig config) {
     this.reasoning = config.reasoningParser().map(ReasoningParser::named).orElse(null);
+    this.pooling = Pooling.named(config.poolingType());
     this.engine = engine;
     this.metrics = metrics;
     this.apiKey =
@@ -66,6 +73,7 @@ public class OpenAiRoutes {
     router.route("/detokenize").handler(BodyHandler.create());
     router.post("/v1/completions").handler(ctx -> safely(ctx, () -> generate(ctx, false)));
     router.post("/v1/chat/completions").handler(ctx -> safely(ctx, () -> generate(ctx, true)));
+    router.post("/v1/embeddings").handler(ctx -> safely(ctx, () -> embeddings(ctx)));
     router.get("/v1/models").handler(ctx -> safely(ctx, () -> models(ctx)));
     router.get("/v1/models/:id").handler(ctx -> safely(ctx, () -> model(ctx)));
     router.post("/v1/load_lora_adapter").handler(ctx -> safely(ctx, () -> loadAdapter(ctx)));
@@ -258,6 +266,167 @@ public class OpenAiRoutes {
       case Integer id -> choice.put("stop_reason", id);
       case null, default -> choice.putNull("stop_reason");
     }
+  }
+
+  /** What /v1/embeddings honours (vLLM's extras: add_special_tokens, normalize). */
+  static final Set<String> EMBEDDING_FIELDS =
+      Set.of(
+          "model",
+          "input",
+          "encoding_format",
+          "user",
+          "dimensions",
+          "add_special_tokens",
+          "normalize");
+
+  /** Most inputs one embeddings request may carry. */
+  static final int MAX_EMBEDDING_INPUTS = 256;
+
+  /**
+   * POST /v1/embeddings: each input through the model (no output head) and pooled, the vector
+   * normalised unless {@code normalize: false}, as floats or base64 of little-endian float32.
+   */
+  private void embeddings(RoutingContext ctx) {
+    ServingEngine.Loaded l = loadedOrFail();
+    JsonNode body = body(ctx);
+    RequestParser.refuseUnsupported(body, EMBEDDING_FIELDS);
+    if (checkModel(l, body) != null) {
+      throw ApiException.badRequest(
+          "embeddings come from the base model; LoRA adapters are not applied to them", "model");
+    }
+    String format = body.path("encoding_format").asText("float");
+    if (!format.equals("float") && !format.equals("base64")) {
+      throw ApiException.badRequest(
+          "'encoding_format' must be float or base64, got '" + format + "'", "encoding_format");
+    }
+    int dim = l.embedder().dimensions();
+    JsonNode dimensions = body.get("dimensions");
+    if (dimensions != null && !dimensions.isNull() && dimensions.asInt(-1) != dim) {
+      throw ApiException.badRequest(
+          "'dimensions' "
+              + dimensions
+              + ": this model gives "
+              + dim
+              + " dimensions and does not support Matryoshka truncation",
+          "dimensions");
+    }
+    boolean special = body.path("add_special_tokens").asBoolean(true);
+    boolean normalize = body.path("normalize").asBoolean(true);
+    List<int[]> inputs = embeddingInputs(l, body.get("input"), special);
+    List<CompletableFuture<float[]>> vectors = new ArrayList<>();
+    for (int[] ids : inputs) {
+      vectors.add(engine.embed(ids, pooling, normalize));
+    }
+    Context vertx = Vertx.currentContext();
+    String modelId = body.path("model").asText(l.servedName());
+    CompletableFuture.allOf(vectors.toArray(CompletableFuture[]::new))
+        .whenComplete(
+            (done, failure) ->
+                vertx.runOnContext(
+                    v -> {
+                      if (failure != null) {
+                        Throwable cause =
+                            failure instanceof java.util.concurrent.CompletionException c
+                                ? c.getCause()
+                                : failure;
+                        error(
+                            ctx,
+                            cause instanceof IllegalArgumentException
+                                ? ApiException.badRequest(cause.getMessage(), "input")
+                                : new ApiException(
+                                    500, "internal_error", cause.toString(), null, null));
+                        return;
+                      }
+                      ObjectNode o = JSON.createObjectNode().put("object", "list");
+                      ArrayNode data = o.putArray("data");
+                      int tokens = 0;
+                      for (int i = 0; i < vectors.size(); i++) {
+                        float[] e = vectors.get(i).join();
+                        ObjectNode item =
+                            data.addObject().put("object", "embedding").put("index", i);
+                        if (format.equals("base64")) {
+                          java.nio.ByteBuffer buf =
+                              java.nio.ByteBuffer.allocate(e.length * 4)
+                                  .order(java.nio.ByteOrder.LITTLE_ENDIAN);
+                          for (float x : e) {
+                            buf.putFloat(x);
+                          }
+                          item.put(
+                              "embedding",
+                              java.util.Base64.getEncoder().encodeToString(buf.array()));
+                        } else {
+                          ArrayNode arr = item.putArray("embedding");
+                          for (float x : e) {
+                            arr.add(x);
+                          }
+                        }
+                        tokens += inputs.get(i).length;
+                      }
+                      o.put("model", modelId);
+                      o.putObject("usage").put("prompt_tokens", tokens).put("total_tokens", tokens);
+                      json(ctx, 200, o);
+                    }));
+  }
+
+  /** {@code input}: a string, a list of strings, a list of token ids, or a list of those lists. */
+  private static List<int[]> embeddingInputs(
+      ServingEngine.Loaded l, JsonNode input, boolean special) {
+    if (input == null || input.isNull()) {
+      throw ApiException.badRequest("'input' is required", "input");
+    }
+    List<JsonNode> items = new ArrayList<>();
+    if (input.isTextual() || (input.isArray() && !input.isEmpty() && input.get(0).isInt())) {
+      items.add(input);
+    } else if (input.isArray() && !input.isEmpty()) {
+      input.forEach(items::add);
+    } else {
+      throw ApiException.badRequest(
+          "'input' must be a string, a list of strings or token ids, or a list of token-id lists",
+          "input");
+    }
+    if (items.size() > MAX_EMBEDDING_INPUTS) {
+      throw ApiException.badRequest(
+          "'input' holds " + items.size() + " inputs; at most " + MAX_EMBEDDING_INPUTS, "input");
+    }
+    int vocab = l.model().config().vocabSize();
+    List<int[]> out = new ArrayList<>();
+    for (int k = 0; k < items.size(); k++) {
+      JsonNode item = items.get(k);
+      int[] ids;
+      if (item.isTextual()) {
+        ids = l.tokenizer().encode(item.asText(), special);
+      } else if (item.isArray()) {
+        ids = new int[item.size()];
+        for (int i = 0; i < ids.length; i++) {
+          JsonNode v = item.get(i);
+          if (!v.isInt() || v.asInt() < 0 || v.asInt() >= vocab) {
+            throw ApiException.badRequest(
+                "'input'[" + k + "][" + i + "] = " + v + " is not a token id of this model",
+                "input");
+          }
+          ids[i] = v.asInt();
+        }
+      } else {
+        throw ApiException.badRequest(
+            "'input'[" + k + "] must be a string or a list of token ids, got " + item, "input");
+      }
+      if (ids.length == 0) {
+        throw ApiException.badRequest("'input'[" + k + "] is empty", "input");
+      }
+      if (ids.length > l.maxModelLength()) {
+        throw ApiException.badRequest(
+            "This model's maximum context length is "
+                + l.maxModelLength()
+                + " tokens, but input "
+                + k
+                + " has "
+                + ids.length
+                + " tokens. Please shorten it.",
+            "input");
+      }
+      out.add(ids);
+    }
+    return out;
   }
 
   private static dev.modelforge.engine.generate.TextStream textStream(ServingEngine.Loaded l) {

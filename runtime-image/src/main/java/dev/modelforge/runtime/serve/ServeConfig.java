@@ -79,6 +79,10 @@ public interface ServeConfig {
   /** vLLM's --chat-template: a Jinja file, or the template itself, used instead of the model's. */
   Optional<String> chatTemplate();
 
+  /** How /v1/embeddings pools hidden states: last (vLLM's default for decoders), mean or cls. */
+  @WithDefault("last")
+  String poolingType();
+
   /** The metrics' name prefix: vLLM's, so what is built for vLLM reads this server as it is. */
   @WithDefault("vllm")
   String metricsPrefix();

@@ -1,5 +1,7 @@
 package dev.modelforge.runtime.serve;
 
+import dev.modelforge.engine.embed.Embedder;
+import dev.modelforge.engine.embed.Pooling;
 import dev.modelforge.engine.kvcache.BlockPool;
 import dev.modelforge.engine.lora.LoraAdapter;
 import dev.modelforge.engine.model.LoadedModel;
@@ -27,6 +29,7 @@ import java.util.Locale;
 import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.atomic.AtomicInteger;
 import org.jboss.logging.Logger;
@@ -60,7 +63,8 @@ public class ServingEngine {
       Set<Integer> eosIds,
       int maxModelLength,
       ChatTemplate chatTemplate,
-      StructuredOutputs structured) {}
+      StructuredOutputs structured,
+      Embedder embedder) {}
 
   private final ServeConfig config;
   private volatile Loaded loaded;
@@ -192,7 +196,8 @@ public class ServingEngine {
               eos,
               maxLen,
               chatTemplate(tokenizer),
-              new StructuredOutputs(tokenizer));
+              new StructuredOutputs(tokenizer),
+              new Embedder(model.model(), threads));
       for (Map.Entry<String, String> a : config.adapters().entrySet()) {
         loadAdapter(a.getKey(), a.getValue());
       }
@@ -322,6 +327,29 @@ public class ServingEngine {
   }
 
   /** Submits a request, counting it in flight until its listener hears the end. */
+  /**
+   * The embedding of {@code tokens}, computed on the engine thread between steps; in flight like a
+   * generation, so a drain waits for it.
+   */
+  CompletableFuture<float[]> embed(int[] tokens, Pooling pooling, boolean normalize) {
+    Loaded l = loaded;
+    if (l == null || draining) {
+      throw new IllegalStateException("the server is not ready");
+    }
+    inFlight.incrementAndGet();
+    CompletableFuture<float[]> result = new CompletableFuture<>();
+    l.scheduler()
+        .runOnEngine(
+            () -> {
+              try {
+                result.complete(l.embedder().embed(tokens, pooling, normalize));
+              } catch (RuntimeException e) {
+                result.completeExceptionally(e);
+              }
+            });
+    return result.whenComplete((v, e) -> inFlight.decrementAndGet());
+  }
+
   RequestHandle submit(Request request) {
     Loaded l = loaded;
     if (l == null || draining) {

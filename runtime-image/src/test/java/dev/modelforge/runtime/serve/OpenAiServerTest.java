@@ -124,7 +124,7 @@ class OpenAiServerTest {
     assertThat(wrongModel.json().path("error").path("code").asText()).isEqualTo("model_not_found");
     assertThat(wrongModel.json().path("error").path("param").asText()).isEqualTo("model");
 
-    for (String path : List.of("/v1/embeddings", "/v1/responses", "/nothing/here")) {
+    for (String path : List.of("/v1/responses", "/nothing/here")) {
       ServerClient.Reply r = client.post(path, "{}");
       assertThat(r.status()).as(path).isEqualTo(404);
       assertThat(r.json().path("error").path("message").asText())
@@ -692,6 +692,49 @@ class OpenAiServerTest {
       }
     }
     assertThat(tokens).isEqualTo(6);
+  }
+
+  /** /v1/embeddings: one unit vector per input, as floats or base64, with usage. */
+  @Test
+  void embeddingsArePooledUnitVectorsInEitherEncoding() {
+    JsonNode floats =
+        client
+            .post(
+                "/v1/embeddings",
+                "{\"model\": \"tiny\", \"input\": [\"the cat\", \"the dog\", [104, 105]]}")
+            .json();
+    assertThat(floats.path("data").size()).isEqualTo(3);
+    assertThat(floats.path("usage").path("prompt_tokens").asInt()).isEqualTo(7 + 7 + 2);
+    JsonNode first = floats.path("data").get(0).path("embedding");
+    assertThat(first.size()).isEqualTo(TestModelResource.config().dim());
+    double norm = 0;
+    for (JsonNode v : first) {
+      norm += v.asDouble() * v.asDouble();
+    }
+    assertThat(Math.sqrt(norm)).isCloseTo(1.0, org.assertj.core.data.Offset.offset(1e-5));
+
+    JsonNode b64 =
+        client
+            .post(
+                "/v1/embeddings",
+                "{\"model\": \"tiny\", \"input\": \"the cat\", \"encoding_format\": \"base64\"}")
+            .json();
+    byte[] raw =
+        java.util.Base64.getDecoder().decode(b64.path("data").get(0).path("embedding").asText());
+    var buf = java.nio.ByteBuffer.wrap(raw).order(java.nio.ByteOrder.LITTLE_ENDIAN);
+    for (JsonNode v : first) {
+      assertThat(buf.getFloat()).isEqualTo(v.floatValue());
+    }
+
+    var tooWide = client.post("/v1/embeddings", "{\"input\": \"x\", \"dimensions\": 3}");
+    assertThat(tooWide.status()).isEqualTo(400);
+    assertThat(tooWide.json().path("error").path("param").asText()).isEqualTo("dimensions");
+    var empty = client.post("/v1/embeddings", "{\"input\": []}");
+    assertThat(empty.status()).isEqualTo(400);
+    var tooLong = client.post("/v1/embeddings", "{\"input\": \"" + "x".repeat(300) + "\"}");
+    assertThat(tooLong.status()).isEqualTo(400);
+    assertThat(tooLong.json().path("error").path("message").asText())
+        .contains("maximum context length");
   }
 
   /** max_tokens 0 is vLLM's echo without generation, and a 400 without echo. */
