@@ -14,7 +14,9 @@ import java.util.Set;
  * Beam search as Hugging Face does it: keep {@code numBeams} running hypotheses, expand each by its
  * best tokens, move hypotheses that end in EOS to a finished list scored by {@code sum of logprobs
  * / length^lengthPenalty}, and stop when that list is full and (unless {@code earlyStopping}) no
- * running beam can still beat it.
+ * running beam can still beat it. Under an {@link OutputConstraint} each hypothesis follows the
+ * grammar on its own (the forbidden tokens' log-probabilities become minus infinity after the
+ * softmax, as Hugging Face's logits processors do), and one that completes the grammar is finished.
  */
 public final class BeamSearch {
 
@@ -28,7 +30,8 @@ public final class BeamSearch {
    */
   public record Hypothesis(int[] tokens, double sumLogprobs, double score, boolean endedWithEos) {}
 
-  private record Beam(int[] tokens, double sumLogprobs, int cacheSlot) {}
+  private record Beam(
+      int[] tokens, double sumLogprobs, int cacheSlot, OutputConstraint.Matcher matcher) {}
 
   private record Candidate(int beam, int token, double sumLogprobs) {}
 
@@ -48,6 +51,18 @@ public final class BeamSearch {
       double lengthPenalty,
       boolean earlyStopping,
       Set<Integer> eosIds) {
+    return search(prompt, numBeams, maxTokens, lengthPenalty, earlyStopping, eosIds, null);
+  }
+
+  /** As above, every hypothesis following {@code constraint} (null for none). */
+  public List<Hypothesis> search(
+      int[] prompt,
+      int numBeams,
+      int maxTokens,
+      double lengthPenalty,
+      boolean earlyStopping,
+      Set<Integer> eosIds,
+      OutputConstraint constraint) {
     if (numBeams < 1) {
       throw new IllegalArgumentException("num_beams must be >= 1, got " + numBeams);
     }
@@ -69,8 +84,10 @@ public final class BeamSearch {
     float[][] logprobs = new float[numBeams][vocab];
     float[] logits = model.forward(state, caches[0], prompt, 0, prompt.length, 0, false);
     toLogprobs(logits, logprobs[0], vocab);
+    OutputConstraint.Matcher first = constraint == null ? null : constraint.newMatcher();
+    constrain(first, logprobs[0], vocab, eosIds);
 
-    List<Beam> running = List.of(new Beam(new int[0], 0, 0));
+    List<Beam> running = List.of(new Beam(new int[0], 0, 0, first));
     List<Hypothesis> finished = new ArrayList<>();
     int[] one = new int[1];
     for (int step = 0; ; step++) {
@@ -80,7 +97,10 @@ public final class BeamSearch {
       for (int b = 0; b < running.size(); b++) {
         Beam beam = running.get(b);
         for (int t = 0; t < vocab; t++) {
-          candidates.add(new Candidate(b, t, beam.sumLogprobs() + logprobs[beam.cacheSlot()][t]));
+          float lp = logprobs[beam.cacheSlot()][t];
+          if (lp != Float.NEGATIVE_INFINITY) {
+            candidates.add(new Candidate(b, t, beam.sumLogprobs() + lp));
+          }
         }
       }
       candidates.sort(
@@ -101,7 +121,19 @@ public final class BeamSearch {
         }
         int[] tokens = Arrays.copyOf(parent.tokens(), parent.tokens().length + 1);
         tokens[tokens.length - 1] = c.token();
-        next.add(new Beam(tokens, c.sumLogprobs(), parent.cacheSlot()));
+        OutputConstraint.Matcher matcher = null;
+        if (parent.matcher() != null) {
+          matcher = parent.matcher().copy();
+          matcher.accept(c.token());
+          if (matcher.isComplete()) {
+            // the grammar allows nothing more: this hypothesis ends as if with EOS
+            if (rank < numBeams) {
+              addFinished(finished, tokens, c.sumLogprobs(), lengthPenalty, numBeams, true);
+            }
+            continue;
+          }
+        }
+        next.add(new Beam(tokens, c.sumLogprobs(), parent.cacheSlot(), matcher));
         if (next.size() == numBeams) {
           break;
         }
@@ -127,12 +159,35 @@ public final class BeamSearch {
         one[0] = b.tokens()[b.tokens().length - 1];
         float[] l = model.forward(state, caches[i], one, 0, 1, pos, false);
         toLogprobs(l, logprobs[i], vocab);
-        advanced.add(new Beam(b.tokens(), b.sumLogprobs(), i));
+        constrain(b.matcher(), logprobs[i], vocab, eosIds);
+        advanced.add(new Beam(b.tokens(), b.sumLogprobs(), i, b.matcher()));
       }
       running = advanced;
     }
     finished.sort(Comparator.comparingDouble(Hypothesis::score).reversed());
     return finished;
+  }
+
+  /** The grammar's mask on a beam's log-probabilities; EOS only where the output may end. */
+  private static void constrain(
+      OutputConstraint.Matcher m, float[] logprobs, int vocab, Set<Integer> eosIds) {
+    if (m == null) {
+      return;
+    }
+    boolean mayEnd = m.canEnd();
+    float[] eos = new float[eosIds.size()];
+    int k = 0;
+    for (int id : eosIds) {
+      eos[k++] = id < vocab ? logprobs[id] : Float.NEGATIVE_INFINITY;
+    }
+    m.mask(logprobs, vocab);
+    k = 0;
+    for (int id : eosIds) {
+      if (id < vocab) {
+        logprobs[id] = mayEnd ? eos[k] : Float.NEGATIVE_INFINITY;
+      }
+      k++;
+    }
   }
 
   private static void toLogprobs(float[] logits, float[] out, int vocab) {

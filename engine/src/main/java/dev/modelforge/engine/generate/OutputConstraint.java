@@ -28,5 +28,8 @@ public interface OutputConstraint {
 
     /** Moves past a token the mask allowed. */
     void accept(int tokenId);
+
+    /** An independent matcher at the same place (beam search forks hypotheses). */
+    Matcher copy();
   }
 }

@@ -212,6 +212,13 @@ public final class GrammarConstraint implements OutputConstraint {
     }
 
     @Override
+    public OutputConstraint.Matcher copy() {
+      Matcher m = new Matcher();
+      m.state = state;
+      return m;
+    }
+
+    @Override
     public void accept(int tokenId) {
       byte[] b = vocabulary.bytes(tokenId);
       if (b == null) {

@@ -186,4 +186,24 @@ class ConstrainedDecodingTest {
     assertThat(batched.done.get(1, TimeUnit.SECONDS)).isEqualTo(FinishReason.STOP);
     assertThat(batched.ids).isEqualTo(java.util.Arrays.stream(alone.tokenIds()).boxed().toList());
   }
+
+  @Test
+  void everyBeamSearchHypothesisIsASentenceOfTheGrammar() {
+    var hypotheses =
+        new dev.modelforge.engine.generate.BeamSearch(loaded.model(), threads)
+            .search(new int[] {5, 6, 7}, 4, 58, 1.0, false, Set.of(EOS), constraint);
+
+    assertThat(hypotheses).hasSize(4);
+    for (var h : hypotheses) {
+      StringBuilder text = new StringBuilder();
+      for (int id : h.tokens()) {
+        text.append(new String(bytes[id], StandardCharsets.UTF_8));
+      }
+      assertThat(h.endedWithEos()).as(text.toString()).isTrue();
+      assertThat(grammar.matches(text.toString())).as(text.toString()).isTrue();
+    }
+    assertThat(hypotheses.stream().map(h -> java.util.Arrays.toString(h.tokens())).distinct())
+        .as("four different hypotheses")
+        .hasSize(4);
+  }
 }

@@ -7,8 +7,12 @@ import dev.modelforge.engine.generate.BeamSearch;
 import dev.modelforge.engine.generate.GeneratedToken;
 import dev.modelforge.engine.generate.GenerationResult;
 import dev.modelforge.engine.generate.Generator;
+import dev.modelforge.engine.generate.OutputConstraint;
 import dev.modelforge.engine.generate.SamplingParams;
 import dev.modelforge.engine.generate.TextStream;
+import dev.modelforge.engine.grammar.Grammar;
+import dev.modelforge.engine.grammar.GrammarConstraint;
+import dev.modelforge.engine.grammar.TokenVocabulary;
 import dev.modelforge.engine.model.LoadedModel;
 import dev.modelforge.engine.model.ModelTokenizer;
 import dev.modelforge.engine.tensor.Parallel;
@@ -32,8 +36,9 @@ import picocli.CommandLine.Spec;
     mixinStandardHelpOptions = true,
     description = {
       "Generate a completion. Text prompts need the model's tokenizer (tokenizer.json, or the",
-      "tokenizer metadata of a .gguf file); --prompt-ids works without one. With --json prints one object with prompt_ids, tokens (id, text, logprob,",
-      "top_logprobs) and finish_reason; logprobs are the log-softmax of the raw logits."
+      "tokenizer metadata of a .gguf file); --prompt-ids works without one. With --json prints one object with prompt_ids, text, tokens (id, text, logprob,",
+      "top_logprobs) and finish_reason; logprobs are the log-softmax of the raw logits.",
+      "--json-schema, --regex or --grammar constrain the output (sampling and beam search)."
     })
 public final class GenerateCommand implements Callable<Integer> {
 
@@ -77,6 +82,38 @@ public final class GenerateCommand implements Callable<Integer> {
   @Option(names = "--json", description = "Print one JSON object instead of streaming text.")
   boolean json;
 
+  /** Structured output: at most one of a JSON schema, a regex or a GBNF grammar. */
+  static final class Structure {
+    @Option(
+        names = "--json-schema",
+        paramLabel = "FILE",
+        description = "The output must be JSON valid against this schema.")
+    java.nio.file.Path jsonSchema;
+
+    @Option(names = "--regex", description = "The output must match this regular expression.")
+    String regex;
+
+    @Option(
+        names = "--grammar",
+        paramLabel = "FILE",
+        description = "The output must be a sentence of this GBNF grammar (root rule: root).")
+    java.nio.file.Path grammar;
+
+    String gbnf() throws java.io.IOException {
+      if (jsonSchema != null) {
+        return dev.modelforge.engine.grammar.JsonSchemaGrammar.fromSchema(
+            new ObjectMapper().readTree(java.nio.file.Files.readString(jsonSchema)));
+      }
+      if (regex != null) {
+        return dev.modelforge.engine.grammar.RegexGrammar.fromRegex(regex);
+      }
+      return java.nio.file.Files.readString(grammar);
+    }
+  }
+
+  @ArgGroup(exclusive = true)
+  Structure structure;
+
   @Override
   public Integer call() throws Exception {
     PrintWriter out = spec.commandLine().getOut();
@@ -101,8 +138,18 @@ public final class GenerateCommand implements Callable<Integer> {
         }
       }
       SamplingParams params = sampling.toParams();
+      OutputConstraint constraint = null;
+      if (structure != null) {
+        if (tokenizer == null) {
+          throw new IllegalArgumentException(
+              ModelTokenizer.missing(modelOptions.model)
+                  + "; structured output matches the tokens' text");
+        }
+        constraint =
+            new GrammarConstraint(Grammar.parse(structure.gbnf()), TokenVocabulary.of(tokenizer));
+      }
       if (numBeams > 1) {
-        return beamSearch(loaded, pool, promptIds, params, eos, tokenizer, out);
+        return beamSearch(loaded, pool, promptIds, params, eos, tokenizer, out, constraint);
       }
       TextStream text = tokenizer == null ? null : textStream(tokenizer);
       GenerationResult result =
@@ -126,7 +173,8 @@ public final class GenerateCommand implements Callable<Integer> {
                         public void onTrailingText(String rest) {
                           out.print(rest);
                         }
-                      });
+                      },
+                  constraint);
       if (json) {
         out.println(toJson(result));
       } else {
@@ -146,10 +194,18 @@ public final class GenerateCommand implements Callable<Integer> {
       SamplingParams params,
       Set<Integer> eos,
       Tokenizer tokenizer,
-      PrintWriter out) {
+      PrintWriter out,
+      OutputConstraint constraint) {
     List<BeamSearch.Hypothesis> hyps =
         new BeamSearch(loaded.model(), pool)
-            .search(promptIds, numBeams, params.maxTokens(), lengthPenalty, earlyStopping, eos);
+            .search(
+                promptIds,
+                numBeams,
+                params.maxTokens(),
+                lengthPenalty,
+                earlyStopping,
+                eos,
+                constraint);
     BeamSearch.Hypothesis best = hyps.getFirst();
     ObjectNode node = new ObjectMapper().createObjectNode();
     ArrayNode p = node.putArray("prompt_ids");
@@ -207,6 +263,7 @@ public final class GenerateCommand implements Callable<Integer> {
         top.addObject().put("id", alt.id()).put("logprob", alt.logprob());
       }
     }
+    node.put("text", result.text());
     node.put("finish_reason", result.finishReason().apiName());
     return node;
   }

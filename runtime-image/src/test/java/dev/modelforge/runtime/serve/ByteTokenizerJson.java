@@ -5,7 +5,7 @@ import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 
 /** A byte-level BPE tokenizer.json with no merges: any text encodes, one token per byte. */
-final class ByteTokenizerJson {
+public final class ByteTokenizerJson {
 
   private ByteTokenizerJson() {}
 
@@ -29,7 +29,7 @@ final class ByteTokenizerJson {
     return map;
   }
 
-  static String build() {
+  public static String build() {
     ObjectMapper json = new ObjectMapper();
     ObjectNode root = json.createObjectNode();
     root.put("version", "1.0");
