@@ -60,6 +60,11 @@ public final class Scheduler {
   private volatile int runningCount;
   private volatile boolean cancelAll;
 
+  /** The adapters running and waiting, as of the last step (for vLLM's lora_requests_info). */
+  private volatile List<String> runningAdapters = List.of();
+
+  private volatile List<String> waitingAdapters = List.of();
+
   public Scheduler(DecoderModel model, BlockPool pool, SchedulerConfig config, Parallel threads) {
     if (config.maxModelLength() > model.maxPositions()) {
       throw new IllegalArgumentException(
@@ -164,7 +169,9 @@ public final class Scheduler {
         preemptions,
         promptTokens,
         generationTokens,
-        steps);
+        steps,
+        runningAdapters,
+        waitingAdapters);
   }
 
   /** Runs one forward step over the batch the budget allows. */
@@ -200,9 +207,36 @@ public final class Scheduler {
         // alone and still short of blocks: the KV cache cannot hold this sequence any longer
         finish(running.getFirst(), FinishReason.LENGTH, null);
       }
+      noteAdapters();
       return;
     }
     runBatch();
+    noteAdapters();
+  }
+
+  /**
+   * Snapshots the adapters in use, before listeners hear of a change: a pass over at most the batch
+   * and the queue.
+   */
+  private void noteAdapters() {
+    java.util.TreeSet<String> run = new java.util.TreeSet<>();
+    for (Sequence s : running) {
+      if (s.request.adapter() != null) {
+        run.add(s.request.adapter().name());
+      }
+    }
+    java.util.TreeSet<String> wait = new java.util.TreeSet<>();
+    for (Sequence s : waiting) {
+      if (s.request.adapter() != null && !run.contains(s.request.adapter().name())) {
+        wait.add(s.request.adapter().name());
+      }
+    }
+    if (!run.equals(new java.util.TreeSet<>(runningAdapters))) {
+      runningAdapters = List.copyOf(run);
+    }
+    if (!wait.equals(new java.util.TreeSet<>(waitingAdapters))) {
+      waitingAdapters = List.copyOf(wait);
+    }
   }
 
   private boolean isScheduled(Sequence seq) {
@@ -231,6 +265,7 @@ public final class Scheduler {
       running.add(seq);
       if (!seq.everScheduled) {
         seq.everScheduled = true;
+        noteAdapters();
         seq.request.listener().onScheduled();
       }
       scheduled.add(new Scheduled(seq, n, new int[] {-1}));
@@ -408,6 +443,7 @@ public final class Scheduler {
       }
     }
     seq.cache.releaseAll();
+    noteAdapters();
     if (reason == FinishReason.STOP && seq.emitter.stopReason() != null) {
       seq.request.listener().onStopReason(seq.emitter.stopReason());
     }

@@ -12,6 +12,8 @@ package dev.modelforge.engine.scheduler;
  * @param promptTokens prompt tokens computed (prefix-cache hits excluded)
  * @param generationTokens tokens generated
  * @param steps forward steps run
+ * @param runningAdapters names of the LoRA adapters of the running sequences, sorted
+ * @param waitingAdapters names of the adapters of the queued sequences not also running, sorted
  */
 public record SchedulerStats(
     int running,
@@ -22,4 +24,6 @@ public record SchedulerStats(
     long preemptions,
     long promptTokens,
     long generationTokens,
-    long steps) {}
+    long steps,
+    java.util.List<String> runningAdapters,
+    java.util.List<String> waitingAdapters) {}

@@ -190,6 +190,25 @@ class SchedulerTest {
     assertThat(s.stats().prefixCacheHits()).isEqualTo(hits);
   }
 
+  @Test
+  void statsNameTheAdaptersRunningAndWaiting() {
+    Scheduler s = scheduler(64, 8, 64, 1, true); // one sequence at a time: the other waits
+    LoraAdapter sql = new LoraAdapter("sql", null, 1, 1f, emptyLayers(config.layers()));
+    LoraAdapter chat = new LoraAdapter("chat", null, 1, 1f, emptyLayers(config.layers()));
+    s.submit(
+        new Request(prompt(4, 1), SamplingParams.greedy(3), Set.of(), null, sql, new Collector()));
+    s.submit(
+        new Request(prompt(4, 2), SamplingParams.greedy(3), Set.of(), null, chat, new Collector()));
+
+    s.step();
+
+    assertThat(s.stats().runningAdapters()).containsExactly("sql");
+    assertThat(s.stats().waitingAdapters()).containsExactly("chat");
+    runToCompletion(s);
+    assertThat(s.stats().runningAdapters()).isEmpty();
+    assertThat(s.stats().waitingAdapters()).isEmpty();
+  }
+
   /** An adapter that adapts nothing: same outputs, but its own prefix-cache namespace. */
   private static List<Map<LoraTarget, LoraAdapter.Pair>> emptyLayers(int layers) {
     List<Map<LoraTarget, LoraAdapter.Pair>> l = new ArrayList<>();

@@ -8,6 +8,7 @@ import io.micrometer.core.instrument.FunctionCounter;
 import io.micrometer.core.instrument.Gauge;
 import io.micrometer.core.instrument.Meter;
 import io.micrometer.core.instrument.MeterRegistry;
+import io.micrometer.core.instrument.MultiGauge;
 import io.micrometer.core.instrument.Tags;
 import io.micrometer.core.instrument.Timer;
 import jakarta.annotation.PreDestroy;
@@ -55,6 +56,10 @@ public class ServingMetrics {
   private final Timer queueTime;
   private final Map<FinishReason, Counter> success = new EnumMap<>(FinishReason.class);
   private volatile TokenHistograms tokens;
+  private final ServingEngine engine;
+  private final MultiGauge loraInfo;
+  private volatile Tags loraTags;
+  private volatile double loraChanged;
 
   /** Everything registered here, removed when the application stops (see {@link #close}). */
   private final List<Meter> meters = new java.util.concurrent.CopyOnWriteArrayList<>();
@@ -65,6 +70,7 @@ public class ServingMetrics {
 
   ServingMetrics(MeterRegistry registry, ServingEngine engine, ServeConfig config) {
     this.registry = registry;
+    this.engine = engine;
     this.prefix = config.metricsPrefix() + ":";
     this.labels = Tags.of("model_name", ServingEngine.servedName(config), "engine", "0");
     gauge("num_requests_running", "Requests in the running batch", engine, s -> s.running());
@@ -123,6 +129,11 @@ public class ServingMetrics {
                   .description("Count of successfully processed requests")
                   .register(registry)));
     }
+    this.loraInfo =
+        MultiGauge.builder(prefix + "lora_requests_info")
+            .description("Running stats on lora requests")
+            .register(registry);
+    refreshLora();
     keep(
         Gauge.builder(prefix + "cache_config_info", () -> 1)
             .description("Information of the LLMEngine CacheConfig")
@@ -152,8 +163,36 @@ public class ServingMetrics {
    */
   @PreDestroy
   void close() {
+    loraInfo.register(List.of(), true);
     meters.forEach(registry::remove);
     meters.clear();
+  }
+
+  /**
+   * vLLM's lora_requests_info: one series whose labels name the adapters running and waiting
+   * (comma-separated) and max_lora (here: the adapters loaded, all resident at once), valued at the
+   * time they last changed; the Inference Extension's endpoint picker routes by it. Refreshed when
+   * a request arrives, is scheduled or ends, which is when those lists change.
+   */
+  void refreshLora() {
+    SchedulerStats s = engine.stats();
+    Tags tags =
+        Tags.of(
+            "max_lora",
+            String.valueOf(engine.adapters().size()),
+            "running_lora_adapters",
+            s == null ? "" : String.join(",", s.runningAdapters()),
+            "waiting_lora_adapters",
+            s == null ? "" : String.join(",", s.waitingAdapters()));
+    if (tags.equals(loraTags)) {
+      return;
+    }
+    synchronized (this) {
+      loraTags = tags;
+      loraChanged = System.currentTimeMillis() / 1000.0;
+      double at = loraChanged;
+      loraInfo.register(List.of(MultiGauge.Row.of(tags, () -> at)), true);
+    }
   }
 
   private void gauge(
@@ -247,6 +286,7 @@ public class ServingMetrics {
 
     void scheduled() {
       queueTime.record(Duration.ofNanos(System.nanoTime() - arrival));
+      refreshLora();
     }
 
     void token() {
@@ -263,10 +303,13 @@ public class ServingMetrics {
       e2eLatency.record(Duration.ofNanos(System.nanoTime() - arrival));
       histograms.generation().record(generatedTokens);
       success.get(reason).increment();
+      refreshLora();
     }
   }
 
   RequestClock startRequest(int maxModelLength, int promptTokens, int maxTokens) {
-    return new RequestClock(tokens(maxModelLength), promptTokens, maxTokens);
+    RequestClock clock = new RequestClock(tokens(maxModelLength), promptTokens, maxTokens);
+    refreshLora();
+    return clock;
   }
 }

@@ -507,6 +507,9 @@ class OpenAiServerTest {
     }
     assertThat(mixed).containsExactly(adapted, base, adapted, base, adapted, base);
 
+    assertThat(client.get("/metrics").body())
+        .as("vLLM's lora_requests_info counts the loaded adapter")
+        .containsPattern("vllm:lora_requests_info\\{[^}]*max_lora=\"1\"");
     assertThat(client.post("/v1/unload_lora_adapter", "{\"lora_name\": \"sql\"}").status())
         .isEqualTo(200);
     ServerClient.Reply gone =
@@ -785,7 +788,10 @@ class OpenAiServerTest {
     client.post("/v1/completions", completion("metrics", 3, false));
     String metrics = client.get("/metrics").body();
     for (String line : metrics.split("\n")) {
-      if (line.startsWith("vllm:") && !line.startsWith("vllm:cache_config_info")) {
+      // vLLM's two info series carry their own labels instead
+      if (line.startsWith("vllm:")
+          && !line.startsWith("vllm:cache_config_info")
+          && !line.startsWith("vllm:lora_requests_info")) {
         assertThat(line)
             .as("labels of vLLM's series")
             .contains("model_name=\"tiny\"", "engine=\"0\"");
@@ -803,6 +809,10 @@ class OpenAiServerTest {
     assertThat(metrics)
         .contains("vllm:request_generation_tokens_count", "vllm:cache_config_info{")
         .contains("block_size=\"8\"");
+    assertThat(metrics)
+        .as("no adapter runs or waits once the requests are done")
+        .containsPattern(
+            "vllm:lora_requests_info\\{[^}]*running_lora_adapters=\"\"[^}]*waiting_lora_adapters=\"\"");
   }
 
   private static Double[] edges(double[] finite) {
