@@ -71,6 +71,15 @@ def test_completion_with_n_seed_and_logprobs(client):
     assert [c.text for c in again.choices] == [c.text for c in r.choices]
 
 
+def test_echo_with_logprobs_scores_the_prompt(client):
+    r = client.completions.create(model=MODEL, prompt="score it", max_tokens=0, echo=True, logprobs=1)
+    lp = r.choices[0].logprobs
+    assert r.choices[0].text == "score it"
+    assert lp.token_logprobs[0] is None
+    assert all(x <= 0 for x in lp.token_logprobs[1:])
+    assert len(lp.tokens) == len(lp.text_offset)
+
+
 def test_chat_json_schema_output_validates(client):
     r = client.chat.completions.create(
         model=MODEL,

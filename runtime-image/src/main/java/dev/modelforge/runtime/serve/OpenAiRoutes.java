@@ -8,6 +8,7 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.modelforge.engine.embed.Pooling;
 import dev.modelforge.engine.generate.FinishReason;
 import dev.modelforge.engine.generate.GeneratedToken;
+import dev.modelforge.engine.generate.PromptScorer;
 import dev.modelforge.engine.lora.LoraAdapter;
 import dev.modelforge.engine.scheduler.QueueFullException;
 import dev.modelforge.engine.scheduler.Request;
@@ -213,6 +214,11 @@ public class OpenAiRoutes {
     List<RequestHandle> handles = new ArrayList<>();
     List<Choice> echoOnly = new ArrayList<>();
     for (GenerationSpec prompt : prompts) {
+      // echo with logprobs: the prompt's own token logprobs, scored before the choices run
+      CompletableFuture<List<PromptScorer.Score>> promptScores =
+          !chat && prompt.echo() && prompt.logprobs()
+              ? engine.scorePrompt(prompt.promptIds(), prompt.params().topLogprobs())
+              : null;
       for (int i = 0; i < prompt.n(); i++) {
         Choice choice =
             new Choice(
@@ -221,6 +227,7 @@ public class OpenAiRoutes {
                 prompt,
                 metrics.startRequest(
                     l.maxModelLength(), prompt.promptIds().length, prompt.params().maxTokens()));
+        choice.promptScores = promptScores;
         response.choices.add(choice);
         if (prompt.params().maxTokens() == 0) {
           echoOnly.add(choice); // vLLM's echo without generation: the prompt back, scored
@@ -250,12 +257,16 @@ public class OpenAiRoutes {
           ObjectNode delta = JSON.createObjectNode().put("role", "assistant").put("content", "");
           response.sendChunk(c.index, delta, null, null, null);
         } else if (spec.echo()) {
-          response.sendChunk(c.index, null, c.prompt.promptText(), null, null);
+          c.afterPromptScores(
+              () ->
+                  response.sendChunk(
+                      c.index, null, c.prompt.promptText(), null, c.promptLogprobs()));
         }
       }
     }
     for (Choice c : echoOnly) {
-      c.onFinish(FinishReason.LENGTH, c.prompt.promptIds().length, 0, null);
+      c.afterPromptScores(
+          () -> c.onFinish(FinishReason.LENGTH, c.prompt.promptIds().length, 0, null));
     }
   }
 
@@ -613,6 +624,61 @@ public class OpenAiRoutes {
     /** Whether the engine runs this choice (max_tokens 0 with echo does not). */
     boolean submitted;
 
+    /** echo with logprobs: the prompt's token logprobs, or null. */
+    CompletableFuture<List<PromptScorer.Score>> promptScores;
+
+    /**
+     * Runs {@code then} on the Vert.x context once the prompt is scored (at once without scoring).
+     * The engine scores before it runs the choice, so a scored prompt's logprobs always come before
+     * the first generated token's.
+     */
+    void afterPromptScores(Runnable then) {
+      if (promptScores == null) {
+        then.run();
+        return;
+      }
+      promptScores.whenComplete((v, e) -> response.vertx.runOnContext(x -> then.run()));
+    }
+
+    /** The prompt's entries in the completions logprobs format, or null when not scored. */
+    ObjectNode promptLogprobs() {
+      if (promptScores == null) {
+        return null;
+      }
+      ObjectNode lp = JSON.createObjectNode();
+      appendPromptLogprobs(lp);
+      return lp;
+    }
+
+    private void appendPromptLogprobs(ObjectNode lp) {
+      List<PromptScorer.Score> scores = promptScores.getNow(null);
+      if (scores == null) {
+        return; // the scoring failed; the generated tokens' logprobs still go out
+      }
+      ArrayNode toks = lp.withArray("tokens");
+      ArrayNode logprobs = lp.withArray("token_logprobs");
+      ArrayNode top = lp.withArray("top_logprobs");
+      ArrayNode offsets = lp.withArray("text_offset");
+      int offset = 0;
+      for (PromptScorer.Score sc : scores) {
+        String t = response.loaded.tokenizer().decode(new int[] {sc.id()}, false);
+        toks.add(t);
+        if (sc.logprob() == null) {
+          logprobs.addNull();
+          top.addNull();
+        } else {
+          logprobs.add(sc.logprob());
+          ObjectNode alts = top.addObject();
+          for (GeneratedToken.TokenLogprob alt : sc.top()) {
+            alts.put(
+                response.loaded.tokenizer().decode(new int[] {alt.id()}, false), alt.logprob());
+          }
+        }
+        offsets.add(offset);
+        offset += t.length();
+      }
+    }
+
     /** What stopped the output (vLLM's stop_reason): a stop string or stop token id, or null. */
     Object stopReason;
 
@@ -764,7 +830,16 @@ public class OpenAiRoutes {
     }
 
     ObjectNode completionLogprobs() {
-      return completionLogprobs(0, tokens.size());
+      if (promptScores == null) {
+        return completionLogprobs(0, tokens.size());
+      }
+      ObjectNode lp = JSON.createObjectNode();
+      appendPromptLogprobs(lp);
+      ObjectNode generated = completionLogprobs(0, tokens.size());
+      for (String field : List.of("tokens", "token_logprobs", "top_logprobs", "text_offset")) {
+        lp.withArray(field).addAll((ArrayNode) generated.get(field));
+      }
+      return lp;
     }
 
     /** The completions format for {@code tokens[from, to)}, offsets into the whole text. */

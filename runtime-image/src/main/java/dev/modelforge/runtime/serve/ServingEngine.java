@@ -2,6 +2,7 @@ package dev.modelforge.runtime.serve;
 
 import dev.modelforge.engine.embed.Embedder;
 import dev.modelforge.engine.embed.Pooling;
+import dev.modelforge.engine.generate.PromptScorer;
 import dev.modelforge.engine.kvcache.BlockPool;
 import dev.modelforge.engine.lora.LoraAdapter;
 import dev.modelforge.engine.model.LoadedModel;
@@ -25,6 +26,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.HashSet;
+import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.Optional;
@@ -64,7 +66,8 @@ public class ServingEngine {
       int maxModelLength,
       ChatTemplate chatTemplate,
       StructuredOutputs structured,
-      Embedder embedder) {}
+      Embedder embedder,
+      PromptScorer scorer) {}
 
   private final ServeConfig config;
   private volatile Loaded loaded;
@@ -197,7 +200,8 @@ public class ServingEngine {
               maxLen,
               chatTemplate(tokenizer),
               new StructuredOutputs(tokenizer),
-              new Embedder(model.model(), threads));
+              new Embedder(model.model(), threads),
+              new PromptScorer(model.model(), threads));
       for (Map.Entry<String, String> a : config.adapters().entrySet()) {
         loadAdapter(a.getKey(), a.getValue());
       }
@@ -332,17 +336,27 @@ public class ServingEngine {
    * generation, so a drain waits for it.
    */
   CompletableFuture<float[]> embed(int[] tokens, Pooling pooling, boolean normalize) {
+    return onEngine(l -> l.embedder().embed(tokens, pooling, normalize));
+  }
+
+  /** The prompt's token logprobs (echo with logprobs), computed on the engine thread. */
+  CompletableFuture<List<PromptScorer.Score>> scorePrompt(int[] tokens, int top) {
+    return onEngine(l -> l.scorer().score(tokens, top));
+  }
+
+  /** Runs model work on the engine thread between steps, counted in flight for the drain. */
+  private <T> CompletableFuture<T> onEngine(java.util.function.Function<Loaded, T> work) {
     Loaded l = loaded;
     if (l == null || draining) {
       throw new IllegalStateException("the server is not ready");
     }
     inFlight.incrementAndGet();
-    CompletableFuture<float[]> result = new CompletableFuture<>();
+    CompletableFuture<T> result = new CompletableFuture<>();
     l.scheduler()
         .runOnEngine(
             () -> {
               try {
-                result.complete(l.embedder().embed(tokens, pooling, normalize));
+                result.complete(work.apply(l));
               } catch (RuntimeException e) {
                 result.completeExceptionally(e);
               }

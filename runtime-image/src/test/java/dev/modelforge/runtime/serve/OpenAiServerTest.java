@@ -675,6 +675,59 @@ class OpenAiServerTest {
     assertThat(length.path("choices").get(0).path("stop_reason").isNull()).isTrue();
   }
 
+  /** echo with logprobs scores the prompt itself: vLLM's way to score a text (max_tokens 0). */
+  @Test
+  void echoWithLogprobsScoresThePromptTokens() throws Exception {
+    String prompt = "score me";
+    JsonNode scored =
+        client
+            .post(
+                "/v1/completions",
+                completion(prompt, 0, false).replace("}", ", \"echo\": true, \"logprobs\": 2}"))
+            .json()
+            .path("choices")
+            .get(0);
+    JsonNode lp = scored.path("logprobs");
+    assertThat(lp.path("tokens").size()).isEqualTo(prompt.length()); // one token per byte
+    assertThat(lp.path("token_logprobs").get(0).isNull()).isTrue();
+    assertThat(lp.path("top_logprobs").get(0).isNull()).isTrue();
+    for (int i = 1; i < prompt.length(); i++) {
+      assertThat(lp.path("token_logprobs").get(i).asDouble()).isLessThanOrEqualTo(0);
+      // keyed by text, as the legacy format is: two bytes that each decode to U+FFFD share a key
+      assertThat(lp.path("top_logprobs").get(i).size()).isBetween(1, 2);
+      assertThat(lp.path("text_offset").get(i).asInt()).isEqualTo(i);
+    }
+
+    JsonNode generated =
+        client
+            .post(
+                "/v1/completions",
+                completion(prompt, 3, false)
+                    .replace("}", ", \"echo\": true, \"logprobs\": 1, \"ignore_eos\": true}"))
+            .json()
+            .path("choices")
+            .get(0)
+            .path("logprobs");
+    assertThat(generated.path("tokens").size()).isEqualTo(prompt.length() + 3);
+    assertThat(generated.path("token_logprobs").get(3).asDouble())
+        .as("the prompt's scores do not depend on what follows")
+        .isCloseTo(
+            lp.path("token_logprobs").get(3).asDouble(), org.assertj.core.data.Offset.offset(1e-5));
+    assertThat(generated.path("text_offset").get(prompt.length()).asInt())
+        .isEqualTo(prompt.length());
+
+    String stream =
+        client
+            .post(
+                "/v1/completions",
+                completion(prompt, 2, true).replace("}", ", \"echo\": true, \"logprobs\": 1}"))
+            .body();
+    JsonNode first = ServerClient.JSON.readTree(ServerClient.events(stream).getFirst());
+    assertThat(first.path("choices").get(0).path("text").asText()).isEqualTo(prompt);
+    assertThat(first.path("choices").get(0).path("logprobs").path("tokens").size())
+        .isEqualTo(prompt.length());
+  }
+
   /** Streamed completions carry their tokens' logprobs, offsets into the whole text. */
   @Test
   void streamedCompletionChunksCarryLogprobs() throws Exception {
