@@ -507,6 +507,18 @@ class OpenAiServerTest {
     }
     assertThat(mixed).containsExactly(adapted, base, adapted, base, adapted, base);
 
+    JsonNode structured =
+        client
+            .post(
+                "/v1/completions",
+                "{\"model\": \"sql\", \"prompt\": \"q\", \"max_tokens\": 20, \"n\": 3,"
+                    + " \"seed\": 2, \"guided_regex\": \"SELECT [a-z]{1,6};\"}")
+            .json();
+    for (JsonNode c : structured.path("choices")) {
+      assertThat(c.path("text").asText())
+          .as("structured output through an adapter")
+          .matches("SELECT [a-z]{1,6};");
+    }
     assertThat(client.get("/metrics").body())
         .as("vLLM's lora_requests_info counts the loaded adapter")
         .containsPattern("vllm:lora_requests_info\\{[^}]*max_lora=\"1\"");
