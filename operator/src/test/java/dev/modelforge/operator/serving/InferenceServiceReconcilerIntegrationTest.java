@@ -230,16 +230,30 @@ class InferenceServiceReconcilerIntegrationTest {
             m -> m.getStatus() != null && m.getStatus().getPhase() == ModelPhase.Ready);
   }
 
+  /**
+   * Edits the spec as kubectl edit does: read, change, write with the version read. The operator
+   * writes status between the read and the write at times (a 409 on a real API server), so a
+   * conflict is retried on the fresh object.
+   */
   private void edit(String name, java.util.function.Consumer<InferenceService> change) {
-    client
-        .resources(InferenceService.class)
-        .inNamespace(NS)
-        .withName(name)
-        .edit(
-            s -> {
-              change.accept(s);
-              return s;
-            });
+    for (int attempt = 1; ; attempt++) {
+      try {
+        client
+            .resources(InferenceService.class)
+            .inNamespace(NS)
+            .withName(name)
+            .edit(
+                s -> {
+                  change.accept(s);
+                  return s;
+                });
+        return;
+      } catch (io.fabric8.kubernetes.client.KubernetesClientException e) {
+        if (e.getCode() != 409 || attempt == 5) {
+          throw e;
+        }
+      }
+    }
   }
 
   private InferenceService awaitPhase(String name, ServingPhase phase) {
