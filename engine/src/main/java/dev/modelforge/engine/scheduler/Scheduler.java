@@ -4,6 +4,7 @@ import dev.modelforge.engine.generate.FinishReason;
 import dev.modelforge.engine.generate.TokenEmitter;
 import dev.modelforge.engine.kvcache.BlockHasher;
 import dev.modelforge.engine.kvcache.BlockPool;
+import dev.modelforge.engine.lora.LoraAdapter;
 import dev.modelforge.engine.model.Batch;
 import dev.modelforge.engine.model.DecoderModel;
 import dev.modelforge.engine.model.InferenceState;
@@ -219,24 +220,23 @@ public final class Scheduler {
    * and the queue.
    */
   private void noteAdapters() {
-    java.util.TreeSet<String> run = new java.util.TreeSet<>();
-    for (Sequence s : running) {
-      if (s.request.adapter() != null) {
-        run.add(s.request.adapter().name());
+    runningAdapters = adapterNames(running, List.of());
+    waitingAdapters = adapterNames(waiting, runningAdapters);
+  }
+
+  /** The sorted adapter names of {@code seqs} not in {@code except}; no allocation without any. */
+  private static List<String> adapterNames(Iterable<Sequence> seqs, List<String> except) {
+    java.util.TreeSet<String> names = null;
+    for (Sequence s : seqs) {
+      LoraAdapter a = s.request.adapter();
+      if (a != null && !except.contains(a.name())) {
+        if (names == null) {
+          names = new java.util.TreeSet<>();
+        }
+        names.add(a.name());
       }
     }
-    java.util.TreeSet<String> wait = new java.util.TreeSet<>();
-    for (Sequence s : waiting) {
-      if (s.request.adapter() != null && !run.contains(s.request.adapter().name())) {
-        wait.add(s.request.adapter().name());
-      }
-    }
-    if (!run.equals(new java.util.TreeSet<>(runningAdapters))) {
-      runningAdapters = List.copyOf(run);
-    }
-    if (!wait.equals(new java.util.TreeSet<>(waitingAdapters))) {
-      waitingAdapters = List.copyOf(wait);
-    }
+    return names == null ? List.of() : List.copyOf(names);
   }
 
   private boolean isScheduled(Sequence seq) {

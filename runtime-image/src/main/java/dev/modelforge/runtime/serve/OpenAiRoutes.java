@@ -578,12 +578,12 @@ public class OpenAiRoutes {
         if (chat) {
           ObjectNode message = co.putObject("message").put("role", "assistant");
           if (reasoning != null) {
-            String thought = reasoning.split(text).reasoning();
+            String thought = c.answer().reasoning();
             message.put("reasoning_content", thought.isEmpty() ? null : thought);
           }
           ToolCalls.Parsed parsed = c.parsedToolCalls();
           if (parsed == null || parsed.calls().isEmpty()) {
-            message.put("content", c.content(true));
+            message.put("content", c.answer().content());
           } else {
             message.put("content", parsed.content());
             message.set("tool_calls", ToolCalls.toJson(parsed.calls(), false));
@@ -684,6 +684,8 @@ public class OpenAiRoutes {
 
     private ToolCalls.Parsed parsed;
 
+    private ReasoningParser.Split answer;
+
     Choice(int index, Response response, GenerationSpec prompt, ServingMetrics.RequestClock clock) {
       this.index = index;
       this.response = response;
@@ -743,13 +745,13 @@ public class OpenAiRoutes {
               if (response.spec.stream() && error == null) {
                 ObjectNode last = response.chat ? JSON.createObjectNode() : null;
                 if (response.chat && reasoning != null) {
-                  String thought = reasoning.split(text.toString()).reasoning();
+                  String thought = answer().reasoning();
                   if (thought.length() > streamedReasoning) {
                     last.put("reasoning_content", thought.substring(streamedReasoning));
                   }
                 }
                 ToolCalls.Parsed calls = parsedToolCalls();
-                String content = response.chat ? content(true) : "";
+                String content = response.chat ? answer().content() : "";
                 if (calls != null && !calls.calls().isEmpty()) {
                   last.set("tool_calls", ToolCalls.toJson(calls.calls(), true));
                 } else if (content.length() > streamedChars) {
@@ -791,7 +793,7 @@ public class OpenAiRoutes {
           response.sendChunk(index, delta, null, null, unsentLogprobs());
         }
       }
-      String content = content(false);
+      String content = contentSoFar();
       int upTo = tools ? prompt.tools().streamable(content) : content.length();
       if (upTo > streamedChars) {
         String out = content.substring(streamedChars, upTo);
@@ -800,19 +802,25 @@ public class OpenAiRoutes {
       }
     }
 
-    /** The answer's content: the text after its reasoning, with a reasoning parser. */
-    String content(boolean finished) {
+    /** The streamed answer's content so far: the text after its reasoning, with a parser. */
+    private String contentSoFar() {
       String all = text.toString();
-      if (reasoning == null) {
-        return all;
+      return reasoning == null ? all : reasoning.splitSoFar(all).content();
+    }
+
+    /** The finished answer as reasoning and content (all content without a parser), once. */
+    ReasoningParser.Split answer() {
+      if (answer == null) {
+        String all = text.toString();
+        answer = reasoning == null ? new ReasoningParser.Split("", all) : reasoning.split(all);
       }
-      return finished ? reasoning.split(all).content() : reasoning.splitSoFar(all).content();
+      return answer;
     }
 
     /** The tool calls in the finished answer, or null when the request parses none. */
     ToolCalls.Parsed parsedToolCalls() {
       if (parsed == null && prompt.tools() != null && prompt.tools().parses() && finish != null) {
-        parsed = prompt.tools().parse(content(true));
+        parsed = prompt.tools().parse(answer().content());
       }
       return parsed;
     }

@@ -80,17 +80,31 @@ final class StructuredOutputs {
   }
 
   private static String grammarOf(String field, JsonNode v) {
+    return switch (field) {
+      case "response_format" -> responseFormat(v);
+      case "guided_json" -> grammar("json", v, field, field);
+      case "guided_regex" -> grammar("regex", v, field, field);
+      case "guided_choice" -> grammar("choice", v, field, field);
+      case "guided_grammar" -> grammar("grammar", v, field, field);
+      default -> throw new IllegalStateException(field);
+    };
+  }
+
+  /**
+   * The GBNF of one kind of structure (vLLM's structured_outputs keys: json, regex, choice,
+   * grammar); errors name {@code field} (where in the request) and {@code param} (its field).
+   */
+  private static String grammar(String kind, JsonNode v, String field, String param) {
     try {
-      return switch (field) {
-        case "response_format" -> responseFormat(v);
-        case "guided_json" -> JsonSchemaGrammar.fromSchema(schemaValue(v, field));
-        case "guided_regex" -> RegexGrammar.fromRegex(text(v, field));
-        case "guided_choice" -> Gbnf.choice(strings(v, field));
-        case "guided_grammar" -> text(v, field);
-        default -> throw new IllegalStateException(field);
+      return switch (kind) {
+        case "json" -> JsonSchemaGrammar.fromSchema(schemaValue(v, field));
+        case "regex" -> RegexGrammar.fromRegex(text(v, field));
+        case "choice" -> Gbnf.choice(strings(v, field));
+        case "grammar" -> text(v, field);
+        default -> throw new IllegalStateException(kind);
       };
     } catch (GrammarException e) {
-      throw ApiException.badRequest("'" + field + "': " + e.getMessage(), field);
+      throw ApiException.badRequest("'" + field + "': " + e.getMessage(), param);
     }
   }
 
@@ -104,33 +118,22 @@ final class StructuredOutputs {
     String gbnf = null;
     for (var it = v.fields(); it.hasNext(); ) {
       var e = it.next();
-      if (e.getValue().isNull()) {
-        continue;
-      }
       String kind = e.getKey();
-      if (kind.equals("json_object") && !e.getValue().asBoolean(false)) {
+      if (e.getValue().isNull() || kind.equals("json_object") && !e.getValue().asBoolean(false)) {
         continue;
       }
-      try {
-        gbnf =
-            switch (kind) {
-              case "json" ->
-                  JsonSchemaGrammar.fromSchema(schemaValue(e.getValue(), field + ".json"));
-              case "regex" -> RegexGrammar.fromRegex(text(e.getValue(), field + ".regex"));
-              case "choice" -> Gbnf.choice(strings(e.getValue(), field + ".choice"));
-              case "grammar" -> text(e.getValue(), field + ".grammar");
-              case "json_object" -> JsonSchemaGrammar.anyJsonObject();
-              default ->
-                  throw ApiException.badRequest(
-                      "'structured_outputs."
-                          + kind
-                          + "' is not supported (json, regex, choice,"
-                          + " grammar, json_object are)",
-                      field);
-            };
-      } catch (GrammarException ex) {
-        throw ApiException.badRequest("'" + field + "." + kind + "': " + ex.getMessage(), field);
-      }
+      gbnf =
+          switch (kind) {
+            case "json", "regex", "choice", "grammar" ->
+                grammar(kind, e.getValue(), field + "." + kind, field);
+            case "json_object" -> JsonSchemaGrammar.anyJsonObject();
+            default ->
+                throw ApiException.badRequest(
+                    "'structured_outputs."
+                        + kind
+                        + "' is not supported (json, regex, choice, grammar, json_object are)",
+                    field);
+          };
       kinds.add(kind);
     }
     if (kinds.size() > 1) {
@@ -154,7 +157,11 @@ final class StructuredOutputs {
               "'response_format.json_schema.schema' is required for type json_schema",
               "response_format");
         }
-        yield JsonSchemaGrammar.fromSchema(schema);
+        try {
+          yield JsonSchemaGrammar.fromSchema(schema);
+        } catch (GrammarException e) {
+          throw ApiException.badRequest("'response_format': " + e.getMessage(), "response_format");
+        }
       }
       default ->
           throw ApiException.badRequest(
