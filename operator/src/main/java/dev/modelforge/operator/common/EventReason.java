@@ -6,6 +6,8 @@ package dev.modelforge.operator.common;
  */
 public enum EventReason {
   InvalidSpec(Type.Warning),
+  /** The object could not be read by this operator version (see UnreadableResources). */
+  Unreadable(Type.Warning),
   WaitingForDependency(Type.Normal),
   FetchStarted(Type.Normal),
   FetchSucceeded(Type.Normal),

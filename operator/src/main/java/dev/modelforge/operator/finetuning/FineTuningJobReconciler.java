@@ -12,6 +12,7 @@ import dev.modelforge.operator.common.ModelInformer;
 import dev.modelforge.operator.common.PhaseMetrics;
 import dev.modelforge.operator.common.ProgressInformer;
 import dev.modelforge.operator.common.StatusChange;
+import dev.modelforge.operator.common.UnreadableResources;
 import dev.modelforge.operator.common.WorkloadAccount;
 import dev.modelforge.operator.config.ModelForgeConfig;
 import io.fabric8.kubernetes.api.model.batch.v1.Job;
@@ -57,14 +58,19 @@ public class FineTuningJobReconciler implements Reconciler<FineTuningJob> {
   public static final String NAME = "finetuningjob";
 
   private final EventRecorder events;
+  private final UnreadableResources unreadable;
   private final PhaseMetrics metrics;
   private final ModelForgeConfig config;
   private final FineTuningStatusAggregator aggregator =
       new FineTuningStatusAggregator(Clock.systemUTC());
 
   public FineTuningJobReconciler(
-      EventRecorder events, PhaseMetrics metrics, ModelForgeConfig config) {
+      EventRecorder events,
+      UnreadableResources unreadable,
+      PhaseMetrics metrics,
+      ModelForgeConfig config) {
     this.events = events;
+    this.unreadable = unreadable;
     this.metrics = metrics;
     this.config = config;
   }
@@ -100,6 +106,9 @@ public class FineTuningJobReconciler implements Reconciler<FineTuningJob> {
 
   @Override
   public UpdateControl<FineTuningJob> reconcile(FineTuningJob job, Context<FineTuningJob> context) {
+    if (unreadable.report(job, events)) {
+      return UpdateControl.noUpdate();
+    }
     List<String> problems = FineTuningJobValidator.problems(job);
     Optional<Model> base = Optional.empty();
     Optional<Model> output = Optional.empty();

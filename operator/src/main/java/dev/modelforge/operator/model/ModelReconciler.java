@@ -10,6 +10,7 @@ import dev.modelforge.operator.common.ModelInformer;
 import dev.modelforge.operator.common.PhaseMetrics;
 import dev.modelforge.operator.common.ProgressInformer;
 import dev.modelforge.operator.common.StatusChange;
+import dev.modelforge.operator.common.UnreadableResources;
 import dev.modelforge.operator.common.WorkloadAccount;
 import dev.modelforge.operator.config.ModelForgeConfig;
 import io.fabric8.kubernetes.api.model.batch.v1.Job;
@@ -48,12 +49,18 @@ public class ModelReconciler implements Reconciler<Model> {
   public static final String NAME = "model";
 
   private final EventRecorder events;
+  private final UnreadableResources unreadable;
   private final PhaseMetrics metrics;
   private final ModelForgeConfig config;
   private final ModelStatusAggregator aggregator = new ModelStatusAggregator(Clock.systemUTC());
 
-  public ModelReconciler(EventRecorder events, PhaseMetrics metrics, ModelForgeConfig config) {
+  public ModelReconciler(
+      EventRecorder events,
+      UnreadableResources unreadable,
+      PhaseMetrics metrics,
+      ModelForgeConfig config) {
     this.events = events;
+    this.unreadable = unreadable;
     this.metrics = metrics;
     this.config = config;
   }
@@ -78,6 +85,9 @@ public class ModelReconciler implements Reconciler<Model> {
 
   @Override
   public UpdateControl<Model> reconcile(Model model, Context<Model> context) {
+    if (unreadable.report(model, events)) {
+      return UpdateControl.noUpdate();
+    }
     List<String> problems = ModelValidator.problems(model);
     if (problems.isEmpty()) {
       context.managedWorkflowAndDependentResourceContext().reconcileManagedWorkflow();

@@ -10,6 +10,7 @@ import dev.modelforge.operator.common.EventRecorder;
 import dev.modelforge.operator.common.ModelInformer;
 import dev.modelforge.operator.common.PhaseMetrics;
 import dev.modelforge.operator.common.StatusChange;
+import dev.modelforge.operator.common.UnreadableResources;
 import io.fabric8.kubernetes.api.model.Service;
 import io.fabric8.kubernetes.api.model.apps.Deployment;
 import io.javaoperatorsdk.operator.api.reconciler.Context;
@@ -50,11 +51,14 @@ public class InferenceServiceReconciler implements Reconciler<InferenceService> 
   public static final String NAME = "inferenceservice";
 
   private final EventRecorder events;
+  private final UnreadableResources unreadable;
   private final PhaseMetrics metrics;
   private final ServingStatusAggregator aggregator = new ServingStatusAggregator(Clock.systemUTC());
 
-  public InferenceServiceReconciler(EventRecorder events, PhaseMetrics metrics) {
+  public InferenceServiceReconciler(
+      EventRecorder events, UnreadableResources unreadable, PhaseMetrics metrics) {
     this.events = events;
+    this.unreadable = unreadable;
     this.metrics = metrics;
   }
 
@@ -89,6 +93,9 @@ public class InferenceServiceReconciler implements Reconciler<InferenceService> 
   @Override
   public UpdateControl<InferenceService> reconcile(
       InferenceService service, Context<InferenceService> context) {
+    if (unreadable.report(service, events)) {
+      return UpdateControl.noUpdate();
+    }
     List<String> problems = InferenceServiceValidator.problems(service);
     Map<String, Model> models = Map.of();
     if (problems.isEmpty()) {
