@@ -1,10 +1,12 @@
 #!/usr/bin/env bash
-# Creates (once) the Python virtual environment the tests that drive the server with the official
-# `openai` client need, from runtime-image/src/test/python/requirements.txt, and prints its python.
-# Cached under ~/.cache/modelforge by the requirements' hash: a second run is a directory check.
+# Creates (once) a Python virtual environment from a pinned requirements file and prints its python:
+# by default the one the tests that drive the server with the official `openai` client need
+# (runtime-image/src/test/python/requirements.txt); `.ci/python-env.sh conformance/requirements.txt`
+# makes the Hugging Face stack of the conformance suite. Cached under ~/.cache/modelforge by the
+# requirements' hash: a second run is a directory check.
 set -euo pipefail
 cd "$(dirname "$0")/.."
-req=runtime-image/src/test/python/requirements.txt
+req=${1:-runtime-image/src/test/python/requirements.txt}
 hash=$(sha256sum "$req" | cut -c1-12)
 venv="${MODELFORGE_CACHE:-$HOME/.cache/modelforge}/venv-$hash"
 if [ ! -x "$venv/bin/python" ] || [ ! -f "$venv/.complete" ]; then

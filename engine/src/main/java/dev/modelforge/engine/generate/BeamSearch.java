@@ -11,12 +11,15 @@ import java.util.List;
 import java.util.Set;
 
 /**
- * Beam search as Hugging Face does it: keep {@code numBeams} running hypotheses, expand each by its
- * best tokens, move hypotheses that end in EOS to a finished list scored by {@code sum of logprobs
- * / length^lengthPenalty}, and stop when that list is full and (unless {@code earlyStopping}) no
- * running beam can still beat it. Under an {@link OutputConstraint} each hypothesis follows the
- * grammar on its own (the forbidden tokens' log-probabilities become minus infinity after the
- * softmax, as Hugging Face's logits processors do), and one that completes the grammar is finished.
+ * Beam search as Hugging Face Transformers 5 does it, token for token (the conformance suite holds
+ * it to {@code generate(num_beams=...)}): keep {@code numBeams} running hypotheses, take the best
+ * {@code max(2, 1 + end tokens) * numBeams} expansions over all of them, let those among the best
+ * {@code numBeams} that end (an end token, or the last step) join a finished list scored by {@code
+ * sum of logprobs / generated^lengthPenalty}, continue the best {@code numBeams} others, and stop
+ * when the list is full and either {@code earlyStopping} or no running beam can still beat it.
+ * Under an {@link OutputConstraint} each hypothesis follows the grammar on its own (the forbidden
+ * tokens' log-probabilities become minus infinity after the softmax, as Hugging Face's logits
+ * processors do), and one that completes the grammar is finished.
  */
 public final class BeamSearch {
 
@@ -25,10 +28,12 @@ public final class BeamSearch {
    *
    * @param tokens generated ids, without the EOS that ended it
    * @param sumLogprobs total log-probability, EOS included
-   * @param score sumLogprobs / max(1, tokens)^lengthPenalty
-   * @param endedWithEos whether an EOS ended it (else max tokens or the context did)
+   * @param score sumLogprobs / generated^lengthPenalty, where generated counts the EOS too (as
+   *     Transformers 5 scores a finished beam: by the tokens appended to the prompt)
+   * @param stopped whether an end token (left out of tokens) or a complete grammar ended it; else
+   *     max tokens or the context did
    */
-  public record Hypothesis(int[] tokens, double sumLogprobs, double score, boolean endedWithEos) {}
+  public record Hypothesis(int[] tokens, double sumLogprobs, double score, boolean stopped) {}
 
   private record Beam(
       int[] tokens, double sumLogprobs, int cacheSlot, OutputConstraint.Matcher matcher) {}
@@ -90,9 +95,12 @@ public final class BeamSearch {
     List<Beam> running = List.of(new Beam(new int[0], 0, 0, first));
     List<Hypothesis> finished = new ArrayList<>();
     int[] one = new int[1];
+    // Hugging Face keeps enough expansions that numBeams go on even if every end token is among
+    // them
+    int keep = Math.max(2, 1 + eosIds.size()) * numBeams;
     for (int step = 0; ; step++) {
       int pos = prompt.length + step;
-      // best 2 * numBeams expansions over all running beams
+      // the best `keep` expansions over all running beams
       List<Candidate> candidates = new ArrayList<>();
       for (int b = 0; b < running.size(); b++) {
         Beam beam = running.get(b);
@@ -110,40 +118,45 @@ public final class BeamSearch {
               .thenComparingInt(Candidate::token));
       List<Beam> next = new ArrayList<>();
       boolean lastStep = step + 1 >= maxTokens || pos + 1 >= capacity;
-      for (int rank = 0; rank < Math.min(2 * numBeams, candidates.size()); rank++) {
+      for (int rank = 0; rank < Math.min(keep, candidates.size()); rank++) {
         Candidate c = candidates.get(rank);
         Beam parent = running.get(c.beam());
-        if (eosIds.contains(c.token())) {
+        boolean eos = eosIds.contains(c.token());
+        int[] tokens = parent.tokens();
+        OutputConstraint.Matcher matcher = null;
+        boolean complete = false;
+        if (!eos) {
+          tokens = Arrays.copyOf(parent.tokens(), parent.tokens().length + 1);
+          tokens[tokens.length - 1] = c.token();
+          if (parent.matcher() != null) {
+            matcher = parent.matcher().copy();
+            matcher.accept(c.token());
+            // the grammar allows nothing more: this hypothesis ends as if with EOS
+            complete = matcher.isComplete();
+          }
+        }
+        if (eos || complete || lastStep) {
+          // as in Hugging Face, only the best numBeams expansions may finish; the rest are spares
+          // that keep numBeams running when the best ones end
           if (rank < numBeams) {
-            addFinished(finished, parent.tokens(), c.sumLogprobs(), lengthPenalty, numBeams, true);
+            addFinished(
+                finished,
+                tokens,
+                c.sumLogprobs(),
+                step + 1,
+                lengthPenalty,
+                numBeams,
+                eos || complete);
           }
           continue;
         }
-        int[] tokens = Arrays.copyOf(parent.tokens(), parent.tokens().length + 1);
-        tokens[tokens.length - 1] = c.token();
-        OutputConstraint.Matcher matcher = null;
-        if (parent.matcher() != null) {
-          matcher = parent.matcher().copy();
-          matcher.accept(c.token());
-          if (matcher.isComplete()) {
-            // the grammar allows nothing more: this hypothesis ends as if with EOS
-            if (rank < numBeams) {
-              addFinished(finished, tokens, c.sumLogprobs(), lengthPenalty, numBeams, true);
-            }
-            continue;
-          }
-        }
-        next.add(new Beam(tokens, c.sumLogprobs(), parent.cacheSlot(), matcher));
-        if (next.size() == numBeams) {
-          break;
+        if (next.size() < numBeams) {
+          next.add(new Beam(tokens, c.sumLogprobs(), parent.cacheSlot(), matcher));
         }
       }
       if (lastStep
           || next.isEmpty()
           || isDone(finished, next, numBeams, lengthPenalty, earlyStopping)) {
-        for (Beam b : next) {
-          addFinished(finished, b.tokens(), b.sumLogprobs(), lengthPenalty, numBeams, false);
-        }
         break;
       }
       // fork caches: beam i continues from its parent's cache
@@ -205,12 +218,13 @@ public final class BeamSearch {
       List<Hypothesis> finished,
       int[] tokens,
       double sum,
+      int generated,
       double lengthPenalty,
       int numBeams,
-      boolean eos) {
-    double score = score(sum, tokens.length, lengthPenalty);
+      boolean stopped) {
+    double score = score(sum, generated, lengthPenalty);
     if (finished.size() < numBeams || score > worst(finished)) {
-      finished.add(new Hypothesis(tokens, sum, score, eos));
+      finished.add(new Hypothesis(tokens, sum, score, stopped));
       if (finished.size() > numBeams) {
         finished.sort(Comparator.comparingDouble(Hypothesis::score).reversed());
         finished.removeLast();

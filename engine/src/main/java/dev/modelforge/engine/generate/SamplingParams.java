@@ -130,7 +130,15 @@ public record SamplingParams(
     if (isGreedy()) {
       return Sampler.GREEDY;
     }
-    Sampler s = new CategoricalSampler(seed == null ? new Random() : new Random(seed));
+    return filters(vocab, new CategoricalSampler(seed == null ? new Random() : new Random(seed)));
+  }
+
+  /**
+   * The filters these parameters describe (temperature, top-k, top-p, min-p, in that order),
+   * handing the filtered logits to {@code draw}; for sampling only (not {@link #isGreedy()}).
+   */
+  public Sampler filters(int vocab, Sampler draw) {
+    Sampler s = draw;
     if (minP > 0) {
       s = Filters.minP(minP, s);
     }

@@ -199,7 +199,7 @@ class ConstrainedDecodingTest {
       for (int id : h.tokens()) {
         text.append(new String(bytes[id], StandardCharsets.UTF_8));
       }
-      assertThat(h.endedWithEos()).as(text.toString()).isTrue();
+      assertThat(h.stopped()).as(text.toString()).isTrue();
       assertThat(grammar.matches(text.toString())).as(text.toString()).isTrue();
     }
     assertThat(hypotheses.stream().map(h -> java.util.Arrays.toString(h.tokens())).distinct())

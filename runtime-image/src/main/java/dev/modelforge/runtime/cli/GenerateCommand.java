@@ -149,7 +149,11 @@ public final class GenerateCommand implements Callable<Integer> {
             new GrammarConstraint(Grammar.parse(structure.gbnf()), TokenVocabulary.of(tokenizer));
       }
       if (numBeams > 1) {
-        return beamSearch(loaded, pool, promptIds, params, eos, tokenizer, out, constraint);
+        // a beam ends at the model's end tokens and at the --stop-id ones, as HF's eos_token_id
+        // list
+        Set<Integer> ends = new HashSet<>(eos);
+        ends.addAll(params.stopTokenIds());
+        return beamSearch(loaded, pool, promptIds, params, ends, tokenizer, out, constraint);
       }
       TextStream text = tokenizer == null ? null : textStream(tokenizer);
       GenerationResult result =
@@ -220,8 +224,9 @@ public final class GenerateCommand implements Callable<Integer> {
       }
       b.put("score", h.score());
       b.put("sum_logprobs", h.sumLogprobs());
+      b.put("finish_reason", h.stopped() ? "stop" : "length");
     }
-    node.put("finish_reason", best.endedWithEos() ? "stop" : "length");
+    node.put("finish_reason", best.stopped() ? "stop" : "length");
     if (json) {
       out.println(node);
     } else {

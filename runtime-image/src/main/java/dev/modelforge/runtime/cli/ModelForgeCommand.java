@@ -16,6 +16,7 @@ import picocli.CommandLine.Command;
       InitCommand.class,
       FetchCommand.class,
       GenerateCommand.class,
+      ScoreCommand.class,
       TrainCommand.class,
       ExportCommand.class,
       DataCommand.class,

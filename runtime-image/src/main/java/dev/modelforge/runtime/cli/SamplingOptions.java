@@ -4,6 +4,7 @@ import dev.modelforge.engine.generate.SamplingParams;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 
 /** Sampling flags with the names and defaults of the OpenAI / vLLM request fields. */
@@ -15,29 +16,7 @@ final class SamplingOptions {
       description = "Tokens to generate at most (default ${DEFAULT-VALUE}).")
   int maxTokens;
 
-  @Option(
-      names = "--temperature",
-      defaultValue = "0",
-      description = "0 is greedy (default ${DEFAULT-VALUE}).")
-  double temperature;
-
-  @Option(
-      names = "--top-k",
-      defaultValue = "0",
-      description = "Keep the k most likely tokens (0: off).")
-  int topK;
-
-  @Option(names = "--top-p", defaultValue = "1", description = "Nucleus sampling mass (1: off).")
-  double topP;
-
-  @Option(
-      names = "--min-p",
-      defaultValue = "0",
-      description = "Drop tokens below min-p x the best (0: off).")
-  double minP;
-
-  @Option(names = "--repetition-penalty", defaultValue = "1", description = "1: off.")
-  double repetitionPenalty;
+  @Mixin SamplingFilterOptions filters;
 
   @Option(names = "--presence-penalty", defaultValue = "0", description = "-2 .. 2.")
   double presencePenalty;
@@ -66,11 +45,11 @@ final class SamplingOptions {
   SamplingParams toParams() {
     return new SamplingParams(
         maxTokens,
-        temperature,
-        topK,
-        topP,
-        minP,
-        repetitionPenalty,
+        filters.temperature,
+        filters.topK,
+        filters.topP,
+        filters.minP,
+        filters.repetitionPenalty,
         presencePenalty,
         frequencyPenalty,
         seed,
