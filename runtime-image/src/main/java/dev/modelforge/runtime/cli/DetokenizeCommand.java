@@ -1,10 +1,13 @@
 package dev.modelforge.runtime.cli;
 
+import com.fasterxml.jackson.databind.JsonNode;
 import dev.modelforge.engine.model.ModelTokenizer;
 import dev.modelforge.engine.tokenizer.Tokenizer;
 import java.nio.file.Path;
+import java.util.List;
 import java.util.Map;
 import java.util.concurrent.Callable;
+import picocli.CommandLine.ArgGroup;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Spec;
@@ -15,7 +18,9 @@ import picocli.CommandLine.Spec;
     mixinStandardHelpOptions = true,
     description = {
       "Prints the text of token ids under a model's tokenizer as {\"text\":\"...\"}.",
-      "Special tokens are written out, as in Hugging Face's decode."
+      "Special tokens are written out, as in Hugging Face's decode, unless",
+      "--skip-special-tokens. --jsonl FILE decodes many id lists (one JSON array per line)",
+      "in one run, printing one line per list, in order."
     })
 final class DetokenizeCommand implements Callable<Integer> {
 
@@ -29,22 +34,58 @@ final class DetokenizeCommand implements Callable<Integer> {
           "Model directory holding tokenizer.json (and tokenizer_config.json), or a .gguf file.")
   Path modelDir;
 
+  @ArgGroup(exclusive = true, multiplicity = "1")
+  Input input;
+
+  static final class Input {
+    @Option(
+        names = "--ids",
+        paramLabel = "IDS",
+        description = "Comma-separated token ids, e.g. 9707,1879.")
+    String ids;
+
+    @Option(
+        names = "--jsonl",
+        paramLabel = "FILE",
+        description = "JSON Lines, each an array of ids: one {\"text\":\"...\"} line per array.")
+    Path jsonl;
+  }
+
   @Option(
-      names = "--ids",
-      required = true,
-      paramLabel = "IDS",
-      description = "Comma-separated token ids, e.g. 9707,1879.")
-  String ids;
+      names = "--skip-special-tokens",
+      description = "Leave special tokens (BOS, EOS, <|im_end|>, ...) out of the text.")
+  boolean skipSpecialTokens;
 
   @Override
   public Integer call() {
-    int[] tokenIds = parseIds(ids);
+    List<int[]> lists =
+        input.jsonl != null
+            ? JsonLinesInput.read(input.jsonl, "--jsonl", DetokenizeCommand::ids)
+            : List.of(parseIds(input.ids));
     Tokenizer tokenizer = ModelTokenizer.load(modelDir);
-    // An id outside the vocabulary fails with a message naming it.
-    String text = tokenizer.decode(tokenIds, false);
-    spec.commandLine().getOut().println(JsonOutput.line(Map.of("text", text)));
-    spec.commandLine().getOut().flush();
+    var out = spec.commandLine().getOut();
+    for (int[] tokenIds : lists) {
+      // An id outside the vocabulary fails with a message naming it.
+      String text = tokenizer.decode(tokenIds, skipSpecialTokens);
+      out.println(JsonOutput.line(Map.of("text", text)));
+    }
+    out.flush();
     return 0;
+  }
+
+  private static int[] ids(JsonNode line) {
+    if (!line.isArray()) {
+      throw new IllegalArgumentException("expected a JSON array of ids, got " + line.getNodeType());
+    }
+    int[] values = new int[line.size()];
+    for (int i = 0; i < values.length; i++) {
+      JsonNode id = line.get(i);
+      if (!id.canConvertToInt() || !id.isIntegralNumber() || id.intValue() < 0) {
+        throw new IllegalArgumentException("item " + (i + 1) + " is not a token id: " + id);
+      }
+      values[i] = id.intValue();
+    }
+    return values;
   }
 
   /** "1, 2,3" to [1, 2, 3]; the empty string to no ids. */

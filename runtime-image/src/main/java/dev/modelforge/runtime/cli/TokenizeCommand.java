@@ -1,5 +1,6 @@
 package dev.modelforge.runtime.cli;
 
+import com.fasterxml.jackson.databind.JsonNode;
 import dev.modelforge.engine.model.ModelTokenizer;
 import dev.modelforge.engine.tokenizer.Tokenizer;
 import java.io.IOException;
@@ -7,6 +8,7 @@ import java.nio.charset.MalformedInputException;
 import java.nio.file.Files;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
+import java.util.List;
 import java.util.Map;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.ArgGroup;
@@ -20,7 +22,9 @@ import picocli.CommandLine.Spec;
     mixinStandardHelpOptions = true,
     description = {
       "Prints the token ids of a text under a model's tokenizer as {\"ids\":[...]}.",
-      "Special tokens written in the text (e.g. <|im_start|>) are always recognised."
+      "Special tokens written in the text (e.g. <|im_start|>) are always recognised.",
+      "--jsonl FILE tokenizes many texts (one JSON string per line) in one run, printing one",
+      "line per text, in order."
     })
 final class TokenizeCommand implements Callable<Integer> {
 
@@ -46,6 +50,12 @@ final class TokenizeCommand implements Callable<Integer> {
         paramLabel = "FILE",
         description = "A UTF-8 file whose whole content is the text to tokenize.")
     Path textFile;
+
+    @Option(
+        names = "--jsonl",
+        paramLabel = "FILE",
+        description = "JSON Lines, each a string: one {\"ids\":[...]} line per string.")
+    Path jsonl;
   }
 
   @Option(
@@ -55,12 +65,24 @@ final class TokenizeCommand implements Callable<Integer> {
 
   @Override
   public Integer call() throws IOException {
-    String text = input.text != null ? input.text : readTextFile(input.textFile);
+    List<String> texts =
+        input.jsonl != null
+            ? JsonLinesInput.read(input.jsonl, "--jsonl", TokenizeCommand::text)
+            : List.of(input.text != null ? input.text : readTextFile(input.textFile));
     Tokenizer tokenizer = ModelTokenizer.load(modelDir);
-    int[] ids = tokenizer.encode(text, !noSpecial);
-    spec.commandLine().getOut().println(JsonOutput.line(Map.of("ids", ids)));
-    spec.commandLine().getOut().flush();
+    var out = spec.commandLine().getOut();
+    for (String text : texts) {
+      out.println(JsonOutput.line(Map.of("ids", tokenizer.encode(text, !noSpecial))));
+    }
+    out.flush();
     return 0;
+  }
+
+  private static String text(JsonNode line) {
+    if (!line.isTextual()) {
+      throw new IllegalArgumentException("expected a JSON string, got " + line.getNodeType());
+    }
+    return line.textValue();
   }
 
   private static String readTextFile(Path file) {

@@ -3,6 +3,7 @@ package dev.modelforge.runtime.cli;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import java.io.IOException;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
@@ -41,6 +42,36 @@ class DetokenizeCommandTest {
 
     assertThat(run.exitCode()).isZero();
     assertThat(run.out()).isEqualTo("{\"text\":\"\"}" + System.lineSeparator());
+  }
+
+  @Test
+  void skipSpecialTokensLeavesTheBosTokenOut() {
+    CliRun run =
+        CliRun.of("detokenize", "--model", model, "--ids", "1,7,7,8", "--skip-special-tokens");
+
+    assertThat(run.exitCode()).isZero();
+    assertThat(run.out()).isEqualTo("{\"text\":\"hi hi!\"}" + System.lineSeparator());
+  }
+
+  @Test
+  void jsonLinesDecodeEachListInOrderOneLineEach() throws IOException {
+    Path lists = Files.writeString(dir.resolve("ids.jsonl"), "[1, 7, 7, 8]\n[]\n");
+
+    CliRun run = CliRun.of("detokenize", "--model", model, "--jsonl", lists.toString());
+
+    assertThat(run.exitCode()).isZero();
+    assertThat(run.out().lines()).containsExactly("{\"text\":\"<s> hi hi!\"}", "{\"text\":\"\"}");
+  }
+
+  @Test
+  void aJsonLineHoldingSomethingOtherThanAnIdIsNamed() throws IOException {
+    Path lists = Files.writeString(dir.resolve("ids.jsonl"), "[1, 7]\n[7, \"x\"]\n");
+
+    CliRun run = CliRun.of("detokenize", "--model", model, "--jsonl", lists.toString());
+
+    assertThat(run.exitCode()).isEqualTo(1);
+    assertThat(run.out()).isEmpty();
+    assertThat(run.err()).contains("ids.jsonl line 2").contains("item 2 is not a token id");
   }
 
   @Test

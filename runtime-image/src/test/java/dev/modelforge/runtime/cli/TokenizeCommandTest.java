@@ -47,6 +47,27 @@ class TokenizeCommandTest {
   }
 
   @Test
+  void jsonLinesTokenizeEachTextInOrderOneLineEach() throws IOException {
+    Path texts = Files.writeString(dir.resolve("texts.jsonl"), "\"hi hi!\"\n\n\"hi\\n\"\n");
+
+    CliRun run = CliRun.of("tokenize", "--model", model, "--jsonl", texts.toString());
+
+    assertThat(run.exitCode()).isZero();
+    assertThat(run.out().lines()).containsExactly("{\"ids\":[1,7,7,8]}", "{\"ids\":[1,7,11]}");
+  }
+
+  @Test
+  void aJsonLineThatIsNotAStringIsNamedByItsLineAndNothingIsPrinted() throws IOException {
+    Path texts = Files.writeString(dir.resolve("texts.jsonl"), "\"hi\"\n[1, 2]\n");
+
+    CliRun run = CliRun.of("tokenize", "--model", model, "--jsonl", texts.toString());
+
+    assertThat(run.exitCode()).isEqualTo(1);
+    assertThat(run.out()).isEmpty();
+    assertThat(run.err()).contains("line 2").contains("expected a JSON string, got ARRAY");
+  }
+
+  @Test
   void aMissingModelDirectoryIsOneLineOnStderrWithStatus1() {
     String missing = dir.resolve("nowhere").toString();
 
