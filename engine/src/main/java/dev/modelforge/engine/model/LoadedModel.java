@@ -45,13 +45,13 @@ public final class LoadedModel implements AutoCloseable {
   public static LoadedModel open(Path path, DType quantize) {
     if (Files.isDirectory(path)) {
       ModelConfig config = ModelConfig.read(path);
-      return build(path, config, SafetensorsStore.open(path), quantize);
+      return build(path, config, SafetensorsStore.open(path), quantize, null);
     }
     if (isGgufFile(path)) {
       GgufModel gguf = GgufModel.open(path);
-      // Keep a quantized file's type: GPT-2's matrices come back widened (see GgufModel).
-      DType keep = quantize != null ? quantize : gguf.quantizedMatrixType().orElse(null);
-      return build(path, gguf.config(), gguf.tensors(), keep);
+      // GPT-2's matrices come back widened (see GgufModel): they go back into the file's blocks.
+      DType conv1dStoredAs = gguf.quantizedMatrixType().orElse(null);
+      return build(path, gguf.config(), gguf.tensors(), quantize, conv1dStoredAs);
     }
     throw ModelFormatException.of(
         path,
@@ -66,10 +66,11 @@ public final class LoadedModel implements AutoCloseable {
   }
 
   private static LoadedModel build(
-      Path path, ModelConfig config, TensorStore store, DType quantize) {
+      Path path, ModelConfig config, TensorStore store, DType quantize, DType conv1dStoredAs) {
     Arena arena = Arena.ofShared();
     try {
-      ModelWeights weights = new WeightLoader(config, store, quantize, arena).load();
+      ModelWeights weights =
+          new WeightLoader(config, store, quantize, conv1dStoredAs, arena).load();
       return new LoadedModel(path, config, store, new DecoderModel(config, weights), arena);
     } catch (ModelFormatException e) {
       arena.close();

@@ -33,6 +33,7 @@ public final class WeightLoader {
   private final ModelConfig config;
   private final TensorStore store;
   private final DType quantize;
+  private final DType conv1dStoredAs;
   private final Arena arena;
 
   /**
@@ -42,6 +43,18 @@ public final class WeightLoader {
    *     (less memory, slower decode)
    */
   public WeightLoader(ModelConfig config, TensorStore store, DType quantize, Arena arena) {
+    this(config, store, quantize, null, arena);
+  }
+
+  /**
+   * @param conv1dStoredAs where the store hands out GPT-2's matrices widened to F32 (a quantized
+   *     GGUF file, whose matrices must be widened to undo their transpose): the block type they
+   *     were stored in, which they are re-encoded into (quantizing dequantized Q8_0/Q4_0 values
+   *     reproduces them); null otherwise. Nothing else is re-encoded for it: a tensor stored in
+   *     F32, such as a tied head's token embedding, stays F32, as llama.cpp reads the same file.
+   */
+  public WeightLoader(
+      ModelConfig config, TensorStore store, DType quantize, DType conv1dStoredAs, Arena arena) {
     if (quantize == DType.F16) {
       throw new IllegalArgumentException(
           "weights cannot be re-encoded as F16: the CPU kernels read F32, BF16, Q8_0 and Q4_0");
@@ -49,6 +62,7 @@ public final class WeightLoader {
     this.config = config;
     this.store = store;
     this.quantize = quantize;
+    this.conv1dStoredAs = conv1dStoredAs;
     this.arena = arena;
   }
 
@@ -155,7 +169,10 @@ public final class WeightLoader {
         t[o * in + i] = w[i * out + colFrom + o];
       }
     }
-    return maybeQuantize(new F32Matrix(outCols, in, MemorySegment.ofArray(t), arena()));
+    Matrix m = new F32Matrix(outCols, in, MemorySegment.ofArray(t), arena());
+    return quantize == null && conv1dStoredAs != null
+        ? encode(m, conv1dStoredAs)
+        : maybeQuantize(m);
   }
 
   private Arena arena() {
@@ -191,10 +208,14 @@ public final class WeightLoader {
   }
 
   private Matrix maybeQuantize(Matrix m) {
-    if (quantize == null || m.dtype() == quantize) {
+    return quantize == null ? m : encode(m, quantize);
+  }
+
+  private Matrix encode(Matrix m, DType type) {
+    if (m.dtype() == type) {
       return m;
     }
-    return switch (quantize) {
+    return switch (type) {
       case F32 -> widen(m);
       case BF16 -> toBf16(m);
       case Q8_0 -> m.cols() % 32 != 0 ? m : Q8Matrix.quantize(m, arena());

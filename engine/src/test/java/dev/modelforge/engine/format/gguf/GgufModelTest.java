@@ -111,8 +111,8 @@ class GgufModelTest {
     "llama-gqa, Q4_0",
     "gpt2, Q4_0"
   })
-  void quantizedGgufEqualsQuantizingTheHfDirectoryOnLoad(String kind, DType type)
-      throws IOException {
+  void quantizedGgufKeepsItsStoredTypesAndEqualsQuantizingTheHfDirectoryOnLoad(
+      String kind, DType type) throws IOException {
     Path hf = hfModel(kind, DType.F32);
     Path gguf = dir.resolve(kind + "-" + type + ".gguf");
     GgufModelWriter.convertDirectory(hf, type, gguf);
@@ -123,8 +123,20 @@ class GgufModelTest {
       expected = allLogits(quantizedOnLoad, tokens);
     }
     try (LoadedModel fromGguf = LoadedModel.open(gguf)) {
-      assertThat(fromGguf.model().weights().layers().get(0).wq().dtype()).isEqualTo(type);
-      checkTensor(allLogits(fromGguf, tokens), expected, 1e-5, kind + " " + type + " logits");
+      var weights = fromGguf.model().weights();
+      assertThat(weights.layers().get(0).wq().dtype()).isEqualTo(type);
+      if (TestModels.config(kind).tiedEmbeddings()) {
+        assertThat(weights.lmHead().dtype())
+            .as("a tied head multiplies by token_embd as the file stores it, as llama.cpp does")
+            .isEqualTo(DType.F32);
+      } else {
+        assertThat(weights.lmHead().dtype()).isEqualTo(type);
+        checkTensor(allLogits(fromGguf, tokens), expected, 1e-5, kind + " " + type + " logits");
+      }
+    }
+    try (LoadedModel requantized = LoadedModel.open(gguf, type)) {
+      checkTensor(
+          allLogits(requantized, tokens), expected, 1e-5, kind + " " + type + " --quantize logits");
     }
     try (GgufStore file = GgufStore.open(gguf)) {
       assertThat(file.get("blk.0.ffn_down.weight").dtype()).isEqualTo(type);
