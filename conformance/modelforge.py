@@ -26,10 +26,10 @@ def ids_arg(ids):
     return ",".join(str(int(i)) for i in ids)
 
 
-def score(model_dir, prompt_ids, out_file, quantize=None):
+def score(model_dir, prompt_ids, out_file, *extra, quantize=None):
     """Log-probabilities [T, V] after every prefix of the prompt (`modelforge score`)."""
     args = ["score", "--model", model_dir, "--prompt-ids", ids_arg(prompt_ids)]
-    args += ["--logprobs-out", out_file]
+    args += ["--logprobs-out", out_file, *extra]
     if quantize:
         args += ["--quantize", quantize]
     line = json.loads(run(*args).strip().splitlines()[-1])

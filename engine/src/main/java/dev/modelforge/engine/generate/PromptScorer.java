@@ -1,5 +1,6 @@
 package dev.modelforge.engine.generate;
 
+import dev.modelforge.engine.lora.LoraAdapter;
 import dev.modelforge.engine.model.DecoderModel;
 import dev.modelforge.engine.model.InferenceState;
 import dev.modelforge.engine.model.KvCache;
@@ -11,7 +12,9 @@ import java.util.List;
 /**
  * The log-probability of each prompt token given the tokens before it (vLLM's prompt logprobs, what
  * {@code echo} with {@code logprobs} reports): the prompt in chunks with every row's logits kept.
- * The first token has no score. One caller at a time (the serving engine's thread).
+ * The first token has no score. Each method takes the LoRA adapter the request runs through (null:
+ * the base model), so a prompt sent to an adapter is scored by it. One caller at a time (the
+ * serving engine's thread).
  */
 public final class PromptScorer {
 
@@ -30,7 +33,7 @@ public final class PromptScorer {
   }
 
   /** Scores of {@code prompt}'s tokens, with the {@code top} likeliest alternatives at each. */
-  public List<Score> score(int[] prompt, int top) {
+  public List<Score> score(int[] prompt, int top, LoraAdapter adapter) {
     int vocab = model.config().vocabSize();
     List<Score> out = new ArrayList<>(prompt.length);
     out.add(new Score(prompt.length == 0 ? -1 : prompt[0], null, List.of()));
@@ -38,6 +41,7 @@ public final class PromptScorer {
     forEachRow(
         prompt,
         prompt.length - 1,
+        adapter,
         (t, logits, offset, lse) -> {
           int next = prompt[t + 1];
           out.add(
@@ -54,12 +58,13 @@ public final class PromptScorer {
    * row t of the [T, V] result (row-major) follows tokens 0..t. What a reference's {@code
    * log_softmax(logits)} gives, for comparing the two position by position.
    */
-  public float[] logprobRows(int[] prompt) {
+  public float[] logprobRows(int[] prompt, LoraAdapter adapter) {
     int vocab = model.config().vocabSize();
     float[] rows = new float[prompt.length * vocab];
     forEachRow(
         prompt,
         prompt.length,
+        adapter,
         (t, logits, offset, lse) -> {
           for (int v = 0; v < vocab; v++) {
             rows[t * vocab + v] = (float) (logits[offset + v] - lse);
@@ -76,7 +81,7 @@ public final class PromptScorer {
    * TokenEmitter} applies them before a draw. Greedy parameters give one-hot rows. What a
    * reference's logits processors and warpers followed by softmax give.
    */
-  public float[] samplingRows(int[] prompt, SamplingParams params) {
+  public float[] samplingRows(int[] prompt, SamplingParams params, LoraAdapter adapter) {
     int vocab = model.config().vocabSize();
     float[] rows = new float[prompt.length * vocab];
     float[] work = new float[vocab];
@@ -100,6 +105,7 @@ public final class PromptScorer {
     forEachRow(
         prompt,
         prompt.length,
+        adapter,
         (t, logits, offset, lse) -> {
           System.arraycopy(logits, offset, work, 0, vocab);
           var penalties = new TokenPenalties(params, vocab, Arrays.copyOf(prompt, t + 1));
@@ -129,7 +135,7 @@ public final class PromptScorer {
   }
 
   /** The prompt in chunks; {@code rows} rows from the first are visited, in order. */
-  private void forEachRow(int[] prompt, int rows, RowVisitor visitor) {
+  private void forEachRow(int[] prompt, int rows, LoraAdapter adapter, RowVisitor visitor) {
     int vocab = model.config().vocabSize();
     if (prompt.length == 0 || prompt.length > model.maxPositions()) {
       throw new IllegalArgumentException(
@@ -138,7 +144,7 @@ public final class PromptScorer {
     KvCache cache = model.newCache(prompt.length);
     for (int from = 0; from < rows; from += CHUNK) {
       int n = Math.min(CHUNK, prompt.length - from);
-      float[] logits = model.forward(state, cache, prompt, from, n, from, true);
+      float[] logits = model.forward(state, cache, prompt, from, n, from, true, adapter);
       for (int t = 0; t < n && from + t < rows; t++) {
         visitor.row(from + t, logits, t * vocab, Logprobs.logSumExp(logits, t * vocab, vocab));
       }

@@ -112,6 +112,22 @@ public final class DecoderModel {
       int count,
       int pos0,
       boolean allLogits) {
+    return forward(s, cache, tokens, from, count, pos0, allLogits, null);
+  }
+
+  /**
+   * As {@link #forward(InferenceState, KvCache, int[], int, int, int, boolean)}, through LoRA
+   * {@code adapter} (null: the base model).
+   */
+  public float[] forward(
+      InferenceState s,
+      KvCache cache,
+      int[] tokens,
+      int from,
+      int count,
+      int pos0,
+      boolean allLogits,
+      LoraAdapter adapter) {
     if (count < 1) {
       throw new IllegalArgumentException("forward needs at least one token");
     }
@@ -125,7 +141,12 @@ public final class DecoderModel {
       boolean last = done + n == count;
       b.clear();
       for (int t = 0; t < n; t++) {
-        b.add(tokens[from + done + t], pos0 + done + t, cache, allLogits || (last && t == n - 1));
+        b.add(
+            tokens[from + done + t],
+            pos0 + done + t,
+            cache,
+            allLogits || (last && t == n - 1),
+            adapter);
       }
       forward(s, b);
       done += n;

@@ -40,7 +40,7 @@ public final class Lora {
                 l.in(),
                 l.out(),
                 settings.rank(),
-                settings.alpha(),
+                settings.scaling(),
                 settings.dropout(),
                 rng));
       }

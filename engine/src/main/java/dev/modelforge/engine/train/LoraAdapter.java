@@ -4,9 +4,10 @@ import java.util.SplittableRandom;
 
 /**
  * A low-rank update of one frozen linear layer, as PEFT defines it: {@code y += scaling · B · A ·
- * dropout(x)} with {@code A [r, in]}, {@code B [out, r]} and {@code scaling = alpha / r}. B starts
- * at zero and A at PEFT's default (Kaiming-uniform with a = √5, i.e. uniform in ±1/√in), so
- * training starts from exactly the base model.
+ * dropout(x)} with {@code A [r, in]}, {@code B [out, r]} and {@code scaling} from {@link
+ * LoraSettings#scaling()} (alpha / r, or alpha / √r with rsLoRA). B starts at zero and A at PEFT's
+ * default (Kaiming-uniform with a = √5, i.e. uniform in ±1/√in), so training starts from exactly
+ * the base model.
  */
 public final class LoraAdapter {
 
@@ -16,11 +17,11 @@ public final class LoraAdapter {
   private final float scaling;
   private final float dropout;
 
-  public LoraAdapter(Parameter a, Parameter b, int rank, double alpha, double dropout) {
+  public LoraAdapter(Parameter a, Parameter b, int rank, double scaling, double dropout) {
     this.a = a;
     this.b = b;
     this.rank = rank;
-    this.scaling = (float) (alpha / rank);
+    this.scaling = (float) scaling;
     this.dropout = (float) dropout;
   }
 
@@ -30,7 +31,7 @@ public final class LoraAdapter {
       int in,
       int out,
       int rank,
-      double alpha,
+      double scaling,
       double dropout,
       SplittableRandom rng) {
     float[] aValues = new float[rank * in];
@@ -42,7 +43,7 @@ public final class LoraAdapter {
     Parameter b = new Parameter(module + ".lora_B.weight", new float[out * rank], out, rank);
     a.setTrainable(true);
     b.setTrainable(true);
-    return new LoraAdapter(a, b, rank, alpha, dropout);
+    return new LoraAdapter(a, b, rank, scaling, dropout);
   }
 
   /** {@code [r, in]} */

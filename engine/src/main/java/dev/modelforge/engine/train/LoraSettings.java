@@ -3,11 +3,13 @@ package dev.modelforge.engine.train;
 import java.util.List;
 
 /**
- * What to adapt and how: rank r, alpha (the update is scaled by alpha / r), dropout on the
- * adapter's input, and the module kinds to adapt by their Hugging Face names ({@code q_proj} ...
- * {@code down_proj}; {@code c_attn}, {@code c_proj}, {@code c_fc} for GPT-2).
+ * What to adapt and how: rank r, alpha (the update is scaled by alpha / r, or by alpha / √r with
+ * rsLoRA, PEFT's {@code use_rslora}), dropout on the adapter's input, and the module kinds to adapt
+ * by their Hugging Face names ({@code q_proj} ... {@code down_proj}; {@code c_attn}, {@code
+ * c_proj}, {@code c_fc} for GPT-2).
  */
-public record LoraSettings(int rank, double alpha, double dropout, List<String> targetModules) {
+public record LoraSettings(
+    int rank, double alpha, double dropout, List<String> targetModules, boolean rsLora) {
 
   public static final List<String> LLAMA_MODULES =
       List.of("q_proj", "k_proj", "v_proj", "o_proj", "gate_proj", "up_proj", "down_proj");
@@ -27,5 +29,15 @@ public record LoraSettings(int rank, double alpha, double dropout, List<String> 
       throw new IllegalArgumentException("LoRA needs at least one target module");
     }
     targetModules = List.copyOf(targetModules);
+  }
+
+  /** Plain LoRA: the update scaled by alpha / r. */
+  public LoraSettings(int rank, double alpha, double dropout, List<String> targetModules) {
+    this(rank, alpha, dropout, targetModules, false);
+  }
+
+  /** What the update {@code B·A·x} is multiplied by, as PEFT computes it. */
+  public double scaling() {
+    return rsLora ? alpha / Math.sqrt(rank) : alpha / rank;
   }
 }

@@ -58,7 +58,7 @@ public final class PeftAdapter {
     c.put("fan_in_fan_out", params.config().architecture().isGpt2());
     c.put("inference_mode", true);
     c.put("init_lora_weights", true);
-    c.put("use_rslora", false);
+    c.put("use_rslora", settings.rsLora());
     c.put("use_dora", false);
     c.putNull("modules_to_save");
     c.putObject("rank_pattern");
@@ -97,7 +97,8 @@ public final class PeftAdapter {
         c.get("r").asInt(),
         c.get("lora_alpha").asDouble(),
         c.path("lora_dropout").asDouble(0),
-        targets);
+        targets,
+        c.path("use_rslora").asBoolean(false));
   }
 
   /**
@@ -126,7 +127,7 @@ public final class PeftAdapter {
                 new Parameter(
                     l.module() + ".lora_B.weight", read(store, b, weights, l.out(), r), l.out(), r),
                 r,
-                settings.alpha(),
+                settings.scaling(),
                 settings.dropout());
         l.attach(adapter);
         attached++;

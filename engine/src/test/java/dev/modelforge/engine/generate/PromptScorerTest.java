@@ -48,7 +48,7 @@ class PromptScorerTest {
         all[start.length + i] = gen.tokens().get(i).id();
       }
 
-      var scores = new PromptScorer(loaded.model(), pool).score(all, 3);
+      var scores = new PromptScorer(loaded.model(), pool).score(all, 3, null);
 
       assertThat(scores).hasSize(all.length);
       assertThat(scores.getFirst().logprob()).isNull();

@@ -263,6 +263,48 @@ class FineTuningTest {
     assertThat(Files.exists(out.resolve("tokenizer.json"))).isTrue();
   }
 
+  @ParameterizedTest
+  @ValueSource(booleans = {false, true})
+  void aSavedAdapterMergesWithPeftsScalingRsLoraIncluded(boolean rsLora) throws IOException {
+    Path base = base(Architecture.LLAMA);
+    var settings = new LoraSettings(4, 8, 0, List.of("v_proj"), rsLora);
+    ModelParameters trained = ModelParameters.load(base);
+    Lora.apply(trained, settings, new java.util.SplittableRandom(1));
+    for (Linear l : trained.linears()) {
+      if (l.lora() != null) {
+        float[] b = l.lora().b().value();
+        for (int i = 0; i < b.length; i++) {
+          b[i] = (float) Math.sin(i + 1);
+        }
+      }
+    }
+    Path out = dir.resolve("adapter");
+    PeftAdapter.save(trained, settings, "base", out);
+    assertThat(JSON.readTree(out.resolve(PeftAdapter.CONFIG_FILE).toFile()).get("use_rslora"))
+        .isEqualTo(JSON.getNodeFactory().booleanNode(rsLora));
+
+    ModelParameters merged = ModelParameters.load(base);
+    PeftAdapter.load(merged, out);
+    Linear adapted = merged.linears().stream().filter(l -> l.lora() != null).findFirst().get();
+    float[] before = adapted.weight().value().clone();
+    float[] a = adapted.lora().a().value();
+    float[] b = adapted.lora().b().value();
+    Lora.merge(merged);
+    // PEFT: W += alpha / r * B A, or alpha / sqrt(r) * B A with use_rslora
+    double scaling = rsLora ? 8 / Math.sqrt(4) : 8 / 4.0;
+    int in = adapted.in();
+    for (int o = 0; o < adapted.out(); o++) {
+      for (int i = 0; i < in; i++) {
+        double delta = 0;
+        for (int k = 0; k < 4; k++) {
+          delta += b[o * 4 + k] * a[k * in + i];
+        }
+        assertThat(adapted.weight().value()[o * in + i] - before[o * in + i])
+            .isCloseTo((float) (scaling * delta), org.assertj.core.data.Offset.offset(1e-5f));
+      }
+    }
+  }
+
   @Test
   void peftTensorNamesAndShapesFollowTheModulePaths() throws IOException {
     Path base = base(Architecture.LLAMA);

@@ -1,6 +1,7 @@
 package dev.modelforge.runtime.cli;
 
 import dev.modelforge.engine.generate.PromptScorer;
+import dev.modelforge.engine.lora.LoraAdapter;
 import dev.modelforge.engine.model.LoadedModel;
 import dev.modelforge.engine.model.ModelTokenizer;
 import dev.modelforge.engine.tensor.Parallel;
@@ -35,7 +36,8 @@ import picocli.CommandLine.Spec;
       "vocab_size little-endian float32 log-probabilities, row t following tokens 0..t.",
       "--sampling-out FILE writes, in the same layout, the probabilities sampling with the",
       "given --temperature, --top-k, --top-p, --min-p and --repetition-penalty would draw",
-      "from at every position (0 for filtered tokens; the prefix counts as the prompt)."
+      "from at every position (0 for filtered tokens; the prefix counts as the prompt).",
+      "--adapter DIR scores through a PEFT LoRA adapter, as the server runs one."
     })
 public final class ScoreCommand implements Callable<Integer> {
 
@@ -45,6 +47,12 @@ public final class ScoreCommand implements Callable<Integer> {
 
   @ArgGroup(exclusive = true, multiplicity = "1")
   GenerateCommand.Prompt prompt;
+
+  @Option(
+      names = "--adapter",
+      paramLabel = "DIR",
+      description = "A PEFT LoRA adapter directory to run the model through.")
+  Path adapter;
 
   @Option(names = "--no-special", description = "Do not add the tokenizer's special tokens (BOS).")
   boolean noSpecial;
@@ -76,8 +84,10 @@ public final class ScoreCommand implements Callable<Integer> {
               "prompt token id " + id + " is outside the vocabulary (0.." + (vocab - 1) + ")");
         }
       }
+      LoraAdapter lora =
+          adapter == null ? null : LoraAdapter.load("adapter", adapter, loaded.model().config());
       var scorer = new PromptScorer(loaded.model(), pool);
-      float[] rows = scorer.logprobRows(ids);
+      float[] rows = scorer.logprobRows(ids, lora);
       Float[] chosen = new Float[ids.length];
       for (int t = 1; t < ids.length; t++) {
         chosen[t] = rows[(t - 1) * vocab + ids[t]];
@@ -86,7 +96,7 @@ public final class ScoreCommand implements Callable<Integer> {
         write(rows, logprobsOut);
       }
       if (samplingOut != null) {
-        write(scorer.samplingRows(ids, filters.toParams()), samplingOut);
+        write(scorer.samplingRows(ids, filters.toParams(), lora), samplingOut);
       }
       Map<String, Object> out = new LinkedHashMap<>();
       out.put("prompt_ids", ids);

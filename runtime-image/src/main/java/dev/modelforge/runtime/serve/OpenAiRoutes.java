@@ -217,7 +217,7 @@ public class OpenAiRoutes {
       // echo with logprobs: the prompt's own token logprobs, scored before the choices run
       CompletableFuture<List<PromptScorer.Score>> promptScores =
           !chat && prompt.echo() && prompt.logprobs()
-              ? engine.scorePrompt(prompt.promptIds(), prompt.params().topLogprobs())
+              ? engine.scorePrompt(prompt.promptIds(), prompt.params().topLogprobs(), adapter)
               : null;
       for (int i = 0; i < prompt.n(); i++) {
         Choice choice =

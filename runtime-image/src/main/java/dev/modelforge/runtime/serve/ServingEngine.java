@@ -339,9 +339,13 @@ public class ServingEngine {
     return onEngine(l -> l.embedder().embed(tokens, pooling, normalize));
   }
 
-  /** The prompt's token logprobs (echo with logprobs), computed on the engine thread. */
-  CompletableFuture<List<PromptScorer.Score>> scorePrompt(int[] tokens, int top) {
-    return onEngine(l -> l.scorer().score(tokens, top));
+  /**
+   * The prompt's token logprobs (echo with logprobs) under the request's adapter (null: the base
+   * model), computed on the engine thread.
+   */
+  CompletableFuture<List<PromptScorer.Score>> scorePrompt(
+      int[] tokens, int top, LoraAdapter adapter) {
+    return onEngine(l -> l.scorer().score(tokens, top, adapter));
   }
 
   /** Runs model work on the engine thread between steps, counted in flight for the drain. */

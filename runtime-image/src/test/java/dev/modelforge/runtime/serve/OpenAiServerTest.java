@@ -493,6 +493,9 @@ class OpenAiServerTest {
 
     String adapted = completionText("sql", prompt);
     assertThat(adapted).isNotEqualTo(base);
+    assertThat(promptScores("sql", prompt))
+        .as("echo with logprobs scores the prompt through the adapter the request names")
+        .isNotEqualTo(promptScores("tiny", prompt));
 
     List<String> mixed = new ArrayList<>();
     try (ExecutorService pool = Executors.newVirtualThreadPerTaskExecutor()) {
@@ -533,6 +536,24 @@ class OpenAiServerTest {
             "/v1/load_lora_adapter", "{\"lora_name\": \"bad\", \"lora_path\": \"/no/such/dir\"}");
     assertThat(bad.status()).isEqualTo(400);
     assertThat(bad.json().path("error").path("message").asText()).contains("/no/such/dir");
+  }
+
+  private List<Double> promptScores(String model, String prompt) throws Exception {
+    String body =
+        "{\"model\": \""
+            + model
+            + "\", \"prompt\": \""
+            + prompt
+            + "\", \"max_tokens\": 0,"
+            + " \"echo\": true, \"logprobs\": 0}";
+    JsonNode lp =
+        client.post("/v1/completions", body).json().path("choices").get(0).path("logprobs");
+    List<Double> scores = new ArrayList<>();
+    for (int i = 1; i < lp.path("token_logprobs").size(); i++) {
+      scores.add(lp.path("token_logprobs").get(i).asDouble());
+    }
+    assertThat(scores).hasSize(prompt.length() - 1);
+    return scores;
   }
 
   private String completionText(String model, String prompt) {
