@@ -9,6 +9,7 @@ small), so no weight keeps a default that would hide a mistake in how it is read
 import dataclasses
 
 import torch
+from tokenizers import Tokenizer, decoders, models, pre_tokenizers, trainers
 from transformers import AutoModelForCausalLM, GPT2Config, LlamaConfig, MistralConfig
 from transformers import Qwen2Config, Qwen3Config
 
@@ -123,3 +124,25 @@ def build(case, directory, seed=1234):
     )
     reference.eval()
     return reference
+
+
+def byte_level_tokenizer(texts, vocab_size=VOCAB):
+    """A byte-level BPE tokenizer trained by the `tokenizers` library, within the models' vocab."""
+    tok = Tokenizer(models.BPE())
+    tok.pre_tokenizer = pre_tokenizers.ByteLevel(add_prefix_space=False)
+    tok.decoder = decoders.ByteLevel()
+    trainer = trainers.BpeTrainer(vocab_size=vocab_size, special_tokens=["<pad>", "<s>", "</s>"],
+                                  initial_alphabet=pre_tokenizers.ByteLevel.alphabet(),
+                                  show_progress=False)
+    tok.train_from_iterator(texts, trainer)
+    assert tok.get_vocab_size() <= vocab_size, tok.get_vocab_size()
+    return tok
+
+
+def with_tokenizer(directory, dest, texts):
+    """A copy of a saved model at `dest` with a tokenizer.json trained on `texts`, for training."""
+    dest.mkdir()
+    for file in directory.iterdir():
+        (dest / file.name).write_bytes(file.read_bytes())
+    byte_level_tokenizer(texts).save(str(dest / "tokenizer.json"))
+    return dest

@@ -14,7 +14,6 @@ import pytest
 import torch
 from peft import LoraConfig, PeftModel, get_peft_model
 from safetensors.numpy import load_file
-from tokenizers import Tokenizer, models, pre_tokenizers, decoders, trainers
 
 import hf_models
 import modelforge
@@ -80,28 +79,11 @@ def test_peft_adapter_runs_and_merges_in_modelforge(name, settings, hf_model, tm
                  F32_BOUND)
 
 
-def byte_level_tokenizer(texts, vocab_size):
-    """A byte-level BPE tokenizer trained by the `tokenizers` library, within the models' vocab."""
-    tok = Tokenizer(models.BPE())
-    tok.pre_tokenizer = pre_tokenizers.ByteLevel(add_prefix_space=False)
-    tok.decoder = decoders.ByteLevel()
-    trainer = trainers.BpeTrainer(vocab_size=vocab_size, special_tokens=["<pad>", "<s>", "</s>"],
-                                  initial_alphabet=pre_tokenizers.ByteLevel.alphabet(),
-                                  show_progress=False)
-    tok.train_from_iterator(texts, trainer)
-    assert tok.get_vocab_size() <= vocab_size, tok.get_vocab_size()
-    return tok
-
-
 @pytest.mark.parametrize("name", ["llama", "qwen3", "gpt2"])
 def test_adapter_trained_by_modelforge_loads_in_peft(name, hf_model, tmp_path, report):
     directory, reference = hf_model(name)
-    base = tmp_path / "base"
-    base.mkdir()
-    for file in directory.iterdir():
-        (base / file.name).write_bytes(file.read_bytes())
     texts = [f"{a} plus {b} is {a + b}." for a in range(40) for b in range(0, 40, 3)]
-    byte_level_tokenizer(texts, hf_models.VOCAB).save(str(base / "tokenizer.json"))
+    base = hf_models.with_tokenizer(directory, tmp_path / "base", texts)
     dataset = tmp_path / "data.jsonl"
     dataset.write_text("".join(json.dumps({"text": t}) + "\n" for t in texts[:64]))
     config = tmp_path / "train.json"

@@ -42,11 +42,13 @@ public final class FineTuning {
       Parallel pool,
       TrainingProgress.Listener listener)
       throws IOException {
-    return run(base, dataset, config, output, resume, pool, listener, null);
+    return run(base, dataset, config, output, resume, pool, listener, null, null);
   }
 
   /**
    * @param chat renders {@code messages} rows with the base model's chat template, or null
+   * @param firstStepDump where to write what the first optimizer step saw (see {@link
+   *     Trainer#dumpFirstStep}), or null
    */
   public static TrainingResult run(
       Path base,
@@ -56,7 +58,8 @@ public final class FineTuning {
       boolean resume,
       Parallel pool,
       TrainingProgress.Listener listener,
-      ChatRenderer chat)
+      ChatRenderer chat,
+      Path firstStepDump)
       throws IOException {
     listener.onProgress(progress("loading", 0, "reading the base model and dataset"));
     Tokenizer tokenizer = Tokenizer.load(base);
@@ -74,6 +77,7 @@ public final class FineTuning {
     Trainer trainer =
         new Trainer(
             model, config, split.get(0), split.get(1), output.resolve("checkpoints"), listener);
+    trainer.dumpFirstStep(firstStepDump);
     TrainingResult result = trainer.run(resume);
     listener.onProgress(
         progress(

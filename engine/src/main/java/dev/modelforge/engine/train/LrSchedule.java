@@ -3,8 +3,9 @@ package dev.modelforge.engine.train;
 import java.util.Locale;
 
 /**
- * Learning rate per optimizer step: a linear warmup from near zero to the peak over {@code
- * warmupSteps}, then constant, linear decay to zero, or cosine decay to zero at {@code totalSteps}.
+ * Learning rate per optimizer step, as the Hugging Face Trainer schedules it: a linear warmup from
+ * zero (the first step's rate) to the peak over {@code warmupSteps}, then constant, linear decay to
+ * zero, or cosine decay to zero at {@code totalSteps}.
  */
 public record LrSchedule(Kind kind, double peak, int warmupSteps, int totalSteps) {
 
@@ -44,8 +45,8 @@ public record LrSchedule(Kind kind, double peak, int warmupSteps, int totalSteps
   /** The rate for optimizer step {@code step} (0-based). */
   public double at(int step) {
     if (step < warmupSteps) {
-      // (step + 1) so the first update is not wasted at a rate of zero
-      return peak * (step + 1) / warmupSteps;
+      // step / warmup, as transformers' get_*_schedule_with_warmup: the first step runs at zero
+      return peak * step / warmupSteps;
     }
     if (kind == Kind.CONSTANT || totalSteps <= warmupSteps) {
       return peak;

@@ -93,15 +93,24 @@ public final class Parameter {
 
   /** The values as stored in a checkpoint: GPT-2's Conv1D weights transposed back to [in, out]. */
   public float[] storedValues() {
+    return stored(value);
+  }
+
+  /** The gradient in the stored layout (see {@link #storedValues}), or null while frozen. */
+  public float[] storedGradient() {
+    return grad == null ? null : stored(grad);
+  }
+
+  private float[] stored(float[] values) {
     if (!conv1d) {
-      return value;
+      return values;
     }
     int out = shape[0];
     int in = shape[1];
-    float[] t = new float[value.length];
+    float[] t = new float[values.length];
     for (int o = 0; o < out; o++) {
       for (int i = 0; i < in; i++) {
-        t[i * out + o] = value[o * in + i];
+        t[i * out + o] = values[o * in + i];
       }
     }
     return t;

@@ -23,6 +23,7 @@ public final class Trainer {
   private final TrainingProgress.Listener listener;
   private final AdamW optimizer;
   private final LrSchedule schedule;
+  private Path firstStepDump;
   private final int stepsPerEpoch;
   private final int totalSteps;
   private final Activations acts;
@@ -80,6 +81,14 @@ public final class Trainer {
       longest = Math.max(longest, e.length() - 1);
     }
     this.acts = model.newActivations(config.batchSize(), longest);
+  }
+
+  /**
+   * Writes what the first optimizer step saw (parameters, unclipped gradients, loss, rate, batches)
+   * to {@code dir} (see {@link FirstStepDump}), so another framework can redo it; null: nothing.
+   */
+  public void dumpFirstStep(Path dir) {
+    this.firstStepDump = dir;
   }
 
   public int totalSteps() {
@@ -232,6 +241,15 @@ public final class Trainer {
       long dropoutSeed = TrainableModel.mix(config.seed(), (long) step * 1_000 + i);
       sum += model.forward(mb, acts, dropoutSeed);
       model.backward(mb, acts, scale);
+    }
+    if (step == 0 && firstStepDump != null) {
+      FirstStepDump.write(
+          firstStepDump,
+          micro,
+          sum / Math.max(1, targets),
+          GradientClipping.globalNorm(optimizer.parameters()),
+          schedule.at(step),
+          optimizer.parameters());
     }
     GradientClipping.clip(optimizer.parameters(), config.maxGradNorm());
     optimizer.step(schedule.at(step), model.pool());

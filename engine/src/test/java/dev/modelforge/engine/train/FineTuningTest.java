@@ -12,6 +12,7 @@ import dev.modelforge.engine.model.InferenceState;
 import dev.modelforge.engine.model.LoadedModel;
 import dev.modelforge.engine.model.ModelConfig;
 import dev.modelforge.engine.model.RopeConfig;
+import dev.modelforge.engine.model.WeightLoader;
 import dev.modelforge.engine.tensor.DType;
 import dev.modelforge.engine.tensor.Parallel;
 import dev.modelforge.engine.tokenizer.Tokenizer;
@@ -140,6 +141,52 @@ class FineTuningTest {
 
     assertThat(result.steps()).isEqualTo(80);
     assertThat(trainer.evaluate(data)).isLessThan(0.25 * before);
+  }
+
+  @Test
+  void theFirstStepDumpHoldsTheValuesBeforeTheUpdateTheUnclippedGradientsAndTheBatches()
+      throws IOException {
+    Path base = base(Architecture.LLAMA);
+    Path data = problems("dump.jsonl", 8, 2);
+    TrainingConfig config =
+        config(
+            "{\"type\":\"full\"}",
+            "{\"maxSteps\":1,\"learningRate\":1e-2,\"batchSize\":4,\"maxGradNorm\":1e-3}");
+    Path out = dir.resolve("out");
+    Path dump = dir.resolve("dump");
+
+    FineTuning.run(base, data, config, out, false, pool, p -> {}, null, dump);
+
+    JsonNode step = JSON.readTree(dump.resolve("step-1.json").toFile());
+    ModelParameters before = ModelParameters.load(base);
+    try (var tensors =
+            dev.modelforge.engine.format.safetensors.SafetensorsStore.openFile(
+                dump.resolve("step-1.safetensors"));
+        var after =
+            dev.modelforge.engine.format.safetensors.SafetensorsStore.openFile(
+                out.resolve("model.safetensors"))) {
+      double squares = 0;
+      for (Parameter p : before.parameters()) {
+        assertThat(WeightLoader.toFloats(tensors.get("value." + p.name())))
+            .as("%s before the update", p.name())
+            .containsExactly(p.storedValues());
+        assertThat(WeightLoader.toFloats(after.get(p.name())))
+            .as("%s moved by the step", p.name())
+            .isNotEqualTo(p.storedValues());
+        for (float g : WeightLoader.toFloats(tensors.get("grad." + p.name()))) {
+          squares += (double) g * g;
+        }
+      }
+      assertThat(step.get("grad_norm").asDouble())
+          .as("the norm of the dumped gradients, far above maxGradNorm: they are unclipped")
+          .isCloseTo(Math.sqrt(squares), org.assertj.core.data.Offset.offset(1e-4))
+          .isGreaterThan(1e-2);
+    }
+    assertThat(step.get("learning_rate").asDouble()).isEqualTo(1e-2);
+    assertThat(step.get("loss").asDouble()).isBetween(0.0, 20.0);
+    JsonNode batch = step.get("micro_batches").get(0);
+    assertThat(batch.get("inputs").size())
+        .isEqualTo(batch.get("batch").asInt() * batch.get("seq_len").asInt());
   }
 
   /** Problems of one kind: {@code op} is '+' or '-', operands up to 20, drawn from {@code seed}. */

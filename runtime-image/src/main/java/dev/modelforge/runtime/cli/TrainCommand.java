@@ -74,6 +74,16 @@ public final class TrainCommand implements Callable<Integer> {
   @Option(names = "--resume", description = "Continue from the latest checkpoint in OUTPUT.")
   boolean resume;
 
+  @Option(
+      names = "--dump-first-step",
+      paramLabel = "DIR",
+      description = {
+        "Write what the first optimizer step saw to DIR, so another framework can redo it:",
+        "step-1.safetensors (value.NAME and grad.NAME of every trainable parameter, before the",
+        "update and before clipping) and step-1.json (loss, grad_norm, learning_rate, batches)."
+      })
+  Path dumpFirstStep;
+
   @Option(names = "--threads", description = "Kernel threads (default: all cores).")
   Integer threads;
 
@@ -108,7 +118,9 @@ public final class TrainCommand implements Callable<Integer> {
         Tokenizer tokenizer = Tokenizer.load(base);
         ChatRenderer chat =
             tokenizer.chatTemplate().map(t -> new ChatTemplate(t, tokenizer)).orElse(null);
-        result = FineTuning.run(base, data, training, output, resume, pool, listener, chat);
+        result =
+            FineTuning.run(
+                base, data, training, output, resume, pool, listener, chat, dumpFirstStep);
       } catch (RuntimeException | IOException e) {
         file.onProgress(
             new TrainingProgress(
