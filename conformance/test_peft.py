@@ -1,10 +1,11 @@
 """LoRA adapters both ways between ModelForge and PEFT.
 
 Adapters PEFT makes (`LoraConfig` / `get_peft_model`, nonzero B, several target modules, rsLoRA
-on and off, GPT-2's fused Conv1D) must run in the engine (`score --adapter`, the server's LoRA
-path) and fold in with `export --merge` exactly as PEFT's `merge_and_unload()` folds them; an
-adapter `bin/modelforge train` writes must load with `PeftModel.from_pretrained` and give the
-log-probabilities the engine gives with it. Where the two disagree on the format, PEFT is right.
+on and off, GPT-2's fused Conv1D) must run in the engine (`score --adapter`, and `serve
+--adapter`'s prompt log-probabilities through the OpenAI API) and fold in with `export --merge`
+exactly as PEFT's `merge_and_unload()` folds them; an adapter `bin/modelforge train` writes must
+load with `PeftModel.from_pretrained` and give the log-probabilities the engine and the server
+give with it. Where the two disagree on the format, PEFT is right.
 """
 
 import json
@@ -19,6 +20,7 @@ import hf_models
 import modelforge
 from test_causal_lm import F32_BOUND, PROMPT, hf_logprobs
 
+ARITHMETIC = [f"{a} plus {b} is {a + b}." for a in range(40) for b in range(0, 40, 3)]
 LLAMA_TARGETS = ["q_proj", "k_proj", "v_proj", "o_proj", "gate_proj", "up_proj", "down_proj"]
 MADE = [
     ("llama", dict(r=4, lora_alpha=8, target_modules=LLAMA_TARGETS)),
@@ -32,6 +34,11 @@ MADE = [
 def _label(name, settings):
     rs = " rslora" if settings.get("use_rslora") else ""
     return f"{name} r{settings['r']}{rs} {'+'.join(settings['target_modules'])}"
+
+
+def _chosen(rows):
+    """Each prompt token's log-probability given those before it, from [T, V] rows."""
+    return np.array([rows[t - 1, PROMPT[t]] for t in range(1, len(PROMPT))], dtype=np.float64)
 
 
 def peft_adapter(reference, settings, directory, seed=7):
@@ -52,6 +59,8 @@ def peft_adapter(reference, settings, directory, seed=7):
 @pytest.mark.parametrize("name,settings", MADE, ids=[_label(n, s) for n, s in MADE])
 def test_peft_adapter_runs_and_merges_in_modelforge(name, settings, hf_model, tmp_path, report):
     directory, reference = hf_model(name)
+    # the server needs a tokenizer beside the weights; the ids scored are the same either way
+    directory = hf_models.with_tokenizer(directory, tmp_path / "base", ARITHMETIC)
     case = _label(name, settings)
     peft_model = peft_adapter(reference, settings, tmp_path / "adapter")
     theirs = hf_logprobs(peft_model, PROMPT)
@@ -60,6 +69,11 @@ def test_peft_adapter_runs_and_merges_in_modelforge(name, settings, hf_model, tm
     ours = modelforge.score(directory, PROMPT, tmp_path / "ours.f32", "--adapter", tmp_path / "adapter")
     report.check(case, "log-probs through the adapter (score --adapter) vs PEFT",
                  float(np.abs(ours - theirs).max()), F32_BOUND)
+    with modelforge.serve(directory, f"peft={tmp_path / 'adapter'}") as url:
+        served = modelforge.prompt_logprobs(url, "peft", PROMPT)
+    report.check(case, "prompt log-probs from serve --adapter vs PEFT",
+                 float(np.abs(served - _chosen(theirs)).max()), F32_BOUND,
+                 f"{len(served)} tokens, echo + logprobs")
 
     modelforge.run("export", "--model", directory, "--adapter", tmp_path / "adapter", "--merge",
                    "--format", "safetensors", "--out", tmp_path / "merged")
@@ -82,7 +96,7 @@ def test_peft_adapter_runs_and_merges_in_modelforge(name, settings, hf_model, tm
 @pytest.mark.parametrize("name", ["llama", "qwen3", "gpt2"])
 def test_adapter_trained_by_modelforge_loads_in_peft(name, hf_model, tmp_path, report):
     directory, reference = hf_model(name)
-    texts = [f"{a} plus {b} is {a + b}." for a in range(40) for b in range(0, 40, 3)]
+    texts = ARITHMETIC
     base = hf_models.with_tokenizer(directory, tmp_path / "base", texts)
     dataset = tmp_path / "data.jsonl"
     dataset.write_text("".join(json.dumps({"text": t}) + "\n" for t in texts[:64]))
@@ -104,3 +118,8 @@ def test_adapter_trained_by_modelforge_loads_in_peft(name, hf_model, tmp_path, r
     report.check(name, "our trained adapter in PeftModel.from_pretrained vs the engine with it",
                  float(np.abs(ours - theirs).max()), F32_BOUND,
                  f"adapter moves log-probs by up to {float(np.abs(ours - base_scores).max()):.3g}")
+    with modelforge.serve(base, f"trained={tmp_path / 'out'}") as url:
+        served = modelforge.prompt_logprobs(url, "trained", PROMPT)
+    report.check(name, "our trained adapter: PEFT vs the server's prompt log-probs with it",
+                 float(np.abs(served - _chosen(theirs)).max()), F32_BOUND,
+                 f"{len(served)} tokens, echo + logprobs")
