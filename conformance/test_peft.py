@@ -8,6 +8,7 @@ load with `PeftModel.from_pretrained` and give the log-probabilities the engine 
 give with it. Where the two disagree on the format, PEFT is right.
 """
 
+import copy
 import json
 
 import numpy as np
@@ -43,8 +44,6 @@ def _chosen(rows):
 
 def peft_adapter(reference, settings, directory, seed=7):
     """A PEFT model over a copy of `reference` with random A and B, saved to `directory`."""
-    import copy
-
     model = get_peft_model(copy.deepcopy(reference), LoraConfig(lora_dropout=0.0, **settings))
     generator = torch.Generator().manual_seed(seed)
     with torch.no_grad():
@@ -109,7 +108,9 @@ def test_adapter_trained_by_modelforge_loads_in_peft(name, hf_model, tmp_path, r
     modelforge.run("train", "--base", base, "--dataset", dataset, "--config", config,
                    "--output", tmp_path / "out", timeout=600)
 
-    loaded = PeftModel.from_pretrained(reference, tmp_path / "out")
+    # PeftModel injects its layers into the model it is given: a copy, so the session's
+    # reference stays the base model for the other tests
+    loaded = PeftModel.from_pretrained(copy.deepcopy(reference), tmp_path / "out")
     loaded.eval()
     theirs = hf_logprobs(loaded, PROMPT)
     ours = modelforge.score(base, PROMPT, tmp_path / "ours.f32", "--adapter", tmp_path / "out")
