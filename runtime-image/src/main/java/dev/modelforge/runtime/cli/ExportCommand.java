@@ -57,7 +57,8 @@ public final class ExportCommand implements Callable<Integer> {
       names = "--dtype",
       description = {
         "GGUF only: f32, f16 or bf16 for every matrix (norms and biases stay f32), or q8_0 /",
-        "q4_0 for the weight matrices (embeddings keep their type). Default: the source's type",
+        "q4_0 for the weight matrices (embeddings keep their type, except a tied one, which is",
+        "the output matrix too, as llama.cpp's converter writes it). Default: the source's type",
         "(F32, F16 or BF16 are all GGUF types; a merged model is written in the base's type)."
       })
   String dtype;

@@ -56,7 +56,8 @@ public final class GgufModelWriter {
    * Writes {@code hf} (tensors with HF names) and {@code config} to {@code out}.
    *
    * @param matrixType null to keep each tensor's type, or Q8_0 / Q4_0 to quantize the weight
-   *     matrices (every 2-D weight except the embeddings, whose rows are looked up, not multiplied)
+   *     matrices (every 2-D weight except the embeddings, whose rows are looked up, not multiplied;
+   *     a tied token embedding is quantized, being the output matrix too)
    */
   public static void write(ModelConfig config, TensorStore hf, DType matrixType, Path out)
       throws IOException {
@@ -241,7 +242,9 @@ public final class GgufModelWriter {
         && shape.length == 2
         && shape[1] % matrixType.blockSize() == 0
         && ggufName.endsWith(".weight")
-        && !ggufName.equals(LlamaCppNames.TOKEN_EMBEDDING)
+        // a tied token embedding is the output matrix too, which llama.cpp multiplies by as
+        // stored: it takes the block type, as llama.cpp's converter writes it
+        && (!ggufName.equals(LlamaCppNames.TOKEN_EMBEDDING) || config.tiedEmbeddings())
         && !ggufName.equals(LlamaCppNames.POSITION_EMBEDDING);
   }
 
