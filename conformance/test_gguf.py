@@ -150,6 +150,10 @@ def test_gguf_export_as_llama_cpp_reads_it(name, dtype, hf_model, tmp_path, repo
     report.same(case, "tensor names", sorted(names_ours), sorted(expected))
     worst = 0.0
     problems = []
+    # embeddings are looked up by row and stay F32, except a tied token embedding: it is the
+    # output matrix too, and llama.cpp's converter gives it the block type
+    tied = getattr(reference.config, "tie_word_embeddings", False)
+    lookup = ("position_embd.weight",) if tied else ("token_embd.weight", "position_embd.weight")
     for tensor_name, want in expected.items():
         t = tensors[tensor_name]
         shape = tuple(int(n) for n in reversed(t.shape.tolist()))
@@ -157,10 +161,6 @@ def test_gguf_export_as_llama_cpp_reads_it(name, dtype, hf_model, tmp_path, repo
             problems.append(f"{tensor_name} shape {shape}, expected {want.shape}")
             continue
         kind = t.tensor_type
-        # embeddings are looked up by row and stay F32, except a tied token embedding: it is the
-        # output matrix too, and llama.cpp's converter gives it the block type
-        tied = getattr(reference.config, "tie_word_embeddings", False)
-        lookup = ("position_embd.weight",) if tied else ("token_embd.weight", "position_embd.weight")
         matrix = want.ndim == 2 and not tensor_name.endswith(lookup)
         if dtype in QUANTIZED and matrix and want.shape[1] % 32 == 0:
             allowed = {QUANTIZED[dtype]}

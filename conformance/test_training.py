@@ -72,6 +72,31 @@ def redo_step(params, decay):
     return lr
 
 
+def check_step(report, case, kind, model, step, tensors, params, saved, saved_name):
+    """Redoes the dumped step on `params` ({our name: torch parameter}) and compares each stage."""
+    loss = torch_loss(model, step)
+    loss.backward()
+    report.check(case, f"{kind}: loss (mean over target tokens)",
+                 abs(step["loss"] - loss.item()) / loss.item(), LOSS_BOUND,
+                 f"ours {step['loss']:.7g} torch {loss.item():.7g}")
+    grads = {n: p.grad.numpy().copy() for n, p in params.items()}
+    worst, where = _grad_errors(tensors, grads)
+    report.check(case, f"{kind}: every gradient (relative to its largest)", worst, GRAD_BOUND,
+                 f"{len(grads)} tensors; worst {where}")
+    norm = float(torch.sqrt(sum((p.grad.double() ** 2).sum() for p in params.values())))
+    report.check(case, f"{kind}: global gradient norm", abs(step["grad_norm"] - norm) / norm, 1e-5,
+                 f"ours {step['grad_norm']:.6g} torch {norm:.6g}")
+
+    lr = redo_step(params, lambda n, p: p.ndim >= 2)
+    report.check(case, f"{kind}: learning rate of step 1 vs transformers' schedule",
+                 abs(step["learning_rate"] - lr), 0.0, f"{lr:g}")
+    updated = {n: p.detach().numpy() for n, p in params.items() if saved_name(n) in saved}
+    assert len(updated) == len(params), "the saved output lacks trained tensors"
+    worst, where = _weight_errors(saved, updated, saved_name, lr)
+    report.check(case, f"{kind}: weights after clipping + AdamW vs torch (in units of lr)", worst,
+                 1e-2, f"{len(updated)} tensors; worst {where}")
+
+
 def _grad_errors(tensors, grads):
     worst, where = 0.0, ""
     for name, g in grads.items():
@@ -107,26 +132,8 @@ def test_full_fine_tuning_step_matches_torch(name, hf_model, tmp_path, report):
     for n, p in stored.items():
         assert "value." + n in tensors, f"the dump has no {n}"
         assert np.array_equal(tensors["value." + n], p.detach().numpy()), f"{n} starts elsewhere"
-    loss = torch_loss(model, step)
-    loss.backward()
-    report.check(name, "full: loss (mean over target tokens)", abs(step["loss"] - loss.item()) / loss.item(),
-                 LOSS_BOUND, f"ours {step['loss']:.7g} torch {loss.item():.7g}")
-    grads = {n: p.grad.numpy().copy() for n, p in params.items()}
-    worst, where = _grad_errors(tensors, grads)
-    report.check(name, "full: every gradient (relative to its largest)", worst, GRAD_BOUND,
-                 f"{len(grads)} tensors; worst {where}")
-    norm = float(torch.sqrt(sum((p.grad.double() ** 2).sum() for p in params.values())))
-    report.check(name, "full: global gradient norm", abs(step["grad_norm"] - norm) / norm, 1e-5,
-                 f"ours {step['grad_norm']:.6g} torch {norm:.6g}")
-
-    lr = redo_step(params, lambda n, p: p.ndim >= 2)
-    report.check(name, "full: learning rate of step 1 vs transformers' schedule",
-                 abs(step["learning_rate"] - lr), 0.0, f"{lr:g}")
-    saved = load_file(tmp_path / "out" / "model.safetensors")
-    updated = {n: p.detach().numpy() for n, p in params.items() if n in saved}
-    worst, where = _weight_errors(saved, updated, lambda n: n, lr)
-    report.check(name, "full: weights after clipping + AdamW vs torch (in units of lr)", worst, 1e-2,
-                 f"{len(updated)} tensors; worst {where}")
+    check_step(report, name, "full", model, step, tensors, params,
+               load_file(tmp_path / "out" / "model.safetensors"), lambda n: n)
 
 
 @pytest.mark.parametrize("name", ["llama", "gpt2"])
@@ -154,18 +161,6 @@ def test_lora_step_matches_peft(name, hf_model, tmp_path, report):
         params[ours] = p
     report.same(name, "lora: trainable parameters vs PEFT's", ours_names, sorted(params))
 
-    loss = torch_loss(peft_model, step)
-    loss.backward()
-    report.check(name, "lora: loss (mean over target tokens)", abs(step["loss"] - loss.item()) / loss.item(),
-                 LOSS_BOUND, f"ours {step['loss']:.7g} torch {loss.item():.7g}")
-    grads = {n: p.grad.numpy().copy() for n, p in params.items()}
-    worst, where = _grad_errors(tensors, grads)
-    report.check(name, "lora: every gradient (relative to its largest)", worst, GRAD_BOUND,
-                 f"{len(grads)} tensors; worst {where}")
-
-    lr = redo_step(params, lambda n, p: p.ndim >= 2)
-    saved = load_file(tmp_path / "out" / "adapter_model.safetensors")
-    updated = {n: p.detach().numpy() for n, p in params.items()}
-    worst, where = _weight_errors(saved, updated, lambda n: "base_model.model." + n, lr)
-    report.check(name, "lora: A and B after clipping + AdamW vs torch (in units of lr)", worst, 1e-2,
-                 f"{len(updated)} tensors; worst {where}")
+    check_step(report, name, "lora", peft_model, step, tensors, params,
+               load_file(tmp_path / "out" / "adapter_model.safetensors"),
+               lambda n: "base_model.model." + n)

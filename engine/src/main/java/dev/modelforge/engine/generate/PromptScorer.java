@@ -8,6 +8,7 @@ import dev.modelforge.engine.tensor.Parallel;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
+import java.util.Set;
 
 /**
  * The log-probability of each prompt token given the tokens before it (vLLM's prompt logprobs, what
@@ -77,14 +78,13 @@ public final class PromptScorer {
    * The distribution sampling with {@code params} would draw from after every prefix of {@code
    * prompt}: row t of the [T, V] result holds probabilities (0 for filtered tokens) after the
    * repetition penalty over tokens 0..t (the prefix counts as the prompt; presence and frequency
-   * penalties count output tokens, so none apply), logit bias, and the filters, exactly as {@link
-   * TokenEmitter} applies them before a draw. Greedy parameters give one-hot rows. What a
-   * reference's logits processors and warpers followed by softmax give.
+   * penalties count output tokens, so none apply), logit bias, and the filters: {@link
+   * TokenEmitter}'s own adjustment of each row, then the sampler's filters. Greedy parameters give
+   * one-hot rows. What a reference's logits processors and warpers followed by softmax give.
    */
   public float[] samplingRows(int[] prompt, SamplingParams params, LoraAdapter adapter) {
     int vocab = model.config().vocabSize();
     float[] rows = new float[prompt.length * vocab];
-    float[] work = new float[vocab];
     int[] row = new int[1];
     Sampler capture =
         (filtered, n) -> {
@@ -107,19 +107,10 @@ public final class PromptScorer {
         prompt.length,
         adapter,
         (t, logits, offset, lse) -> {
-          System.arraycopy(logits, offset, work, 0, vocab);
-          var penalties = new TokenPenalties(params, vocab, Arrays.copyOf(prompt, t + 1));
-          if (penalties.active()) {
-            penalties.apply(work, vocab);
-          }
-          params
-              .logitBias()
-              .forEach(
-                  (id, bias) -> {
-                    if (id < vocab) {
-                      work[id] += bias;
-                    }
-                  });
+          // the emitter a request with this prefix as its prompt would sample through
+          var emitter =
+              new TokenEmitter(params, vocab, Arrays.copyOf(prompt, t + 1), Set.of(), null, null);
+          float[] work = emitter.adjust(logits, offset, vocab);
           row[0] = t;
           if (sampler == null) {
             rows[t * vocab + Sampler.argmax(work, vocab)] = 1;

@@ -70,6 +70,21 @@ public final class TokenEmitter {
     this.endLogits = new float[endIds.length];
   }
 
+  /**
+   * The logits the sampler draws from, in a buffer this emitter reuses: {@code logits[off .. off +
+   * vocab)} after the penalties and the logit bias.
+   */
+  float[] adjust(float[] logits, int off, int vocab) {
+    System.arraycopy(logits, off, work, 0, vocab);
+    if (penalties.active()) {
+      penalties.apply(work, vocab);
+    }
+    for (int i = 0; i < biasIds.length; i++) {
+      work[biasIds[i]] += biasValues[i];
+    }
+    return work;
+  }
+
   public int generated() {
     return generated;
   }
@@ -80,13 +95,7 @@ public final class TokenEmitter {
    * @param contextLeft positions still free in the model's context after this token
    */
   public Step next(float[] logits, int off, int vocab, int contextLeft) {
-    System.arraycopy(logits, off, work, 0, vocab);
-    if (penalties.active()) {
-      penalties.apply(work, vocab);
-    }
-    for (int i = 0; i < biasIds.length; i++) {
-      work[biasIds[i]] += biasValues[i];
-    }
+    adjust(logits, off, vocab);
     if (matcher != null && !constrain(vocab)) {
       return new Step(null, FinishReason.STOP); // no token can continue the grammar here
     }

@@ -77,6 +77,14 @@ public final class LoraAdapter {
    * Reads a PEFT adapter directory ({@code adapter_config.json} + {@code
    * adapter_model.safetensors}) for a base model with {@code base}'s config, checking every shape.
    */
+  /**
+   * What PEFT multiplies an adapter's {@code B·A·x} by: {@code alpha / r}, or {@code alpha / √r}
+   * with rsLoRA ({@code use_rslora}). Serving, training and merging all scale by this.
+   */
+  public static double scaling(double alpha, int rank, boolean rsLora) {
+    return rsLora ? alpha / Math.sqrt(rank) : alpha / rank;
+  }
+
   public static LoraAdapter load(String name, Path dir, ModelConfig base) {
     Path configFile = dir.resolve("adapter_config.json");
     if (!Files.exists(configFile)) {
@@ -98,8 +106,7 @@ public final class LoraAdapter {
           configFile, "r must be a positive integer, got " + cfg.get("r"));
     }
     double alpha = cfg.path("lora_alpha").asDouble(r);
-    float scaling =
-        (float) (cfg.path("use_rslora").asBoolean(false) ? alpha / Math.sqrt(r) : alpha / r);
+    float scaling = (float) scaling(alpha, r, cfg.path("use_rslora").asBoolean(false));
     Path weights = dir.resolve("adapter_model.safetensors");
     if (!Files.exists(weights)) {
       throw ModelFormatException.of(dir, "has no adapter_model.safetensors");

@@ -38,6 +38,6 @@ public record LoraSettings(
 
   /** What the update {@code B·A·x} is multiplied by, as PEFT computes it. */
   public double scaling() {
-    return rsLora ? alpha / Math.sqrt(rank) : alpha / rank;
+    return dev.modelforge.engine.lora.LoraAdapter.scaling(alpha, rank, rsLora);
   }
 }
