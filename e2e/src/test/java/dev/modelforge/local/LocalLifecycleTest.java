@@ -227,13 +227,21 @@ class LocalLifecycleTest {
     Set<String> queried =
         DashboardQueries.seriesNames(
             Serialization.jsonMapper().readTree(Files.readString(dashboard)));
-    assertThat(queried).contains("vllm:time_to_first_token_seconds_bucket");
+    assertThat(queried)
+        .contains(
+            "vllm:time_to_first_token_seconds_bucket",
+            "vllm:request_prefill_time_seconds_bucket",
+            "vllm:lora_requests_info");
     assertThat(queried)
         .allSatisfy(
             series ->
                 assertThat(scrape)
                     .as("the serving pod's /metrics exports " + series)
-                    .containsPattern("(?m)^" + Pattern.quote(series) + "\\{[^}]*model_name="));
+                    .containsPattern(
+                        "(?m)^"
+                            + Pattern.quote(series)
+                            // vLLM's info series carry their own labels, not model_name
+                            + (series.endsWith("_info") ? "\\{" : "\\{[^}]*model_name=")));
   }
 
   @Test

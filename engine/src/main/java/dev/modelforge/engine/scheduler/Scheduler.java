@@ -14,6 +14,7 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.ConcurrentLinkedQueue;
 import java.util.concurrent.atomic.AtomicInteger;
+import java.util.function.IntConsumer;
 
 /**
  * Continuous batching over a paged KV cache. Every {@link #step} fills a token budget: first one
@@ -53,6 +54,10 @@ public final class Scheduler {
   private float[] stepLogits;
   private final Parallel.RangeTask sampleTask = this::sample;
   private volatile Runnable wakeUp = () -> {};
+
+  /** Told the token count of every forward step (vLLM's iteration_tokens_total). */
+  private volatile IntConsumer stepObserver = tokens -> {};
+
   private long nextId = 1;
   private volatile long preemptions;
   private volatile long promptTokens;
@@ -85,6 +90,11 @@ public final class Scheduler {
 
   public SchedulerConfig config() {
     return config;
+  }
+
+  /** Calls {@code observer} on the engine thread after each forward step with its token count. */
+  public void observeSteps(IntConsumer observer) {
+    this.stepObserver = observer;
   }
 
   void onWork(Runnable wakeUp) {
@@ -348,6 +358,7 @@ public final class Scheduler {
     }
     float[] logits = model.forward(state, batch);
     steps++;
+    stepObserver.accept(batch.size());
     sampling.clear();
     for (Scheduled s : scheduled) {
       Sequence seq = s.seq();

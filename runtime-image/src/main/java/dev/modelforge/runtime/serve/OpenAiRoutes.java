@@ -214,6 +214,7 @@ public class OpenAiRoutes {
     List<RequestHandle> handles = new ArrayList<>();
     List<Choice> echoOnly = new ArrayList<>();
     for (GenerationSpec prompt : prompts) {
+      metrics.requestParams(prompt.n());
       // echo with logprobs: the prompt's own token logprobs, scored before the choices run
       CompletableFuture<List<PromptScorer.Score>> promptScores =
           !chat && prompt.echo() && prompt.logprobs()
@@ -553,6 +554,13 @@ public class OpenAiRoutes {
      * bytes have reached the socket (or could not).
      */
     Future<Void> complete(Exception error) {
+      for (GenerationSpec p : prompts) {
+        int most = 0;
+        for (Choice c : choices) {
+          most = c.prompt == p ? Math.max(most, c.generated) : most;
+        }
+        metrics.requestFinished(loaded.maxModelLength(), most);
+      }
       HttpServerResponse r = ctx.response();
       if (r.ended() || r.closed()) {
         return Future.succeededFuture();

@@ -79,6 +79,9 @@ public class ServingEngine {
   private boolean drained;
   private final Map<String, LoraAdapter> adapters = new ConcurrentHashMap<>();
 
+  /** Told each forward step's token count, once a scheduler exists (see {@link #observeSteps}). */
+  private volatile java.util.function.IntConsumer stepObserver = tokens -> {};
+
   ServingEngine(ServeConfig config) {
     this.config = config;
   }
@@ -183,6 +186,7 @@ public class ServingEngine {
               new BlockPool(mc, blocks, config.blockSize(), sc.prefixCaching()),
               sc,
               threads);
+      scheduler.observeSteps(tokens -> stepObserver.accept(tokens));
       Set<Integer> eos = new HashSet<>();
       for (int id : tokenizer.eosTokenIds()) {
         eos.add(id);
@@ -323,6 +327,11 @@ public class ServingEngine {
 
   Optional<LoraAdapter> adapter(String name) {
     return Optional.ofNullable(adapters.get(name));
+  }
+
+  /** Calls {@code observer} on the engine thread after every forward step with its tokens. */
+  void observeSteps(java.util.function.IntConsumer observer) {
+    this.stepObserver = observer;
   }
 
   SchedulerStats stats() {

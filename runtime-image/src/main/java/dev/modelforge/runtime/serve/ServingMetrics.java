@@ -47,6 +47,14 @@ public class ServingMetrics {
     480.0, 960.0, 1920.0, 7680.0
   };
 
+  /** vLLM's edges for the tokens of one engine step. */
+  static final double[] ITERATION_TOKEN_BUCKETS = {
+    1, 8, 16, 32, 64, 128, 256, 512, 1024, 2048, 4096, 8192, 16384
+  };
+
+  /** vLLM's edges for the n request parameter. */
+  static final double[] PARAMS_N_BUCKETS = {1, 2, 5, 10, 20};
+
   private final MeterRegistry registry;
   private final String prefix;
   private final Tags labels;
@@ -54,6 +62,11 @@ public class ServingMetrics {
   private final Timer interTokenLatency;
   private final Timer e2eLatency;
   private final Timer queueTime;
+  private final Timer prefillTime;
+  private final Timer decodeTime;
+  private final Timer inferenceTime;
+  private final Timer timePerOutputToken;
+  private final DistributionSummary paramsN;
   private final Map<FinishReason, Counter> success = new EnumMap<>(FinishReason.class);
   private volatile TokenHistograms tokens;
   private final ServingEngine engine;
@@ -66,7 +79,10 @@ public class ServingMetrics {
 
   /** The per-request token histograms, whose edges depend on the loaded model's context. */
   private record TokenHistograms(
-      DistributionSummary prompt, DistributionSummary generation, DistributionSummary maxTokens) {}
+      DistributionSummary prompt,
+      DistributionSummary generation,
+      DistributionSummary maxTokens,
+      DistributionSummary maxGeneration) {}
 
   ServingMetrics(MeterRegistry registry, ServingEngine engine, ServeConfig config) {
     this.registry = registry;
@@ -119,6 +135,34 @@ public class ServingMetrics {
             "request_queue_time",
             "Histogram of time spent in WAITING phase for request",
             REQUEST_LATENCY_BUCKETS);
+    this.prefillTime =
+        timer(
+            "request_prefill_time",
+            "Histogram of time spent in PREFILL phase for request",
+            REQUEST_LATENCY_BUCKETS);
+    this.decodeTime =
+        timer(
+            "request_decode_time",
+            "Histogram of time spent in DECODE phase for request",
+            REQUEST_LATENCY_BUCKETS);
+    this.inferenceTime =
+        timer(
+            "request_inference_time",
+            "Histogram of time spent in RUNNING phase for request",
+            REQUEST_LATENCY_BUCKETS);
+    this.timePerOutputToken =
+        timer(
+            "request_time_per_output_token",
+            "Histogram of time_per_output_token_seconds per request",
+            ITL_BUCKETS);
+    this.paramsN =
+        summary("request_params_n", "Histogram of the n request parameter", PARAMS_N_BUCKETS);
+    DistributionSummary iterationTokens =
+        summary(
+            "iteration_tokens_total",
+            "Histogram of number of tokens per engine_step",
+            ITERATION_TOKEN_BUCKETS);
+    engine.observeSteps(iterationTokens::record);
     for (FinishReason r : FinishReason.values()) {
       success.put(
           r,
@@ -163,6 +207,7 @@ public class ServingMetrics {
    */
   @PreDestroy
   void close() {
+    engine.observeSteps(tokens -> {});
     loraInfo.register(List.of(), true);
     meters.forEach(registry::remove);
     meters.clear();
@@ -255,6 +300,10 @@ public class ServingMetrics {
                   summary(
                       "request_params_max_tokens",
                       "Histogram of the max_tokens request parameter",
+                      edges),
+                  summary(
+                      "request_max_num_generation_tokens",
+                      "Histogram of maximum number of requested generation tokens",
                       edges));
         }
         t = tokens;
@@ -276,6 +325,8 @@ public class ServingMetrics {
   final class RequestClock {
     private final long arrival = System.nanoTime();
     private final TokenHistograms histograms;
+    private long scheduled;
+    private long firstToken;
     private long lastToken;
 
     RequestClock(TokenHistograms histograms, int promptTokens, int maxTokens) {
@@ -285,14 +336,19 @@ public class ServingMetrics {
     }
 
     void scheduled() {
-      queueTime.record(Duration.ofNanos(System.nanoTime() - arrival));
+      scheduled = System.nanoTime();
+      queueTime.record(Duration.ofNanos(scheduled - arrival));
       refreshLora();
     }
 
     void token() {
       long now = System.nanoTime();
       if (lastToken == 0) {
+        firstToken = now;
         timeToFirstToken.record(Duration.ofNanos(now - arrival));
+        if (scheduled != 0) {
+          prefillTime.record(Duration.ofNanos(now - scheduled));
+        }
       } else {
         interTokenLatency.record(Duration.ofNanos(now - lastToken));
       }
@@ -300,11 +356,33 @@ public class ServingMetrics {
     }
 
     void finished(FinishReason reason, int generatedTokens) {
-      e2eLatency.record(Duration.ofNanos(System.nanoTime() - arrival));
+      long now = System.nanoTime();
+      e2eLatency.record(Duration.ofNanos(now - arrival));
+      if (scheduled != 0) {
+        inferenceTime.record(Duration.ofNanos(now - scheduled));
+      }
+      if (firstToken != 0) {
+        decodeTime.record(Duration.ofNanos(now - firstToken));
+        if (generatedTokens > 1) {
+          timePerOutputToken.record(Duration.ofNanos((now - firstToken) / (generatedTokens - 1)));
+        }
+      }
       histograms.generation().record(generatedTokens);
       success.get(reason).increment();
       refreshLora();
     }
+  }
+
+  /**
+   * One request's parameters and outcome beside its choices' clocks: vLLM's request_params_n, and
+   * the most tokens any of its {@code n} choices generated.
+   */
+  void requestParams(int n) {
+    paramsN.record(n);
+  }
+
+  void requestFinished(int maxModelLength, int maxGeneratedTokens) {
+    tokens(maxModelLength).maxGeneration().record(maxGeneratedTokens);
   }
 
   RequestClock startRequest(int maxModelLength, int promptTokens, int maxTokens) {

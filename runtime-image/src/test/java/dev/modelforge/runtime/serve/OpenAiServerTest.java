@@ -892,6 +892,23 @@ class OpenAiServerTest {
     assertThat(bucketEdges(metrics, "vllm:request_prompt_tokens_bucket"))
         .startsWith(1.0, 2.0, 5.0, 10.0, 20.0, 50.0, 100.0, 200.0)
         .endsWith(Double.POSITIVE_INFINITY);
+    for (String phase : List.of("queue", "prefill", "decode", "inference")) {
+      assertThat(bucketEdges(metrics, "vllm:request_" + phase + "_time_seconds_bucket"))
+          .as("vLLM's %s-phase histogram", phase)
+          .containsExactly(edges(ServingMetrics.REQUEST_LATENCY_BUCKETS));
+    }
+    assertThat(bucketEdges(metrics, "vllm:request_time_per_output_token_seconds_bucket"))
+        .containsExactly(edges(ServingMetrics.ITL_BUCKETS));
+    assertThat(bucketEdges(metrics, "vllm:iteration_tokens_total_bucket"))
+        .containsExactly(edges(ServingMetrics.ITERATION_TOKEN_BUCKETS));
+    assertThat(bucketEdges(metrics, "vllm:request_params_n_bucket"))
+        .containsExactly(edges(ServingMetrics.PARAMS_N_BUCKETS));
+    assertThat(metric("vllm:iteration_tokens_total_count"))
+        .as("every forward step is counted")
+        .isGreaterThanOrEqualTo(3);
+    assertThat(metric("vllm:request_max_num_generation_tokens_sum"))
+        .as("the request's longest choice")
+        .isGreaterThanOrEqualTo(3);
     assertThat(metrics)
         .contains("vllm:request_generation_tokens_count", "vllm:cache_config_info{")
         .contains("block_size=\"8\"");
