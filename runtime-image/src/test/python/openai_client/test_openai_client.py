@@ -84,6 +84,34 @@ def test_completion_with_n_seed_and_logprobs(client):
     assert [c.text for c in again.choices] == [c.text for c in r.choices]
 
 
+def test_best_of_and_beam_search(client):
+    best = client.completions.create(
+        model=MODEL,
+        prompt="Once upon",
+        max_tokens=4,
+        best_of=3,
+        seed=5,
+        temperature=1.0,
+        extra_body={"ignore_eos": True},
+    )
+    assert len(best.choices) == 1
+    assert best.usage.completion_tokens == 12  # all three choices ran
+    beams = client.completions.create(
+        model=MODEL,
+        prompt="Once upon",
+        max_tokens=4,
+        n=3,
+        extra_body={"use_beam_search": True, "length_penalty": 0.0, "ignore_eos": True},
+    )
+    assert [c.index for c in beams.choices] == [0, 1, 2]
+    assert len({c.text for c in beams.choices}) == 3  # three different beams
+    with pytest.raises(openai.BadRequestError) as refused:
+        client.completions.create(
+            model=MODEL, prompt="x", max_tokens=2, top_p=0.5, extra_body={"use_beam_search": True}
+        )
+    assert "top_p" in str(refused.value)
+
+
 def test_echo_with_logprobs_scores_the_prompt(client):
     r = client.completions.create(model=MODEL, prompt="score it", max_tokens=0, echo=True, logprobs=1)
     lp = r.choices[0].logprobs

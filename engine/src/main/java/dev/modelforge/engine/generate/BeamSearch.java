@@ -1,5 +1,6 @@
 package dev.modelforge.engine.generate;
 
+import dev.modelforge.engine.lora.LoraAdapter;
 import dev.modelforge.engine.model.ContiguousKvCache;
 import dev.modelforge.engine.model.DecoderModel;
 import dev.modelforge.engine.model.InferenceState;
@@ -68,38 +69,106 @@ public final class BeamSearch {
       boolean earlyStopping,
       Set<Integer> eosIds,
       OutputConstraint constraint) {
+    Search run =
+        start(prompt, numBeams, maxTokens, lengthPenalty, earlyStopping, eosIds, constraint, null);
+    while (run.advance()) {
+      // one step per call
+    }
+    return run.result();
+  }
+
+  /**
+   * Starts a search through LoRA {@code adapter} (null: the base model) and reads the prompt; each
+   * {@link Search#advance} then runs one step, so a server can interleave a search with its other
+   * work (the model serves one caller at a time).
+   */
+  public Search start(
+      int[] prompt,
+      int numBeams,
+      int maxTokens,
+      double lengthPenalty,
+      boolean earlyStopping,
+      Set<Integer> eosIds,
+      OutputConstraint constraint,
+      LoraAdapter adapter) {
     if (numBeams < 1) {
       throw new IllegalArgumentException("num_beams must be >= 1, got " + numBeams);
     }
     if (maxTokens < 1) {
       throw new IllegalArgumentException("beam search needs max_tokens >= 1");
     }
-    int vocab = model.config().vocabSize();
-    int capacity = Math.min(model.maxPositions(), prompt.length + maxTokens);
-    if (prompt.length >= capacity) {
-      throw new IllegalArgumentException("the prompt fills the model's context");
-    }
-    InferenceState state = model.newState(Math.min(64, prompt.length), pool);
-    ContiguousKvCache[] caches = new ContiguousKvCache[numBeams];
-    ContiguousKvCache[] spare = new ContiguousKvCache[numBeams];
-    for (int i = 0; i < numBeams; i++) {
-      caches[i] = model.newCache(capacity);
-      spare[i] = model.newCache(capacity);
-    }
-    float[][] logprobs = new float[numBeams][vocab];
-    float[] logits = model.forward(state, caches[0], prompt, 0, prompt.length, 0, false);
-    toLogprobs(logits, logprobs[0], vocab);
-    OutputConstraint.Matcher first = constraint == null ? null : constraint.newMatcher();
-    constrain(first, logprobs[0], vocab, eosIds);
+    return new Search(
+        prompt, numBeams, maxTokens, lengthPenalty, earlyStopping, eosIds, constraint, adapter);
+  }
 
-    List<Beam> running = List.of(new Beam(new int[0], 0, 0, first));
-    List<Hypothesis> finished = new ArrayList<>();
-    int[] one = new int[1];
-    // Hugging Face keeps enough expansions that numBeams go on even if every end token is among
-    // them
-    int keep = Math.max(2, 1 + eosIds.size()) * numBeams;
-    for (int step = 0; ; step++) {
-      int pos = prompt.length + step;
+  /** One search in progress: {@link #advance} until it returns false, then {@link #result}. */
+  public final class Search {
+    private final int numBeams;
+    private final int maxTokens;
+    private final double lengthPenalty;
+    private final boolean earlyStopping;
+    private final Set<Integer> eosIds;
+    private final LoraAdapter adapter;
+    private final int vocab;
+    private final int promptLength;
+    private final int capacity;
+    private final InferenceState state;
+    private ContiguousKvCache[] caches;
+    private ContiguousKvCache[] spare;
+    private final float[][] logprobs;
+    private final int[] one = new int[1];
+
+    /** Hugging Face keeps enough expansions that numBeams go on even if all end tokens are in. */
+    private final int keep;
+
+    private List<Beam> running;
+    private final List<Hypothesis> finished = new ArrayList<>();
+    private int step;
+    private boolean done;
+
+    private Search(
+        int[] prompt,
+        int numBeams,
+        int maxTokens,
+        double lengthPenalty,
+        boolean earlyStopping,
+        Set<Integer> eosIds,
+        OutputConstraint constraint,
+        LoraAdapter adapter) {
+      this.numBeams = numBeams;
+      this.maxTokens = maxTokens;
+      this.lengthPenalty = lengthPenalty;
+      this.earlyStopping = earlyStopping;
+      this.eosIds = eosIds;
+      this.adapter = adapter;
+      this.vocab = model.config().vocabSize();
+      this.promptLength = prompt.length;
+      this.capacity = Math.min(model.maxPositions(), prompt.length + maxTokens);
+      if (prompt.length >= capacity) {
+        throw new IllegalArgumentException("the prompt fills the model's context");
+      }
+      this.state = model.newState(Math.min(64, prompt.length), pool);
+      this.caches = new ContiguousKvCache[numBeams];
+      this.spare = new ContiguousKvCache[numBeams];
+      for (int i = 0; i < numBeams; i++) {
+        caches[i] = model.newCache(capacity);
+        spare[i] = model.newCache(capacity);
+      }
+      this.logprobs = new float[numBeams][vocab];
+      float[] logits = model.forward(state, caches[0], prompt, 0, prompt.length, 0, false, adapter);
+      toLogprobs(logits, logprobs[0], vocab);
+      OutputConstraint.Matcher first = constraint == null ? null : constraint.newMatcher();
+      constrain(first, logprobs[0], vocab, eosIds);
+      this.running = List.of(new Beam(new int[0], 0, 0, first));
+      this.keep = Math.max(2, 1 + eosIds.size()) * numBeams;
+    }
+
+    /** Runs one step (one token for every running beam); false once the search has ended. */
+    public boolean advance() {
+      if (done) {
+        return false;
+      }
+      int pos = promptLength + step;
       // the best `keep` expansions over all running beams
       List<Candidate> candidates = new ArrayList<>();
       for (int b = 0; b < running.size(); b++) {
@@ -154,10 +223,12 @@ public final class BeamSearch {
           next.add(new Beam(tokens, c.sumLogprobs(), parent.cacheSlot(), matcher));
         }
       }
+      step++;
       if (lastStep
           || next.isEmpty()
           || isDone(finished, next, numBeams, lengthPenalty, earlyStopping)) {
-        break;
+        done = true;
+        return false;
       }
       // fork caches: beam i continues from its parent's cache
       for (int i = 0; i < next.size(); i++) {
@@ -170,15 +241,24 @@ public final class BeamSearch {
       for (int i = 0; i < next.size(); i++) {
         Beam b = next.get(i);
         one[0] = b.tokens()[b.tokens().length - 1];
-        float[] l = model.forward(state, caches[i], one, 0, 1, pos, false);
+        float[] l = model.forward(state, caches[i], one, 0, 1, pos, false, adapter);
         toLogprobs(l, logprobs[i], vocab);
         constrain(b.matcher(), logprobs[i], vocab, eosIds);
         advanced.add(new Beam(b.tokens(), b.sumLogprobs(), i, b.matcher()));
       }
       running = advanced;
+      return true;
     }
-    finished.sort(Comparator.comparingDouble(Hypothesis::score).reversed());
-    return finished;
+
+    /** The finished hypotheses, best first (at most numBeams); call once advance is false. */
+    public List<Hypothesis> result() {
+      if (!done) {
+        throw new IllegalStateException("the search has not ended");
+      }
+      List<Hypothesis> out = new ArrayList<>(finished);
+      out.sort(Comparator.comparingDouble(Hypothesis::score).reversed());
+      return out;
+    }
   }
 
   /** The grammar's mask on a beam's log-probabilities; EOS only where the output may end. */

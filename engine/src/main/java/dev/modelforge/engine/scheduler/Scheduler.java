@@ -163,7 +163,8 @@ public final class Scheduler {
 
   /**
    * Runs {@code task} on the engine thread before the next step: the model and its thread pool
-   * serve one caller at a time. The task reports its own outcome (and must not throw).
+   * serve one caller at a time. The task reports its own outcome (and must not throw); a task it
+   * queues runs before the step after.
    */
   public void runOnEngine(Runnable task) {
     engineTasks.add(task);
@@ -187,7 +188,13 @@ public final class Scheduler {
 
   /** Runs one forward step over the batch the budget allows. */
   public void step() {
-    for (Runnable task; (task = engineTasks.poll()) != null; ) {
+    // the tasks queued before this step only: one that queues its next part (a beam search's
+    // next step) runs again after the batch, not in a loop that starves it
+    for (int n = engineTasks.size(); n > 0; n--) {
+      Runnable task = engineTasks.poll();
+      if (task == null) {
+        break;
+      }
       task.run();
     }
     for (Sequence s; (s = incoming.poll()) != null; ) {

@@ -176,6 +176,40 @@ class SchedulerTest {
   }
 
   @Test
+  void anEngineTaskThatQueuesItsNextPartLetsTheBatchStepBetween() throws Exception {
+    Scheduler s = scheduler(64, 8, 64, 4, true);
+    List<Integer> stepTokens = new ArrayList<>();
+    s.observeSteps(stepTokens::add);
+    Collector c = new Collector();
+    s.submit(new Request(prompt(5, 1), SamplingParams.greedy(6), Set.of(), null, null, c));
+    List<String> order = new ArrayList<>();
+    int[] parts = {0};
+    Runnable[] part = new Runnable[1];
+    part[0] =
+        () -> {
+          order.add("task " + parts[0] + " after " + stepTokens.size() + " steps");
+          if (++parts[0] < 4) {
+            s.runOnEngine(part[0]);
+          }
+        };
+    s.runOnEngine(part[0]);
+
+    runToCompletion(s);
+
+    assertThat(c.done.get(1, TimeUnit.SECONDS)).isEqualTo(FinishReason.LENGTH);
+    assertThat(order)
+        .as("one part of the task before each step, not all four before the first")
+        .containsExactly(
+            "task 0 after 0 steps",
+            "task 1 after 1 steps",
+            "task 2 after 2 steps",
+            "task 3 after 3 steps");
+    assertThat(stepTokens)
+        .as("the observer sees each step's tokens: the 5-token prompt, then one per decode")
+        .containsExactly(5, 1, 1, 1, 1, 1);
+  }
+
+  @Test
   void anotherAdapterDoesNotShareThePrefixCache() {
     Scheduler s = scheduler(64, 8, 64, 4, true);
     int[] p = prompt(20, 5);

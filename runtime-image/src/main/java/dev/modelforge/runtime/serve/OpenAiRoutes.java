@@ -6,6 +6,7 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.modelforge.engine.embed.Pooling;
+import dev.modelforge.engine.generate.BeamSearch;
 import dev.modelforge.engine.generate.FinishReason;
 import dev.modelforge.engine.generate.GeneratedToken;
 import dev.modelforge.engine.generate.PromptScorer;
@@ -26,11 +27,13 @@ import jakarta.enterprise.event.Observes;
 import java.nio.charset.StandardCharsets;
 import java.security.MessageDigest;
 import java.util.ArrayList;
+import java.util.HashSet;
 import java.util.List;
 import java.util.Optional;
 import java.util.Set;
 import java.util.UUID;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
 
 /**
@@ -211,6 +214,10 @@ public class OpenAiRoutes {
     Response response =
         new Response(
             ctx, vertx, prompts, chat, id, created, l, body.path("model").asText(l.servedName()));
+    if (spec.beam() != null) {
+      beamSearch(response, adapter);
+      return;
+    }
     List<RequestHandle> handles = new ArrayList<>();
     List<Choice> echoOnly = new ArrayList<>();
     for (GenerationSpec prompt : prompts) {
@@ -220,14 +227,9 @@ public class OpenAiRoutes {
           !chat && prompt.echo() && prompt.logprobs()
               ? engine.scorePrompt(prompt.promptIds(), prompt.params().topLogprobs(), adapter)
               : null;
-      for (int i = 0; i < prompt.n(); i++) {
-        Choice choice =
-            new Choice(
-                response.choices.size(),
-                response,
-                prompt,
-                metrics.startRequest(
-                    l.maxModelLength(), prompt.promptIds().length, prompt.params().maxTokens()));
+      // best_of: that many choices run; the n most likely return
+      for (int i = 0; i < prompt.bestOf(); i++) {
+        Choice choice = new Choice(response.choices.size(), response, prompt, clock(l, prompt));
         choice.promptScores = promptScores;
         response.choices.add(choice);
         if (prompt.params().maxTokens() == 0) {
@@ -247,28 +249,98 @@ public class OpenAiRoutes {
                     prompt.constraint())));
       }
     }
+    response.open.set(response.choices.size());
     ctx.response().closeHandler(v -> handles.forEach(RequestHandle::cancel));
     if (spec.stream()) {
-      ctx.response()
-          .setChunked(true)
-          .putHeader("Content-Type", "text/event-stream")
-          .putHeader("Cache-Control", "no-cache");
-      for (Choice c : response.choices) {
-        if (chat) {
-          ObjectNode delta = JSON.createObjectNode().put("role", "assistant").put("content", "");
-          response.sendChunk(c.index, delta, null, null, null);
-        } else if (spec.echo()) {
-          c.afterPromptScores(
-              () ->
-                  response.sendChunk(
-                      c.index, null, c.prompt.promptText(), null, c.promptLogprobs()));
-        }
-      }
+      response.startStream();
     }
     for (Choice c : echoOnly) {
       c.afterPromptScores(
           () -> c.onFinish(FinishReason.LENGTH, c.prompt.promptIds().length, 0, null));
     }
+  }
+
+  private ServingMetrics.RequestClock clock(ServingEngine.Loaded l, GenerationSpec prompt) {
+    return metrics.startRequest(
+        l.maxModelLength(), prompt.promptIds().length, prompt.params().maxTokens());
+  }
+
+  /**
+   * use_beam_search: each prompt's n beams searched on the engine thread, one step between the
+   * scheduler's steps; once they end, each beam becomes a choice whose tokens are told to it as a
+   * sampled choice's are, so text, streaming, tool calls and usage take the same path. A stream
+   * carries each beam whole, at the end, when the beams are known.
+   */
+  private void beamSearch(Response response, LoraAdapter adapter) {
+    ServingEngine.Loaded l = response.loaded;
+    RoutingContext ctx = response.ctx;
+    AtomicBoolean gone = new AtomicBoolean();
+    ctx.response().closeHandler(v -> gone.set(true));
+    List<CompletableFuture<List<BeamSearch.Hypothesis>>> searches = new ArrayList<>();
+    List<List<ServingMetrics.RequestClock>> clocks = new ArrayList<>();
+    for (GenerationSpec prompt : response.prompts) {
+      metrics.requestParams(prompt.n());
+      Set<Integer> ends = new HashSet<>(prompt.params().stopTokenIds());
+      if (!prompt.params().ignoreEos()) {
+        ends.addAll(l.eosIds());
+      }
+      List<ServingMetrics.RequestClock> promptClocks = new ArrayList<>();
+      for (int i = 0; i < prompt.n(); i++) {
+        promptClocks.add(clock(l, prompt));
+      }
+      clocks.add(promptClocks);
+      searches.add(engine.beamSearch(prompt, ends, adapter, gone::get));
+    }
+    CompletableFuture.allOf(searches.toArray(CompletableFuture[]::new))
+        .whenComplete(
+            (done, failure) ->
+                response.vertx.runOnContext(
+                    v -> {
+                      if (failure != null) {
+                        // the searches that did end hold the drain until answered
+                        searches.stream()
+                            .filter(f -> !f.isCompletedExceptionally())
+                            .forEach(f -> engine.finished());
+                        if (!gone.get()) {
+                          error(ctx, beamFailure(failure));
+                        }
+                        return;
+                      }
+                      for (int p = 0; p < searches.size(); p++) {
+                        List<BeamSearch.Hypothesis> beams = searches.get(p).join();
+                        for (int b = 0; b < beams.size(); b++) {
+                          Choice c =
+                              new Choice(
+                                  response.choices.size(),
+                                  response,
+                                  response.prompts.get(p),
+                                  clocks.get(p).get(b));
+                          c.beam = beams.get(b);
+                          c.submitted = b == 0; // each search holds one place in flight
+                          response.choices.add(c);
+                        }
+                      }
+                      response.open.set(response.choices.size());
+                      if (response.spec.stream()) {
+                        response.startStream();
+                      }
+                      for (Choice c : List.copyOf(response.choices)) {
+                        c.replayBeam(textStream(l));
+                      }
+                    }));
+  }
+
+  private static ApiException beamFailure(Throwable failure) {
+    Throwable cause =
+        failure instanceof java.util.concurrent.CompletionException c ? c.getCause() : failure;
+    if (cause instanceof java.util.concurrent.CancellationException) {
+      return new ApiException(
+          503, "service_unavailable", "the server is shutting down", null, null);
+    }
+    if (cause instanceof IllegalArgumentException) {
+      return ApiException.badRequest(cause.getMessage(), null);
+    }
+    return new ApiException(500, "internal_error", cause.toString(), null, null);
   }
 
   /** vLLM's stop_reason: the stop string (text), the stop token id (number), or null. */
@@ -491,7 +563,46 @@ public class OpenAiRoutes {
       this.created = created;
       this.loaded = loaded;
       this.modelId = modelId;
-      this.open = new AtomicInteger(prompts.size() * spec.n());
+      this.open = new AtomicInteger();
+    }
+
+    /** Runs on the Vert.x context: the stream's headers and each choice's opening chunk. */
+    void startStream() {
+      ctx.response()
+          .setChunked(true)
+          .putHeader("Content-Type", "text/event-stream")
+          .putHeader("Cache-Control", "no-cache");
+      for (Choice c : choices) {
+        if (chat) {
+          ObjectNode delta = JSON.createObjectNode().put("role", "assistant").put("content", "");
+          sendChunk(c.index, delta, null, null, null);
+        } else if (spec.echo()) {
+          c.afterPromptScores(
+              () -> sendChunk(c.index, null, c.prompt.promptText(), null, c.promptLogprobs()));
+        }
+      }
+    }
+
+    /**
+     * The choices the response carries: all of them, or with best_of, each prompt's n with the
+     * highest cumulative logprob, most likely first.
+     */
+    List<Choice> returned() {
+      if (spec.bestOf() == spec.n()) {
+        return choices;
+      }
+      List<Choice> best = new ArrayList<>();
+      for (GenerationSpec p : prompts) {
+        choices.stream()
+            .filter(c -> c.prompt == p)
+            .sorted(
+                java.util.Comparator.comparingDouble((Choice c) -> c.cumulativeLogprob)
+                    .reversed()
+                    .thenComparingInt(c -> c.index))
+            .limit(p.n())
+            .forEach(best::add);
+      }
+      return best;
     }
 
     ObjectNode envelope(String object) {
@@ -579,9 +690,11 @@ public class OpenAiRoutes {
       }
       ObjectNode o = envelope(chat ? "chat.completion" : "text_completion");
       ArrayNode arr = o.putArray("choices");
-      for (Choice c : choices) {
+      List<Choice> returned = returned();
+      for (int k = 0; k < returned.size(); k++) {
+        Choice c = returned.get(k);
         ObjectNode co = arr.addObject();
-        co.put("index", c.index);
+        co.put("index", k);
         String text = c.text.toString();
         if (chat) {
           ObjectNode message = co.putObject("message").put("role", "assistant");
@@ -594,7 +707,7 @@ public class OpenAiRoutes {
             message.put("content", c.answer().content());
           } else {
             message.put("content", parsed.content());
-            message.set("tool_calls", ToolCalls.toJson(parsed.calls(), false));
+            message.set("tool_calls", ToolCalls.toJson(parsed.calls()));
           }
           co.set("logprobs", spec.logprobs() ? c.chatLogprobs() : JSON.nullNode());
         } else {
@@ -619,6 +732,13 @@ public class OpenAiRoutes {
     final List<GeneratedToken> tokens = new ArrayList<>();
     int streamedLogprobs;
     int generated;
+
+    /** Sum of the generated tokens' logprobs (best_of ranks by it). */
+    double cumulativeLogprob;
+
+    /** use_beam_search: the beam this choice tells, or null for a sampled choice. */
+    BeamSearch.Hypothesis beam;
+
     FinishReason finish;
 
     /**
@@ -691,6 +811,7 @@ public class OpenAiRoutes {
     Object stopReason;
 
     private ToolCalls.Parsed parsed;
+    private ToolCallStream toolStream;
 
     private ReasoningParser.Split answer;
 
@@ -706,12 +827,30 @@ public class OpenAiRoutes {
       clock.scheduled();
     }
 
+    /** Tells this choice its beam's tokens as the engine tells a sampled choice's. */
+    void replayBeam(dev.modelforge.engine.generate.TextStream decoder) {
+      onScheduled();
+      for (int id : beam.tokens()) {
+        onToken(new GeneratedToken(id, decoder.accept(id), Float.NaN, List.of()));
+      }
+      String rest = decoder.flush();
+      if (!rest.isEmpty()) {
+        onTrailingText(rest);
+      }
+      onFinish(
+          beam.stopped() ? FinishReason.STOP : FinishReason.LENGTH,
+          prompt.promptIds().length,
+          beam.tokens().length,
+          null);
+    }
+
     @Override
     public void onToken(GeneratedToken token) {
       clock.token();
       response.vertx.runOnContext(
           v -> {
             text.append(token.text());
+            cumulativeLogprob += token.logprob();
             if (response.spec.logprobs()) {
               tokens.add(token);
             }
@@ -761,7 +900,11 @@ public class OpenAiRoutes {
                 ToolCalls.Parsed calls = parsedToolCalls();
                 String content = response.chat ? answer().content() : "";
                 if (calls != null && !calls.calls().isEmpty()) {
-                  last.set("tool_calls", ToolCalls.toJson(calls.calls(), true));
+                  // the calls' last characters (and any call that went out whole at the end)
+                  ArrayNode rest = toolStream().advance(content, true);
+                  if (!rest.isEmpty()) {
+                    last.set("tool_calls", rest);
+                  }
                 } else if (content.length() > streamedChars) {
                   last.put("content", content.substring(streamedChars)); // was held back
                 }
@@ -808,6 +951,22 @@ public class OpenAiRoutes {
         streamedChars = upTo;
         response.sendChunk(index, null, out, null, unsentLogprobs());
       }
+      if (tools) {
+        ArrayNode calls = toolStream().advance(content, false);
+        if (!calls.isEmpty()) {
+          ObjectNode delta = JSON.createObjectNode();
+          delta.set("tool_calls", calls);
+          response.sendChunk(index, delta, null, null, unsentLogprobs());
+        }
+      }
+    }
+
+    /** The streamed answer's tool calls as far as they are written (chat with tools only). */
+    private ToolCallStream toolStream() {
+      if (toolStream == null) {
+        toolStream = new ToolCallStream(prompt.tools().format());
+      }
+      return toolStream;
     }
 
     /** The streamed answer's content so far: the text after its reasoning, with a parser. */

@@ -41,14 +41,18 @@ final class RequestParser {
           "stream_options",
           "ignore_eos",
           "logit_bias",
-          "include_stop_str_in_output");
+          "include_stop_str_in_output",
+          "use_beam_search",
+          "length_penalty",
+          "early_stopping");
 
   static final Set<String> COMPLETION_FIELDS =
       with(
           with(COMMON, StructuredOutputs.FIELDS.toArray(String[]::new)),
           "prompt",
           "logprobs",
-          "echo");
+          "echo",
+          "best_of");
 
   static final Set<String> CHAT_FIELDS =
       with(
@@ -305,7 +309,18 @@ final class RequestParser {
     double presence = doubleField(body, "presence_penalty", 0, -2, 2);
     double frequency = doubleField(body, "frequency_penalty", 0, -2, 2);
     Long seed = seed(body);
-    int n = intField(body, "n", 1, 1, 16);
+    int n = intField(body, "n", 1, 1, MAX_N);
+    int bestOf = intField(body, "best_of", n, 1, MAX_N);
+    if (bestOf < n) {
+      throw ApiException.badRequest(
+          "'best_of' must be at least n, got n=" + n + " and best_of=" + bestOf, "best_of");
+    }
+    if (bestOf > n && body.path("stream").asBoolean(false)) {
+      throw ApiException.badRequest(
+          "'best_of' greater than n cannot be streamed: the best choices are known only at the end",
+          "best_of");
+    }
+    GenerationSpec.Beam beam = beam(body, n, bestOf);
     List<String> stop = new ArrayList<>();
     JsonNode stopNode = body.get("stop");
     if (stopNode != null && !stopNode.isNull()) {
@@ -358,7 +373,81 @@ final class RequestParser {
     boolean includeUsage = body.path("stream_options").path("include_usage").asBoolean(false);
     var constraint = engine.structured().fromRequest(body);
     return new GenerationSpec(
-        ids, params, n, stream, includeUsage, logprobs, echo, text, constraint, null);
+        ids, params, n, bestOf, stream, includeUsage, logprobs, echo, text, constraint, null, beam);
+  }
+
+  /** Most choices (n, best_of, beams) one prompt may ask for. */
+  static final int MAX_N = 16;
+
+  /** Sampling fields beam search has no use for, with the value that leaves them off. */
+  private static final Map<String, Double> SAMPLING_DEFAULTS =
+      Map.of(
+          "top_p", 1.0,
+          "min_p", 0.0,
+          "repetition_penalty", 1.0,
+          "presence_penalty", 0.0,
+          "frequency_penalty", 0.0);
+
+  /**
+   * vLLM's use_beam_search: n beams ranked by sum of log-probabilities over length^length_penalty
+   * (Hugging Face's beam search, see BeamSearch). What would change sampling is refused rather than
+   * ignored, as are the beam settings without beam search.
+   */
+  private static GenerationSpec.Beam beam(JsonNode body, int n, int bestOf) {
+    booleans(body, "use_beam_search", "early_stopping");
+    boolean use = body.path("use_beam_search").asBoolean(false);
+    double lengthPenalty = doubleField(body, "length_penalty", 1.0, -10, 10);
+    boolean early = body.path("early_stopping").asBoolean(false);
+    if (!use) {
+      for (String f : List.of("length_penalty", "early_stopping")) {
+        if (f.equals("length_penalty") ? lengthPenalty != 1.0 : early) {
+          throw ApiException.badRequest(
+              "'" + f + "' applies only to beam search; add \"use_beam_search\": true", f);
+        }
+      }
+      return null;
+    }
+    for (var e : SAMPLING_DEFAULTS.entrySet()) {
+      JsonNode v = body.get(e.getKey());
+      if (v != null && !v.isNull() && v.asDouble() != e.getValue()) {
+        throw notWithBeams(e.getKey());
+      }
+    }
+    int topK = body.path("top_k").asInt(-1);
+    if (topK > 0) {
+      throw notWithBeams("top_k");
+    }
+    double temperature = body.path("temperature").asDouble(1.0);
+    if (temperature != 0 && temperature != 1) {
+      throw notWithBeams("temperature");
+    }
+    for (String f : List.of("seed", "logit_bias", "stop", "top_logprobs")) {
+      JsonNode v = body.get(f);
+      if (v != null && !v.isNull() && !(v.isContainerNode() && v.isEmpty())) {
+        throw notWithBeams(f);
+      }
+    }
+    JsonNode logprobs = body.get("logprobs");
+    if (logprobs != null && !logprobs.isNull() && !logprobs.asText().equals("false")) {
+      throw ApiException.badRequest(
+          "'logprobs' is not reported under use_beam_search: a beam has a total log-probability,"
+              + " not one distribution per token",
+          "logprobs");
+    }
+    if (bestOf != n) {
+      throw ApiException.badRequest(
+          "'best_of' does not combine with use_beam_search: n is the beam width", "best_of");
+    }
+    return new GenerationSpec.Beam(lengthPenalty, early);
+  }
+
+  private static ApiException notWithBeams(String field) {
+    return ApiException.badRequest(
+        "'"
+            + field
+            + "' has no meaning under use_beam_search: beams are ranked by the model's own"
+            + " log-probabilities (temperature 1)",
+        field);
   }
 
   /**

@@ -2,6 +2,7 @@ package dev.modelforge.runtime.serve;
 
 import dev.modelforge.engine.embed.Embedder;
 import dev.modelforge.engine.embed.Pooling;
+import dev.modelforge.engine.generate.BeamSearch;
 import dev.modelforge.engine.generate.PromptScorer;
 import dev.modelforge.engine.kvcache.BlockPool;
 import dev.modelforge.engine.lora.LoraAdapter;
@@ -34,6 +35,7 @@ import java.util.Set;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.atomic.AtomicInteger;
+import java.util.function.BooleanSupplier;
 import org.jboss.logging.Logger;
 
 /**
@@ -73,6 +75,10 @@ public class ServingEngine {
   private volatile Loaded loaded;
   private volatile String loadError;
   private volatile boolean draining;
+
+  /** Set at the drain timeout: what is still running is cancelled. */
+  private volatile boolean aborting;
+
   private final AtomicInteger inFlight = new AtomicInteger();
   private final Thread drainHook =
       Thread.ofPlatform().name("modelforge-drain").unstarted(this::drain);
@@ -256,6 +262,7 @@ public class ServingEngine {
       awaitIdle(config.drainTimeout());
       if (inFlight.get() > 0) {
         LOG.warnf("drain timeout: cancelling %d requests", inFlight.get());
+        aborting = true; // beam searches stop at their next step
         l.scheduler().cancelAll();
         awaitIdle(ABORT_WAIT);
       }
@@ -355,6 +362,60 @@ public class ServingEngine {
   CompletableFuture<List<PromptScorer.Score>> scorePrompt(
       int[] tokens, int top, LoraAdapter adapter) {
     return onEngine(l -> l.scorer().score(tokens, top, adapter));
+  }
+
+  /**
+   * Beam search over {@code spec}'s prompt, one beam step between two scheduler steps so batched
+   * requests keep going; in flight for the drain until it fails, or, once it has its beams, until
+   * the caller's {@link #finished}. Stops early, its future cancelled, once {@code cancelled} reads
+   * true (the client went away).
+   */
+  CompletableFuture<List<BeamSearch.Hypothesis>> beamSearch(
+      GenerationSpec spec, Set<Integer> endIds, LoraAdapter adapter, BooleanSupplier cancelled) {
+    Loaded l = loaded;
+    if (l == null || draining) {
+      throw new IllegalStateException("the server is not ready");
+    }
+    inFlight.incrementAndGet();
+    CompletableFuture<List<BeamSearch.Hypothesis>> result = new CompletableFuture<>();
+    BeamSearch beams = new BeamSearch(l.model().model(), l.threads());
+    BeamSearch.Search[] search = new BeamSearch.Search[1];
+    Runnable[] step = new Runnable[1];
+    step[0] =
+        () -> {
+          try {
+            if (cancelled.getAsBoolean() || aborting) {
+              result.cancel(false);
+            } else if (search[0] == null) {
+              search[0] =
+                  beams.start(
+                      spec.promptIds(),
+                      spec.n(),
+                      spec.params().maxTokens(),
+                      spec.beam().lengthPenalty(),
+                      spec.beam().earlyStopping(),
+                      endIds,
+                      spec.constraint(),
+                      adapter);
+              l.scheduler().runOnEngine(step[0]);
+            } else if (search[0].advance()) {
+              l.scheduler().runOnEngine(step[0]);
+            } else {
+              result.complete(search[0].result());
+            }
+          } catch (RuntimeException e) {
+            result.completeExceptionally(e);
+          }
+        };
+    l.scheduler().runOnEngine(step[0]);
+    // a search that ends with beams stays in flight until its response is written ({@link
+    // #finished}), as a scheduled request does
+    return result.whenComplete(
+        (v, e) -> {
+          if (e != null) {
+            inFlight.decrementAndGet();
+          }
+        });
   }
 
   /** Runs model work on the engine thread between steps, counted in flight for the drain. */

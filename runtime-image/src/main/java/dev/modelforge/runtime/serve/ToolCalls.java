@@ -263,15 +263,11 @@ record ToolCalls(
     return mayBeCall ? 0 : soFar.length();
   }
 
-  /** The {@code tool_calls} array of a message or of a stream's delta. */
-  static ArrayNode toJson(List<Call> calls, boolean delta) {
+  /** The {@code tool_calls} array of a finished message (a stream's come from ToolCallStream). */
+  static ArrayNode toJson(List<Call> calls) {
     ArrayNode arr = JSON.createArrayNode();
-    for (int i = 0; i < calls.size(); i++) {
-      Call c = calls.get(i);
+    for (Call c : calls) {
       ObjectNode o = arr.addObject();
-      if (delta) {
-        o.put("index", i);
-      }
       o.put("id", c.id());
       o.put("type", "function");
       o.putObject("function").put("name", c.name()).put("arguments", c.arguments());

@@ -440,7 +440,7 @@ class OpenAiServerTest {
             new Case(
                 "/v1/chat/completions", "\"chat_template_kwargs\": [1]", "chat_template_kwargs"),
             new Case("/v1/chat/completions", "\"top_logprobs\": 2", "top_logprobs"),
-            new Case("/v1/completions", "\"best_of\": 3", "best_of"),
+            new Case("/v1/chat/completions", "\"best_of\": 3", "best_of"),
             new Case("/v1/completions", "\"guided_json\": {\"not\": {}}", "guided_json"),
             new Case("/v1/completions", "\"tools\": [], \"tool_choice\": \"auto\"", "tool_choice"),
             new Case("/v1/completions", "\"suffix\": \"end\"", "suffix"),
