@@ -352,17 +352,6 @@ public class OpenAiRoutes {
     }
   }
 
-  /** What /v1/embeddings honours (vLLM's extras: add_special_tokens, normalize). */
-  static final Set<String> EMBEDDING_FIELDS =
-      Set.of(
-          "model",
-          "input",
-          "encoding_format",
-          "user",
-          "dimensions",
-          "add_special_tokens",
-          "normalize");
-
   /** Most inputs one embeddings request may carry. */
   static final int MAX_EMBEDDING_INPUTS = 256;
 
@@ -373,19 +362,19 @@ public class OpenAiRoutes {
   private void embeddings(RoutingContext ctx) {
     ServingEngine.Loaded l = loadedOrFail();
     JsonNode body = body(ctx);
-    RequestParser.refuseUnsupported(body, EMBEDDING_FIELDS);
+    EmbeddingRequest r = ApiRequests.read(body, EmbeddingRequest.class);
     if (checkModel(l, body) != null) {
       throw ApiException.badRequest(
           "embeddings come from the base model; LoRA adapters are not applied to them", "model");
     }
-    String format = body.path("encoding_format").asText("float");
+    String format = r.encodingFormat() == null ? "float" : r.encodingFormat();
     if (!format.equals("float") && !format.equals("base64")) {
       throw ApiException.badRequest(
           "'encoding_format' must be float or base64, got '" + format + "'", "encoding_format");
     }
     int dim = l.embedder().dimensions();
-    JsonNode dimensions = body.get("dimensions");
-    if (dimensions != null && !dimensions.isNull() && dimensions.asInt(-1) != dim) {
+    Integer dimensions = r.dimensions();
+    if (dimensions != null && dimensions != dim) {
       throw ApiException.badRequest(
           "'dimensions' "
               + dimensions
@@ -394,15 +383,15 @@ public class OpenAiRoutes {
               + " dimensions and does not support Matryoshka truncation",
           "dimensions");
     }
-    boolean special = body.path("add_special_tokens").asBoolean(true);
-    boolean normalize = body.path("normalize").asBoolean(true);
-    List<int[]> inputs = embeddingInputs(l, body.get("input"), special);
+    boolean special = r.addSpecialTokens() == null || r.addSpecialTokens();
+    boolean normalize = r.normalize() == null || r.normalize();
+    List<int[]> inputs = embeddingInputs(l, r.input(), special);
     List<CompletableFuture<float[]>> vectors = new ArrayList<>();
     for (int[] ids : inputs) {
       vectors.add(engine.embed(ids, pooling, normalize));
     }
     Context vertx = Vertx.currentContext();
-    String modelId = body.path("model").asText(l.servedName());
+    String modelId = r.model() == null ? l.servedName() : r.model();
     CompletableFuture.allOf(vectors.toArray(CompletableFuture[]::new))
         .whenComplete(
             (done, failure) ->

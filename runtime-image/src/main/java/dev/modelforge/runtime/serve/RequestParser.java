@@ -5,67 +5,16 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.modelforge.engine.generate.SamplingParams;
 import dev.modelforge.engine.tokenizer.Tokenizer;
 import java.util.ArrayList;
-import java.util.HashSet;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.Set;
 
 /**
- * Reads OpenAI completion and chat requests (with vLLM's extra sampling fields) into a {@link
+ * Reads OpenAI completion and chat requests (with vLLM's extra sampling fields) into their typed
+ * records ({@link CompletionRequest}, {@link ChatCompletionRequest}), then into a {@link
  * GenerationSpec}. Every refusal names the field and the value.
  */
 final class RequestParser {
-
-  /**
-   * What both endpoints honour. {@code model} picks the served model or adapter; {@code user} is
-   * the caller's own tag, which no server acts on.
-   */
-  private static final Set<String> COMMON =
-      Set.of(
-          "model",
-          "user",
-          "max_tokens",
-          "temperature",
-          "top_p",
-          "top_k",
-          "min_p",
-          "repetition_penalty",
-          "presence_penalty",
-          "frequency_penalty",
-          "seed",
-          "n",
-          "stop",
-          "stop_token_ids",
-          "stream",
-          "stream_options",
-          "ignore_eos",
-          "logit_bias",
-          "include_stop_str_in_output",
-          "use_beam_search",
-          "length_penalty",
-          "early_stopping");
-
-  static final Set<String> COMPLETION_FIELDS =
-      with(
-          with(COMMON, StructuredOutputs.FIELDS.toArray(String[]::new)),
-          "prompt",
-          "logprobs",
-          "echo",
-          "best_of");
-
-  static final Set<String> CHAT_FIELDS =
-      with(
-          with(COMMON, StructuredOutputs.FIELDS.toArray(String[]::new)),
-          "messages",
-          "logprobs",
-          "top_logprobs",
-          "max_completion_tokens",
-          "add_generation_prompt",
-          "tools",
-          "tool_choice",
-          "parallel_tool_calls",
-          "chat_template_kwargs");
 
   private static final ObjectMapper JSON = new ObjectMapper();
 
@@ -83,14 +32,20 @@ final class RequestParser {
    * or a list of either (a batch, as vLLM takes it).
    */
   List<GenerationSpec> completions(JsonNode body) {
-    JsonNode prompt = body.get("prompt");
+    CompletionRequest r = ApiRequests.read(body, CompletionRequest.class);
+    noOpOnly("suffix", r.suffix() == null || r.suffix().isEmpty());
+    noOpOnly("tools", isEmptyList(r.tools()));
+    noOpOnly("functions", isEmptyList(r.functions()));
+    noOpOnly("tool_choice", isNone(r.toolChoice()));
+    noOpOnly("function_call", isNone(r.functionCall()));
+    JsonNode prompt = r.prompt();
     boolean batch =
         prompt != null
             && prompt.isArray()
             && prompt.size() > 1
             && (prompt.get(0).isTextual() || prompt.get(0).isArray());
     if (!batch) {
-      return List.of(completion(body, prompt));
+      return List.of(completion(r, prompt));
     }
     if (prompt.size() > MAX_PROMPTS) {
       throw ApiException.badRequest(
@@ -103,14 +58,12 @@ final class RequestParser {
         throw ApiException.badRequest(
             "'prompt' lists must hold strings or lists of token ids, got " + one, "prompt");
       }
-      specs.add(completion(body, one));
+      specs.add(completion(r, one));
     }
     return specs;
   }
 
-  private GenerationSpec completion(JsonNode body, JsonNode prompt) {
-    refuseUnsupported(body, COMPLETION_FIELDS);
-    booleans(body, "stream", "echo", "ignore_eos", "include_stop_str_in_output");
+  private GenerationSpec completion(CompletionRequest r, JsonNode prompt) {
     int[] ids;
     String text;
     Tokenizer tok = engine.tokenizer();
@@ -129,30 +82,30 @@ final class RequestParser {
       throw ApiException.badRequest(
           "'prompt' must be a string, a list with one string, or a list of token ids", "prompt");
     }
-    int logprobs = intField(body, "logprobs", 0, 0, 20);
-    return spec(
-        body,
-        ids,
-        text,
-        body.path("logprobs").isInt(),
-        logprobs,
-        16,
-        body.path("echo").asBoolean(false));
+    JsonNode lp = r.logprobs();
+    boolean logprobs = lp != null && !lp.isNull();
+    if (logprobs && (!lp.isIntegralNumber() || !lp.canConvertToInt())) {
+      throw ApiException.badRequest(
+          "'logprobs' must be an integer in [0, 20] on completions, got " + lp, "logprobs");
+    }
+    int top = logprobs ? range(lp.asInt(), "logprobs", 0, 0, 20) : 0;
+    return spec(r, r.maxTokens(), ids, text, logprobs, top, 16, isTrue(r.echo()));
   }
 
   GenerationSpec chat(JsonNode body) {
-    refuseUnsupported(body, CHAT_FIELDS);
-    booleans(
-        body,
-        "stream",
-        "logprobs",
-        "ignore_eos",
-        "add_generation_prompt",
-        "include_stop_str_in_output");
-    if (body.hasNonNull("top_logprobs") && !body.path("logprobs").asBoolean(false)) {
+    ChatCompletionRequest r = ApiRequests.read(body, ChatCompletionRequest.class);
+    noOpOnly("functions", isEmptyList(r.functions()));
+    noOpOnly("function_call", isNone(r.functionCall()));
+    noOpOnly("best_of", r.bestOf() == null || r.bestOf().equals(r.n() == null ? 1 : r.n()));
+    JsonNode lp = r.logprobs();
+    if (lp != null && !lp.isNull() && !lp.isBoolean()) {
+      throw ApiException.badRequest("'logprobs' must be true or false, got " + lp, "logprobs");
+    }
+    boolean logprobs = lp != null && lp.asBoolean(false);
+    if (r.topLogprobs() != null && !logprobs) {
       throw ApiException.badRequest("'top_logprobs' needs 'logprobs': true", "top_logprobs");
     }
-    JsonNode messages = body.get("messages");
+    JsonNode messages = r.messages();
     if (messages == null || !messages.isArray() || messages.isEmpty()) {
       throw ApiException.badRequest("'messages' must be a non-empty list", "messages");
     }
@@ -182,8 +135,10 @@ final class RequestParser {
           "this model has no chat template in tokenizer_config.json; use /v1/completions",
           "messages");
     }
-    ToolCalls tools = ToolCalls.fromRequest(body, engine.chatTemplate().source());
-    Map<String, Object> variables = new LinkedHashMap<>(templateKwargs(body));
+    ToolCalls tools =
+        ToolCalls.fromRequest(
+            r.tools(), r.toolChoice(), r.parallelToolCalls(), engine.chatTemplate().source());
+    Map<String, Object> variables = new LinkedHashMap<>(templateKwargs(r.chatTemplateKwargs()));
     if (tools != null) {
       variables.put("tools", tools.tools());
     }
@@ -192,20 +147,16 @@ final class RequestParser {
       prompt =
           engine
               .chatTemplate()
-              .render(list, body.path("add_generation_prompt").asBoolean(true), variables);
+              .render(list, r.addGenerationPrompt() == null || r.addGenerationPrompt(), variables);
     } catch (IllegalArgumentException e) {
       throw ApiException.badRequest(e.getMessage(), "messages");
     }
     // the template already wrote BOS where the model wants it
     int[] ids = engine.tokenizer().encode(prompt, false);
-    boolean logprobs = body.path("logprobs").asBoolean(false);
-    int top = logprobs ? intField(body, "top_logprobs", 0, 0, 20) : 0;
+    int top = logprobs ? range(r.topLogprobs(), "top_logprobs", 0, 0, 20) : 0;
     int defaultMax = Math.max(1, engine.maxModelLength() - ids.length);
-    JsonNode maxCompletion = body.get("max_completion_tokens");
-    if (maxCompletion != null && !maxCompletion.isNull() && !body.has("max_tokens")) {
-      ((com.fasterxml.jackson.databind.node.ObjectNode) body).set("max_tokens", maxCompletion);
-    }
-    GenerationSpec spec = spec(body, ids, prompt, logprobs, top, defaultMax, false);
+    Integer maxTokens = r.maxTokens() != null ? r.maxTokens() : r.maxCompletionTokens();
+    GenerationSpec spec = spec(r, maxTokens, ids, prompt, logprobs, top, defaultMax, false);
     if (tools == null) {
       return spec;
     }
@@ -220,9 +171,32 @@ final class RequestParser {
     return spec.withTools(tools, tools.forced() ? engine.structured().toolCalls(tools) : null);
   }
 
+  /**
+   * A field the OpenAI API or vLLM defines but this server does not implement is taken only at its
+   * no-op value ({@code tools: []} on completions, {@code tool_choice: "none"}, {@code best_of}
+   * equal to {@code n} on chat, ...); any other value is refused with a 400 naming it.
+   */
+  private static void noOpOnly(String field, boolean isNoOp) {
+    if (!isNoOp) {
+      throw ApiException.badRequest(
+          "'" + field + "' is not supported by this server (see docs/openai-api.md)", field);
+    }
+  }
+
+  private static boolean isEmptyList(JsonNode v) {
+    return v == null || v.isNull() || (v.isArray() && v.isEmpty());
+  }
+
+  private static boolean isNone(JsonNode v) {
+    return v == null || v.isNull() || v.asText().equals("none");
+  }
+
+  private static boolean isTrue(Boolean b) {
+    return b != null && b;
+  }
+
   /** {@code chat_template_kwargs}: more variables for the template (enable_thinking, ...). */
-  private static Map<String, Object> templateKwargs(JsonNode body) {
-    JsonNode v = body.get("chat_template_kwargs");
+  private static Map<String, Object> templateKwargs(JsonNode v) {
     if (v == null || v.isNull()) {
       return Map.of();
     }
@@ -264,7 +238,8 @@ final class RequestParser {
   }
 
   private GenerationSpec spec(
-      JsonNode body,
+      GenerationRequest r,
+      Integer maxTokensField,
       int[] ids,
       String text,
       boolean logprobs,
@@ -281,7 +256,7 @@ final class RequestParser {
               + " tokens. Please shorten the prompt.",
           "prompt");
     }
-    int maxTokens = intField(body, "max_tokens", defaultMaxTokens, 0, Integer.MAX_VALUE);
+    int maxTokens = range(maxTokensField, "max_tokens", defaultMaxTokens, 0, Integer.MAX_VALUE);
     if (maxTokens == 0 && !echo) {
       throw ApiException.badRequest(
           "'max_tokens' must be at least 1, got 0 (0 is taken only with echo: the prompt back,"
@@ -301,49 +276,43 @@ final class RequestParser {
               + " in the completion). Please reduce the prompt or max_tokens.",
           "max_tokens");
     }
-    double temperature = doubleField(body, "temperature", 1.0, 0, 2);
-    double topP = doubleField(body, "top_p", 1.0, Double.MIN_VALUE, 1);
-    int topK = intField(body, "top_k", -1, -1, Integer.MAX_VALUE);
-    double minP = doubleField(body, "min_p", 0, 0, 1);
-    double rep = doubleField(body, "repetition_penalty", 1, Double.MIN_VALUE, 10);
-    double presence = doubleField(body, "presence_penalty", 0, -2, 2);
-    double frequency = doubleField(body, "frequency_penalty", 0, -2, 2);
-    Long seed = seed(body);
-    int n = intField(body, "n", 1, 1, MAX_N);
-    int bestOf = intField(body, "best_of", n, 1, MAX_N);
+    double temperature = range(r.temperature(), "temperature", 1.0, 0, 2);
+    double topP = range(r.topP(), "top_p", 1.0, Double.MIN_VALUE, 1);
+    int topK = range(r.topK(), "top_k", -1, -1, Integer.MAX_VALUE);
+    double minP = range(r.minP(), "min_p", 0, 0, 1);
+    double rep = range(r.repetitionPenalty(), "repetition_penalty", 1, Double.MIN_VALUE, 10);
+    double presence = range(r.presencePenalty(), "presence_penalty", 0, -2, 2);
+    double frequency = range(r.frequencyPenalty(), "frequency_penalty", 0, -2, 2);
+    int n = range(r.n(), "n", 1, 1, MAX_N);
+    int bestOf = range(r.bestOf(), "best_of", n, 1, MAX_N);
+    boolean stream = isTrue(r.stream());
     if (bestOf < n) {
       throw ApiException.badRequest(
           "'best_of' must be at least n, got n=" + n + " and best_of=" + bestOf, "best_of");
     }
-    if (bestOf > n && body.path("stream").asBoolean(false)) {
+    if (bestOf > n && stream) {
       throw ApiException.badRequest(
           "'best_of' greater than n cannot be streamed: the best choices are known only at the end",
           "best_of");
     }
-    GenerationSpec.Beam beam = beam(body, n, bestOf);
-    List<String> stop = new ArrayList<>();
-    JsonNode stopNode = body.get("stop");
-    if (stopNode != null && !stopNode.isNull()) {
-      if (stopNode.isTextual()) {
-        stop.add(stopNode.asText());
-      } else if (stopNode.isArray()) {
-        for (JsonNode s : stopNode) {
-          if (!s.isTextual() || s.asText().isEmpty()) {
-            throw ApiException.badRequest("'stop' entries must be non-empty strings", "stop");
-          }
-          stop.add(s.asText());
-        }
-      } else {
-        throw ApiException.badRequest("'stop' must be a string or a list of strings", "stop");
-      }
-      if (stop.size() > 16 || stop.stream().anyMatch(String::isEmpty)) {
-        throw ApiException.badRequest("'stop' takes up to 16 non-empty strings", "stop");
-      }
-    }
+    GenerationSpec.Beam beam = beam(r, n, bestOf);
+    List<String> stop = stopStrings(r.stop());
     List<Integer> stopIds = new ArrayList<>();
-    JsonNode stopIdNode = body.get("stop_token_ids");
-    if (stopIdNode != null && !stopIdNode.isNull()) {
-      for (int id : intArray(stopIdNode, "stop_token_ids")) {
+    if (r.stopTokenIds() != null) {
+      int vocab = engine.model().config().vocabSize();
+      for (int i = 0; i < r.stopTokenIds().size(); i++) {
+        Integer id = r.stopTokenIds().get(i);
+        if (id == null || id < 0 || id >= vocab) {
+          throw ApiException.badRequest(
+              "'stop_token_ids'["
+                  + i
+                  + "] = "
+                  + id
+                  + " is not a token id of this model (0.."
+                  + (vocab - 1)
+                  + ")",
+              "stop_token_ids");
+        }
         stopIds.add(id);
       }
     }
@@ -359,76 +328,92 @@ final class RequestParser {
               rep,
               presence,
               frequency,
-              seed,
+              r.seed(),
               stopIds,
               stop,
               topLogprobs,
-              body.path("ignore_eos").asBoolean(false),
-              logitBias(body),
-              body.path("include_stop_str_in_output").asBoolean(false));
+              isTrue(r.ignoreEos()),
+              logitBias(r.logitBias()),
+              isTrue(r.includeStopStrInOutput()));
     } catch (IllegalArgumentException e) {
       throw ApiException.badRequest(e.getMessage(), null);
     }
-    boolean stream = body.path("stream").asBoolean(false);
-    boolean includeUsage = body.path("stream_options").path("include_usage").asBoolean(false);
-    var constraint = engine.structured().fromRequest(body);
+    boolean includeUsage = r.streamOptions() != null && isTrue(r.streamOptions().includeUsage());
+    var constraint = engine.structured().fromRequest(r);
     return new GenerationSpec(
         ids, params, n, bestOf, stream, includeUsage, logprobs, echo, text, constraint, null, beam);
   }
 
+  private static List<String> stopStrings(JsonNode stopNode) {
+    List<String> stop = new ArrayList<>();
+    if (stopNode == null || stopNode.isNull()) {
+      return stop;
+    }
+    if (stopNode.isTextual()) {
+      stop.add(stopNode.asText());
+    } else if (stopNode.isArray()) {
+      for (JsonNode s : stopNode) {
+        if (!s.isTextual() || s.asText().isEmpty()) {
+          throw ApiException.badRequest("'stop' entries must be non-empty strings", "stop");
+        }
+        stop.add(s.asText());
+      }
+    } else {
+      throw ApiException.badRequest("'stop' must be a string or a list of strings", "stop");
+    }
+    if (stop.size() > 16 || stop.stream().anyMatch(String::isEmpty)) {
+      throw ApiException.badRequest("'stop' takes up to 16 non-empty strings", "stop");
+    }
+    return stop;
+  }
+
   /** Most choices (n, best_of, beams) one prompt may ask for. */
   static final int MAX_N = 16;
-
-  /** Sampling fields beam search has no use for, with the value that leaves them off. */
-  private static final Map<String, Double> SAMPLING_DEFAULTS =
-      Map.of(
-          "top_p", 1.0,
-          "min_p", 0.0,
-          "repetition_penalty", 1.0,
-          "presence_penalty", 0.0,
-          "frequency_penalty", 0.0);
 
   /**
    * vLLM's use_beam_search: n beams ranked by sum of log-probabilities over length^length_penalty
    * (Hugging Face's beam search, see BeamSearch). What would change sampling is refused rather than
    * ignored, as are the beam settings without beam search.
    */
-  private static GenerationSpec.Beam beam(JsonNode body, int n, int bestOf) {
-    booleans(body, "use_beam_search", "early_stopping");
-    boolean use = body.path("use_beam_search").asBoolean(false);
-    double lengthPenalty = doubleField(body, "length_penalty", 1.0, -10, 10);
-    boolean early = body.path("early_stopping").asBoolean(false);
-    if (!use) {
-      for (String f : List.of("length_penalty", "early_stopping")) {
-        if (f.equals("length_penalty") ? lengthPenalty != 1.0 : early) {
-          throw ApiException.badRequest(
-              "'" + f + "' applies only to beam search; add \"use_beam_search\": true", f);
-        }
+  private static GenerationSpec.Beam beam(GenerationRequest r, int n, int bestOf) {
+    double lengthPenalty = range(r.lengthPenalty(), "length_penalty", 1.0, -10, 10);
+    boolean early = isTrue(r.earlyStopping());
+    if (!isTrue(r.useBeamSearch())) {
+      if (lengthPenalty != 1.0 || early) {
+        String field = lengthPenalty != 1.0 ? "length_penalty" : "early_stopping";
+        throw ApiException.badRequest(
+            "'" + field + "' applies only to beam search; add \"use_beam_search\": true", field);
       }
       return null;
     }
-    for (var e : SAMPLING_DEFAULTS.entrySet()) {
-      JsonNode v = body.get(e.getKey());
-      if (v != null && !v.isNull() && v.asDouble() != e.getValue()) {
-        throw notWithBeams(e.getKey());
+    record Off(String field, Double value, double off) {}
+    for (Off o :
+        List.of(
+            new Off("top_p", r.topP(), 1.0),
+            new Off("min_p", r.minP(), 0.0),
+            new Off("repetition_penalty", r.repetitionPenalty(), 1.0),
+            new Off("presence_penalty", r.presencePenalty(), 0.0),
+            new Off("frequency_penalty", r.frequencyPenalty(), 0.0))) {
+      if (o.value() != null && o.value() != o.off()) {
+        throw notWithBeams(o.field());
       }
     }
-    int topK = body.path("top_k").asInt(-1);
-    if (topK > 0) {
+    if (r.topK() != null && r.topK() > 0) {
       throw notWithBeams("top_k");
     }
-    double temperature = body.path("temperature").asDouble(1.0);
-    if (temperature != 0 && temperature != 1) {
+    if (r.temperature() != null && r.temperature() != 0 && r.temperature() != 1) {
       throw notWithBeams("temperature");
     }
-    for (String f : List.of("seed", "logit_bias", "stop", "top_logprobs")) {
-      JsonNode v = body.get(f);
-      if (v != null && !v.isNull() && !(v.isContainerNode() && v.isEmpty())) {
-        throw notWithBeams(f);
-      }
+    if (r.seed() != null) {
+      throw notWithBeams("seed");
     }
-    JsonNode logprobs = body.get("logprobs");
-    if (logprobs != null && !logprobs.isNull() && !logprobs.asText().equals("false")) {
+    if (!isEmptyList(r.stop()) && !(r.stop().isTextual() && r.stop().asText().isEmpty())) {
+      throw notWithBeams("stop");
+    }
+    if (r.logitBias() != null && !r.logitBias().isNull() && !r.logitBias().isEmpty()) {
+      throw notWithBeams("logit_bias");
+    }
+    if (r.logprobs() != null && !r.logprobs().isNull() && !r.logprobs().asText().equals("false")) {
       throw ApiException.badRequest(
           "'logprobs' is not reported under use_beam_search: a beam has a total log-probability,"
               + " not one distribution per token",
@@ -450,58 +435,8 @@ final class RequestParser {
         field);
   }
 
-  /**
-   * A field the OpenAI API or vLLM defines but this server does not implement yet is refused with a
-   * 400 naming it, unless it carries its no-op value ({@code tools: []} on completions, {@code
-   * tool_choice: "none"}, {@code best_of} equal to {@code n}, ...); so is a field nobody defines.
-   * Nothing a caller asks for is dropped in silence.
-   */
-  static void refuseUnsupported(JsonNode body, Set<String> honoured) {
-    for (var it = body.fieldNames(); it.hasNext(); ) {
-      String field = it.next();
-      JsonNode value = body.get(field);
-      if (honoured.contains(field) || value.isNull() || isNoOp(field, value, body)) {
-        continue;
-      }
-      throw ApiException.badRequest(
-          "'" + field + "' is not supported by this server (see docs/openai-api.md)", field);
-    }
-  }
-
-  private static boolean isNoOp(String field, JsonNode value, JsonNode body) {
-    return switch (field) {
-      case "tools", "functions" -> value.isArray() && value.isEmpty();
-      case "tool_choice", "function_call" -> value.asText().equals("none");
-      case "best_of" -> value.isInt() && value.asInt() == body.path("n").asInt(1);
-      case "suffix" -> value.isTextual() && value.asText().isEmpty();
-      default -> false;
-    };
-  }
-
-  private static void booleans(JsonNode body, String... fields) {
-    for (String field : fields) {
-      JsonNode v = body.get(field);
-      if (v != null && !v.isNull() && !v.isBoolean()) {
-        throw ApiException.badRequest("'" + field + "' must be true or false, got " + v, field);
-      }
-    }
-  }
-
-  /** A 64-bit seed, as vLLM takes it. */
-  private static Long seed(JsonNode body) {
-    JsonNode v = body.get("seed");
-    if (v == null || v.isNull()) {
-      return null;
-    }
-    if (!v.isIntegralNumber() || !v.canConvertToLong()) {
-      throw ApiException.badRequest("'seed' must be a 64-bit integer, got " + v, "seed");
-    }
-    return v.asLong();
-  }
-
   /** OpenAI's logit_bias: token ids (as strings) to a bias in [-100, 100] added to the logits. */
-  private Map<Integer, Float> logitBias(JsonNode body) {
-    JsonNode v = body.get("logit_bias");
+  private Map<Integer, Float> logitBias(JsonNode v) {
     if (v == null || v.isNull()) {
       return Map.of();
     }
@@ -539,12 +474,6 @@ final class RequestParser {
     return bias;
   }
 
-  private static Set<String> with(Set<String> base, String... more) {
-    Set<String> all = new HashSet<>(base);
-    all.addAll(List.of(more));
-    return Set.copyOf(all);
-  }
-
   private int[] intArray(JsonNode node, String field) {
     if (!node.isArray()) {
       throw ApiException.badRequest("'" + field + "' must be a list of token ids", field);
@@ -571,27 +500,27 @@ final class RequestParser {
     return out;
   }
 
-  static int intField(JsonNode body, String field, int def, int min, int max) {
-    JsonNode v = body.get(field);
-    if (v == null || v.isNull()) {
+  /** An integer field's value, or {@code def} when absent; refused outside [min, max]. */
+  static int range(Integer v, String field, int def, int min, int max) {
+    if (v == null) {
       return def;
     }
-    if (!v.isIntegralNumber() || !v.canConvertToInt() || v.asInt() < min || v.asInt() > max) {
+    if (v < min || v > max) {
       throw ApiException.badRequest(
           "'" + field + "' must be an integer in [" + min + ", " + max + "], got " + v, field);
     }
-    return v.asInt();
+    return v;
   }
 
-  static double doubleField(JsonNode body, String field, double def, double min, double max) {
-    JsonNode v = body.get(field);
-    if (v == null || v.isNull()) {
+  /** A number field's value, or {@code def} when absent; refused outside [min, max]. */
+  static double range(Double v, String field, double def, double min, double max) {
+    if (v == null) {
       return def;
     }
-    if (!v.isNumber() || v.asDouble() < min || v.asDouble() > max) {
+    if (v.isNaN() || v < min || v > max) {
       throw ApiException.badRequest(
           "'" + field + "' must be a number in [" + min + ", " + max + "], got " + v, field);
     }
-    return v.asDouble();
+    return v;
   }
 }

@@ -16,7 +16,6 @@ import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.Set;
 
 /**
  * The structured-output fields of a request — OpenAI's {@code response_format}, vLLM's {@code
@@ -26,16 +25,6 @@ import java.util.Set;
  * token masks are reused across requests.
  */
 final class StructuredOutputs {
-
-  /** The request fields this class reads; each is honoured or refused with a 400. */
-  static final Set<String> FIELDS =
-      Set.of(
-          "response_format",
-          "guided_json",
-          "guided_regex",
-          "guided_choice",
-          "guided_grammar",
-          "structured_outputs");
 
   /** Grammars kept compiled, least recently used dropped first. */
   private static final int CACHED_GRAMMARS = 64;
@@ -57,11 +46,19 @@ final class StructuredOutputs {
   }
 
   /** The request's output constraint, or null when it asks for free text. */
-  OutputConstraint fromRequest(JsonNode body) {
+  OutputConstraint fromRequest(GenerationRequest r) {
+    Map<String, JsonNode> fields = new LinkedHashMap<>();
+    fields.put("response_format", r.responseFormat());
+    fields.put("guided_json", r.guidedJson());
+    fields.put("guided_regex", r.guidedRegex());
+    fields.put("guided_choice", r.guidedChoice());
+    fields.put("guided_grammar", r.guidedGrammar());
+    fields.put("structured_outputs", r.structuredOutputs());
     List<String> given = new ArrayList<>();
     String gbnf = null;
-    for (String field : FIELDS) {
-      JsonNode v = body.get(field);
+    for (var entry : fields.entrySet()) {
+      String field = entry.getKey();
+      JsonNode v = entry.getValue();
       if (v == null || v.isNull()) {
         continue;
       }

@@ -65,9 +65,8 @@ record ToolCalls(
   record Parsed(String content, List<Call> calls) {}
 
   /** The request's tool fields, or null when it offers no tools. */
-  static ToolCalls fromRequest(JsonNode body, String template) {
-    JsonNode tools = body.get("tools");
-    JsonNode choiceNode = body.get("tool_choice");
+  static ToolCalls fromRequest(
+      JsonNode tools, JsonNode choiceNode, Boolean parallelToolCalls, String template) {
     if (tools == null || tools.isNull() || (tools.isArray() && tools.isEmpty())) {
       if (choiceNode != null && !choiceNode.isNull() && !choiceNode.asText().equals("none")) {
         throw ApiException.badRequest("'tool_choice' needs 'tools'", "tool_choice");
@@ -117,13 +116,7 @@ record ToolCalls(
         named = true;
       }
     }
-    JsonNode parallelNode = body.get("parallel_tool_calls");
-    if (parallelNode != null && !parallelNode.isNull() && !parallelNode.isBoolean()) {
-      throw ApiException.badRequest(
-          "'parallel_tool_calls' must be true or false, got " + parallelNode,
-          "parallel_tool_calls");
-    }
-    boolean parallel = parallelNode == null || parallelNode.asBoolean(true);
+    boolean parallel = parallelToolCalls == null || parallelToolCalls;
     Format format = Format.of(template);
     if (format == null && !choice.equals("none")) {
       throw ApiException.badRequest(

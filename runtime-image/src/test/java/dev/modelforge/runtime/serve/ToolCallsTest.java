@@ -18,7 +18,11 @@ class ToolCallsTest {
 
   private static ToolCalls offered(String template, String extra) throws Exception {
     JsonNode body = ServerClient.JSON.readTree(TOOLS.strip().replaceFirst("}$", extra + "}"));
-    return ToolCalls.fromRequest(body, template);
+    return ToolCalls.fromRequest(
+        body.get("tools"),
+        body.get("tool_choice"),
+        body.has("parallel_tool_calls") ? body.get("parallel_tool_calls").asBoolean() : null,
+        template);
   }
 
   @Test
