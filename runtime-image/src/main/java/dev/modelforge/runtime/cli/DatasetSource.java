@@ -64,7 +64,7 @@ final class DatasetSource {
     }
     Path file = Files.createTempFile("modelforge-dataset-", ".jsonl");
     file.toFile().deleteOnExit();
-    try (var in = s3.open(files.getFirst())) {
+    try (var in = s3.open(files.getFirst(), 0).body()) {
       Files.copy(in, file, java.nio.file.StandardCopyOption.REPLACE_EXISTING);
     }
     return file;

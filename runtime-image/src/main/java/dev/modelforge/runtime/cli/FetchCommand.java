@@ -25,7 +25,8 @@ import picocli.CommandLine.Spec;
       "s3://BUCKET/PREFIX (AWS_* environment; AWS_ENDPOINT_URL_S3 for S3-compatible stores),",
       "pvc://CLAIM/PATH or configmap://NAME[/KEY] (under MODELFORGE_SOURCE_ROOT) or a local path;",
       "verify sizes and SHA-256 digests, check that the result loads, and write progress JSON.",
-      "A rerun resumes: files already verified are kept."
+      "A rerun resumes: files already verified are kept, a file cut short continues from its",
+      ".part. Dropped, stalled, 5xx and 429 answers are retried with backoff (Retry-After honoured)."
     })
 public final class FetchCommand implements Callable<Integer> {
 
@@ -53,6 +54,21 @@ public final class FetchCommand implements Callable<Integer> {
           "Where pvc:// and configmap:// sources are mounted (default: $"
               + "MODELFORGE_SOURCE_ROOT or /mnt/sources).")
   Path sourceRoot;
+
+  @Option(
+      names = "--retries",
+      defaultValue = "8",
+      description =
+          "Tries after the first for each file and the listing (default: ${DEFAULT-VALUE}).")
+  int retries;
+
+  @Option(
+      names = "--stall-timeout",
+      defaultValue = "120",
+      description =
+          "Seconds a download may go without a byte before it is dropped and resumed (default:"
+              + " ${DEFAULT-VALUE}).")
+  long stallSeconds;
 
   @Override
   public Integer call() throws IOException {
@@ -87,7 +103,12 @@ public final class FetchCommand implements Callable<Integer> {
                   line -> {
                     out.println(line);
                     out.flush();
-                  })
+                  },
+                  new Fetcher.Retry(
+                      retries,
+                      Fetcher.Retry.DEFAULT.firstBackoff(),
+                      Fetcher.Retry.DEFAULT.maxBackoff(),
+                      Duration.ofSeconds(stallSeconds)))
               .run();
       out.printf(
           "fetched %d files (%d bytes) into %s: %s%n",

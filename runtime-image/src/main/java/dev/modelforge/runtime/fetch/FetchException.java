@@ -1,7 +1,7 @@
 package dev.modelforge.runtime.fetch;
 
 /** A fetch that cannot go on; the message names the source or file and what is wrong. */
-public final class FetchException extends RuntimeException {
+public class FetchException extends RuntimeException {
   public FetchException(String message) {
     super(message);
   }
@@ -15,8 +15,8 @@ public final class FetchException extends RuntimeException {
    * URL, and the first cause that has words, since Java's connect failures often have none.
    */
   public static FetchException unreachable(java.net.URI url, java.io.IOException e) {
-    return new FetchException(
-        "no answer from " + url.getHost() + " for " + url + ": " + describe(e), e);
+    return new RetryableFetchException(
+        "no answer from " + url.getHost() + " for " + url + ": " + describe(e), e, null);
   }
 
   static String describe(Throwable e) {

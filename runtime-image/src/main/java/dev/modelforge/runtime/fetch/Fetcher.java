@@ -3,6 +3,9 @@ package dev.modelforge.runtime.fetch;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.failsafe.Failsafe;
+import dev.failsafe.FailsafeException;
+import dev.failsafe.RetryPolicy;
 import dev.modelforge.engine.format.ModelFormatException;
 import dev.modelforge.engine.format.TensorData;
 import dev.modelforge.engine.format.TensorStore;
@@ -20,14 +23,17 @@ import java.io.OutputStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
+import java.nio.file.StandardOpenOption;
 import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.EnumMap;
 import java.util.HexFormat;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.concurrent.atomic.AtomicInteger;
 import java.util.function.Consumer;
 
 /**
@@ -35,8 +41,38 @@ import java.util.function.Consumer;
  * ModelForge can load. Each file goes to {@code NAME.part} and is renamed into place once its size
  * and SHA-256 (when the source publishes one) match, so an interrupted fetch never leaves a
  * half-written file under its real name; a rerun skips the files a manifest records as complete.
+ *
+ * <p>The network is not trusted to hold: a failure that may pass (no answer, a dropped or stalled
+ * connection, 408, 429, 5xx) is retried with exponential backoff and jitter, waiting what a
+ * Retry-After asks; each retry resumes the file from the bytes its {@code .part} already holds (an
+ * HTTP Range request), as does a rerun after the pod was killed, and the digest covers the whole
+ * file. When the budget runs out the error names the file, the source and the last cause.
  */
 public final class Fetcher {
+
+  /**
+   * How hard a fetch tries.
+   *
+   * @param retries tries after the first, per file (and for the listing)
+   * @param firstBackoff the wait before the first retry, doubling up to {@code maxBackoff}
+   * @param stallTimeout how long a download may go without a byte before it is dropped and resumed
+   */
+  public record Retry(
+      int retries, Duration firstBackoff, Duration maxBackoff, Duration stallTimeout) {
+    public Retry {
+      if (retries < 0 || stallTimeout.isNegative() || stallTimeout.isZero()) {
+        throw new IllegalArgumentException(
+            "--retries must be 0 or more and --stall-timeout positive, got "
+                + retries
+                + " and "
+                + stallTimeout.toSeconds()
+                + " s");
+      }
+    }
+
+    public static final Retry DEFAULT =
+        new Retry(8, Duration.ofSeconds(1), Duration.ofMinutes(1), Duration.ofMinutes(2));
+  }
 
   /** Records the files already complete in the destination, with their digests. */
   public static final String MANIFEST = ".modelforge-fetch.json";
@@ -48,6 +84,7 @@ public final class Fetcher {
   private final Path dest;
   private final FetchProgress progress;
   private final Consumer<String> log;
+  private final Retry retry;
 
   private final List<FetchedFile> done = new ArrayList<>();
   private long totalBytes;
@@ -57,10 +94,16 @@ public final class Fetcher {
   private long lastWrite;
 
   public Fetcher(ModelSource source, Path dest, Path progressFile, Consumer<String> log) {
+    this(source, dest, progressFile, log, Retry.DEFAULT);
+  }
+
+  public Fetcher(
+      ModelSource source, Path dest, Path progressFile, Consumer<String> log, Retry retry) {
     this.source = source;
     this.dest = dest;
     this.progress = new FetchProgress(progressFile);
     this.log = log;
+    this.retry = retry;
   }
 
   /** What was fetched: the files and the model's description for the Model's status. */
@@ -81,7 +124,7 @@ public final class Fetcher {
 
   private Result fetch() throws IOException {
     progress.write("listing", 0, 0, 0, done, null, "Listing " + source.describe(), null);
-    List<RemoteFile> files = source.list();
+    List<RemoteFile> files = retrying("listing " + source.describe(), source::list);
     for (RemoteFile f : files) {
       checkPath(f.path());
       totalBytes += Math.max(0, f.size());
@@ -120,43 +163,188 @@ public final class Fetcher {
     return new Result(List.copyOf(done), bytesDone, config);
   }
 
+  /** Runs {@code work} under the retry budget; what it cannot get past names {@code what}. */
+  private <T> T retrying(String what, CheckedSupplier<T> work) throws IOException {
+    AtomicInteger attempts = new AtomicInteger();
+    RetryPolicy<T> policy =
+        RetryPolicy.<T>builder()
+            .handle(RetryableFetchException.class)
+            .withMaxRetries(retry.retries())
+            // a Retry-After is waited out as asked; else exponential backoff with 25% jitter
+            // (computed here: Failsafe's own jitter would also shorten what the server asked for)
+            .withDelayFn(
+                ctx ->
+                    ctx.getLastException() instanceof RetryableFetchException r
+                            && r.retryAfter() != null
+                        ? r.retryAfter()
+                        : backoff(ctx.getAttemptCount()))
+            .onRetry(
+                e ->
+                    log.accept(
+                        what
+                            + ": try "
+                            + (e.getAttemptCount() + 1)
+                            + " of "
+                            + (retry.retries() + 1)
+                            + " after "
+                            + e.getLastException().getMessage()))
+            .build();
+    try {
+      return Failsafe.with(policy)
+          .get(
+              () -> {
+                attempts.incrementAndGet();
+                return work.get();
+              });
+    } catch (RetryableFetchException e) {
+      throw new FetchException(
+          what + " failed after " + attempts.get() + " tries: " + e.getMessage(), e);
+    } catch (FailsafeException e) {
+      if (e.getCause() instanceof IOException io) {
+        throw io;
+      }
+      throw e;
+    }
+  }
+
+  /** The wait after try {@code tries}: the first backoff doubled per try, capped, +-25%. */
+  private Duration backoff(int tries) {
+    double base =
+        Math.min(
+            retry.maxBackoff().toMillis(),
+            retry.firstBackoff().toMillis() * Math.pow(2, Math.max(0, tries - 1)));
+    double jitter = 0.75 + 0.5 * java.util.concurrent.ThreadLocalRandom.current().nextDouble();
+    return Duration.ofMillis(Math.round(base * jitter));
+  }
+
+  /** What a download needs done; may throw what the retry policy judges. */
+  @FunctionalInterface
+  private interface CheckedSupplier<T> {
+    T get() throws IOException;
+  }
+
   private FetchedFile download(RemoteFile f) throws IOException {
     Path target = dest.resolve(f.path());
     Files.createDirectories(target.getParent());
     Path part = target.resolveSibling(target.getFileName() + ".part");
-    MessageDigest sha = sha256();
-    long written = 0;
-    try (InputStream in = source.open(f);
-        OutputStream out = Files.newOutputStream(part)) {
-      byte[] buffer = new byte[1 << 20];
-      for (int n; (n = in.read(buffer)) > 0; ) {
-        out.write(buffer, 0, n);
-        sha.update(buffer, 0, n);
-        written += n;
-        bytesDone += n;
-        if (f.size() < 0) {
-          totalBytes += n;
-        }
-        maybeReport(f.path());
-      }
+    Partial state = new Partial();
+    if (Files.isRegularFile(part)) {
+      long have = Files.size(part);
+      log.accept("resuming " + f.path() + " from byte " + have + " (a .part from an earlier run)");
+      bytesDone += have;
+      bytesAtStart += have;
+    }
+    FetchedFile fetched;
+    try {
+      fetched =
+          retrying(
+              "downloading " + f.path() + " from " + source.describe(),
+              () -> attempt(f, part, state));
     } catch (IOException | RuntimeException e) {
-      Files.deleteIfExists(part);
+      // the .part stays for the next run to resume, unless it is known to be wrong
       throw e instanceof FetchException fe
           ? fe
           : new FetchException("downloading " + f.path() + " failed: " + e.getMessage(), e);
     }
-    String digest = HexFormat.of().formatHex(sha.digest());
+    Files.move(part, target, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
+    return fetched;
+  }
+
+  /**
+   * A download in progress across tries: the digest of the bytes in the {@code .part} so far, valid
+   * while the file still has {@code bytes} bytes (otherwise it is read again).
+   */
+  private static final class Partial {
+    MessageDigest sha;
+    long bytes = -1;
+    boolean resumed;
+  }
+
+  /** One try: resumes from the {@code .part}'s end, appends, and verifies once it is all there. */
+  private FetchedFile attempt(RemoteFile f, Path part, Partial state) throws IOException {
+    long have = Files.isRegularFile(part) ? Files.size(part) : 0;
+    if (f.size() >= 0 && have > f.size()) {
+      bytesDone -= have;
+      have = 0;
+      Files.delete(part);
+    }
+    if (state.bytes != have) {
+      state.sha = sha256();
+      if (have > 0) {
+        try (InputStream in = Files.newInputStream(part)) {
+          byte[] buffer = new byte[1 << 20];
+          for (int n; (n = in.read(buffer)) > 0; ) {
+            state.sha.update(buffer, 0, n);
+          }
+        }
+      }
+      state.bytes = have;
+    }
+    long written = have;
+    if (f.size() < 0 || have < f.size()) {
+      ModelSource.Opened opened = source.open(f, have);
+      if (opened.offset() != have) {
+        // the source sent the whole file: start over
+        bytesDone -= have;
+        written = 0;
+        state.sha = sha256();
+        state.bytes = 0;
+      } else {
+        state.resumed |= have > 0;
+      }
+      try (InputStream in = new TimedInputStream(opened.body(), retry.stallTimeout());
+          OutputStream out =
+              Files.newOutputStream(
+                  part,
+                  StandardOpenOption.CREATE,
+                  StandardOpenOption.WRITE,
+                  written == 0
+                      ? StandardOpenOption.TRUNCATE_EXISTING
+                      : StandardOpenOption.APPEND)) {
+        byte[] buffer = new byte[1 << 20];
+        for (int n; (n = in.read(buffer)) > 0; ) {
+          out.write(buffer, 0, n);
+          state.sha.update(buffer, 0, n);
+          written += n;
+          state.bytes = written;
+          bytesDone += n;
+          if (f.size() < 0) {
+            totalBytes += n;
+          }
+          maybeReport(f.path());
+        }
+      } catch (IOException e) {
+        throw new RetryableFetchException(
+            f.path() + " broke off after " + written + " bytes: " + FetchException.describe(e),
+            e,
+            null);
+      }
+    }
+    if (f.size() >= 0 && written < f.size()) {
+      throw new RetryableFetchException(
+          f.path() + " ended after " + written + " of " + f.size() + " bytes", null, null);
+    }
     if (f.size() >= 0 && written != f.size()) {
       Files.deleteIfExists(part);
       throw new FetchException(
           f.path() + " arrived with " + written + " bytes; the source lists " + f.size());
     }
+    String digest = HexFormat.of().formatHex(state.sha.digest());
     if (f.sha256() != null && !f.sha256().equalsIgnoreCase(digest)) {
       Files.deleteIfExists(part);
+      bytesDone -= written;
+      state.bytes = -1;
+      if (state.resumed) {
+        // a resumed file may have joined two versions: once more from byte 0
+        state.resumed = false;
+        throw new RetryableFetchException(
+            f.path() + " failed its SHA-256 check after a resume; downloading it whole",
+            null,
+            null);
+      }
       throw new FetchException(
           f.path() + " is corrupt: SHA-256 " + digest + ", the source publishes " + f.sha256());
     }
-    Files.move(part, target, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
     return new FetchedFile(f.path(), written, digest);
   }
 

@@ -115,14 +115,21 @@ public final class HuggingFaceSource implements ModelSource {
   }
 
   @Override
-  public InputStream open(RemoteFile file) throws IOException {
+  public Opened open(RemoteFile file, long offset) throws IOException {
     URI url =
         endpoint.resolve(repo + "/resolve/" + encode(revision) + "/" + encodePath(file.path()));
-    return send(url, HttpResponse.BodyHandlers.ofInputStream()).body();
+    HttpResponse<InputStream> r = send(url, HttpResponse.BodyHandlers.ofInputStream(), offset);
+    return HttpRange.opened(r, offset, url.toString());
   }
 
   private <T> HttpResponse<T> send(URI url, HttpResponse.BodyHandler<T> body) throws IOException {
-    HttpRequest.Builder request = HttpRequest.newBuilder(url).timeout(Duration.ofMinutes(5)).GET();
+    return send(url, body, 0);
+  }
+
+  private <T> HttpResponse<T> send(URI url, HttpResponse.BodyHandler<T> body, long offset)
+      throws IOException {
+    HttpRequest.Builder request =
+        HttpRange.from(HttpRequest.newBuilder(url).timeout(Duration.ofMinutes(5)).GET(), offset);
     if (token != null) {
       request.header("Authorization", "Bearer " + token);
     }
@@ -136,13 +143,14 @@ public final class HuggingFaceSource implements ModelSource {
       throw new IOException("interrupted while fetching " + url, e);
     }
     int status = response.statusCode();
-    if (status == 200) {
+    if (status == 200 || (status == 206 && offset > 0)) {
       return response;
     }
     if (response.body() instanceof InputStream in) {
       in.close();
     }
-    throw new FetchException(
+    throw failure(
+        response,
         switch (status) {
           case 401, 403 ->
               repo
@@ -150,9 +158,14 @@ public final class HuggingFaceSource implements ModelSource {
                   + status
                   + "): it is gated or private; set HF_TOKEN to a token that may read it";
           case 404 -> repo + "@" + revision + " was not found at " + endpoint + " (" + url + ")";
-          case 429 -> endpoint + " rate-limited the download (429); retry later or set HF_TOKEN";
+          case 429 ->
+              endpoint + " rate-limited the download (429); a token (HF_TOKEN) raises the limit";
           default -> url + " answered HTTP " + status;
         });
+  }
+
+  private static FetchException failure(HttpResponse<?> response, String message) {
+    return HttpRange.failure(message, response);
   }
 
   private static URI nextPage(HttpResponse<?> response) {

@@ -61,7 +61,10 @@ public final class LocalSource implements ModelSource {
   }
 
   @Override
-  public InputStream open(RemoteFile file) throws IOException {
-    return Files.newInputStream(Files.isRegularFile(root) ? root : root.resolve(file.path()));
+  public Opened open(RemoteFile file, long offset) throws IOException {
+    InputStream in =
+        Files.newInputStream(Files.isRegularFile(root) ? root : root.resolve(file.path()));
+    in.skipNBytes(offset);
+    return new Opened(in, offset);
   }
 }

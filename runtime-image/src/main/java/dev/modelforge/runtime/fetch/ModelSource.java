@@ -10,8 +10,20 @@ public interface ModelSource {
   /** The files to fetch, without the ones a served model does not need. */
   List<RemoteFile> list() throws IOException;
 
-  /** The file's bytes; the caller closes the stream. */
-  InputStream open(RemoteFile file) throws IOException;
+  /**
+   * The file's bytes from {@code offset} on (an HTTP Range request), or from 0 when the source
+   * cannot start there; the caller closes the stream. A failure that may pass is a {@link
+   * RetryableFetchException}.
+   */
+  Opened open(RemoteFile file, long offset) throws IOException;
+
+  /**
+   * An open file.
+   *
+   * @param body the bytes from {@code offset} on
+   * @param offset where they start: the offset asked for, or 0 when the source sent it all
+   */
+  record Opened(InputStream body, long offset) {}
 
   /** For messages: the source as the user wrote it. */
   String describe();

@@ -130,10 +130,17 @@ public final class S3Source implements ModelSource {
   }
 
   @Override
-  public InputStream open(RemoteFile file) throws IOException {
+  public Opened open(RemoteFile file, long offset) throws IOException {
     String key =
         prefix.isEmpty() ? file.path() : isSingleObject(file) ? prefix : prefix + "/" + file.path();
-    return get("/" + bucket + "/" + key, Map.of());
+    HttpResponse<InputStream> r =
+        send(
+            "GET",
+            "/" + bucket + "/" + key,
+            Map.of(),
+            HttpResponse.BodyHandlers.ofInputStream(),
+            offset);
+    return HttpRange.opened(r, offset, uri + " (" + key + ")");
   }
 
   private boolean isSingleObject(RemoteFile file) {
@@ -146,6 +153,16 @@ public final class S3Source implements ModelSource {
 
   private <T> HttpResponse<T> send(
       String method, String rawPath, Map<String, String> query, HttpResponse.BodyHandler<T> body)
+      throws IOException {
+    return send(method, rawPath, query, body, 0);
+  }
+
+  private <T> HttpResponse<T> send(
+      String method,
+      String rawPath,
+      Map<String, String> query,
+      HttpResponse.BodyHandler<T> body,
+      long offset)
       throws IOException {
     String path = settings.endpoint().getRawPath() + AwsSigV4.encodePath(rawPath);
     StringBuilder target =
@@ -188,6 +205,7 @@ public final class S3Source implements ModelSource {
           });
       request.header("Authorization", auth);
     }
+    HttpRange.from(request, offset); // unsigned: SigV4 allows headers outside the signature
     HttpResponse<T> response;
     try {
       response = http.send(request.build(), body);
@@ -197,13 +215,13 @@ public final class S3Source implements ModelSource {
       Thread.currentThread().interrupt();
       throw new IOException("interrupted while fetching " + target, e);
     }
-    if (response.statusCode() == 200) {
+    if (response.statusCode() == 200 || (response.statusCode() == 206 && offset > 0)) {
       return response;
     }
     if (response.body() instanceof InputStream in) {
       in.close();
     }
-    throw new FetchException(
+    throw HttpRange.failure(
         switch (response.statusCode()) {
           case 403 ->
               uri
@@ -211,7 +229,8 @@ public final class S3Source implements ModelSource {
                   + " Model's credentialsSecretRef) and the bucket policy";
           case 404 -> uri + " was not found at " + settings.endpoint() + " (" + rawPath + ")";
           default -> settings.endpoint() + rawPath + " answered HTTP " + response.statusCode();
-        });
+        },
+        response);
   }
 
   private static String tag(String xml, String name) {

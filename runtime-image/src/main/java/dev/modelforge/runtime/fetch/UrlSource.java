@@ -49,18 +49,14 @@ public final class UrlSource implements ModelSource {
   }
 
   @Override
-  public InputStream open(RemoteFile file) throws IOException {
-    HttpRequest.Builder request = HttpRequest.newBuilder(url).GET();
+  public Opened open(RemoteFile file, long offset) throws IOException {
+    HttpRequest.Builder request = HttpRange.from(HttpRequest.newBuilder(url).GET(), offset);
     try {
       HttpResponse<InputStream> r =
           http.send(
               request.timeout(Duration.ofMinutes(5)).build(),
               HttpResponse.BodyHandlers.ofInputStream());
-      if (r.statusCode() != 200) {
-        r.body().close();
-        throw new FetchException(url + " answered HTTP " + r.statusCode());
-      }
-      return r.body();
+      return HttpRange.opened(r, offset, url.toString());
     } catch (IOException e) {
       throw FetchException.unreachable(url, e);
     } catch (InterruptedException e) {
@@ -76,7 +72,7 @@ public final class UrlSource implements ModelSource {
               request.timeout(Duration.ofMinutes(1)).build(),
               HttpResponse.BodyHandlers.discarding());
       if (r.statusCode() != 200) {
-        throw new FetchException(url + " answered HTTP " + r.statusCode());
+        throw HttpRange.failure(url + " answered HTTP " + r.statusCode(), r);
       }
       return r;
     } catch (IOException e) {

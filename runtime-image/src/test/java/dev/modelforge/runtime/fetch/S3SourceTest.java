@@ -169,7 +169,7 @@ class S3SourceTest {
         .extracting(RemoteFile::path)
         .containsExactly("config.json", "model.safetensors");
     assertThat(files).extracting(RemoteFile::size).containsExactly(7L, 4L);
-    try (var in = s3.open(files.get(1))) {
+    try (var in = s3.open(files.get(1), 0).body()) {
       assertThat(in.readAllBytes()).containsExactly(1, 2, 3, 4);
     }
     assertThat(problems).isEmpty();
@@ -185,7 +185,7 @@ class S3SourceTest {
     assertThat(files).extracting(RemoteFile::path).containsExactly("model.safetensors");
     Path dest = dir.resolve("out");
     Files.createDirectories(dest);
-    try (var in = s3.open(files.getFirst())) {
+    try (var in = s3.open(files.getFirst(), 0).body()) {
       assertThat(in.readAllBytes()).hasSize(4);
     }
     assertThat(problems).isEmpty();
