@@ -11,6 +11,7 @@ import io.fabric8.kubernetes.api.model.PersistentVolume;
 import io.fabric8.kubernetes.api.model.PersistentVolumeClaim;
 import io.fabric8.kubernetes.api.model.Pod;
 import io.fabric8.kubernetes.api.model.PodSpec;
+import io.fabric8.kubernetes.api.model.Quantity;
 import io.fabric8.kubernetes.api.model.Secret;
 import io.fabric8.kubernetes.api.model.Volume;
 import io.fabric8.kubernetes.api.model.VolumeMount;
@@ -170,6 +171,18 @@ final class LocalPod {
     }
     env.put("HOSTNAME", podName);
     env.putIfAbsent("POD_NAMESPACE", namespace);
+    // In a container the JVM sizes its heap from the cgroup's memory limit; a process here sees
+    // the whole machine, so it is told the limit as a container would tell it
+    Quantity memory =
+        c.getResources() == null || c.getResources().getLimits() == null
+            ? null
+            : c.getResources().getLimits().get("memory");
+    if (memory != null) {
+      long bytes = Quantity.getAmountInBytes(memory).longValue();
+      env.put(
+          "MODELFORGE_JAVA_OPTS",
+          (env.getOrDefault("MODELFORGE_JAVA_OPTS", "") + " -XX:MaxRAM=" + bytes).trim());
+    }
     pb.directory(podDir.toFile());
     pb.redirectErrorStream(true);
     pb.redirectOutput(ProcessBuilder.Redirect.appendTo(podDir.resolve("log").toFile()));

@@ -4,6 +4,7 @@ import dev.modelforge.engine.lora.LoraAdapter;
 import dev.modelforge.engine.model.ContiguousKvCache;
 import dev.modelforge.engine.model.DecoderModel;
 import dev.modelforge.engine.model.InferenceState;
+import dev.modelforge.engine.model.ModelConfig;
 import dev.modelforge.engine.tensor.Parallel;
 import java.util.ArrayList;
 import java.util.Arrays;
@@ -47,6 +48,15 @@ public final class BeamSearch {
   public BeamSearch(DecoderModel model, Parallel pool) {
     this.model = model;
     this.pool = pool;
+  }
+
+  /**
+   * The memory a search holds in KV caches: two contiguous caches per beam (the one it reads and
+   * the one the next step forks into), each of the prompt plus {@code maxTokens} positions.
+   */
+  public static long cacheBytes(ModelConfig config, int numBeams, int promptLength, int maxTokens) {
+    long positions = Math.min(config.maxPositions(), (long) promptLength + maxTokens);
+    return 2L * numBeams * 2L * config.layers() * positions * config.kvDim() * Float.BYTES;
   }
 
   /** Returns the finished hypotheses, best first (at most {@code numBeams}). */

@@ -13,6 +13,17 @@ public final class Compute {
 
   private Compute() {}
 
+  /**
+   * The kernel threads a runtime pod should run: its CPU request, rounded down, at least one. CPU
+   * is not limited (see below), so the JVM would otherwise see every core of the node and run one
+   * thread per core beside other pods.
+   */
+  public static int threads(WorkloadResources resources, ModelForgeConfig.Defaults defaults) {
+    var spec = resources == null ? new WorkloadResources() : resources;
+    var cpu = new Quantity(spec.getCpu() != null ? spec.getCpu() : defaults.cpu());
+    return Math.max(1, Quantity.getAmountInBytes(cpu).intValue());
+  }
+
   public static ResourceRequirements requirements(
       WorkloadResources resources, ModelForgeConfig.Defaults defaults) {
     var spec = resources == null ? new WorkloadResources() : resources;
@@ -21,8 +32,9 @@ public final class Compute {
     var requests = new LinkedHashMap<String, Quantity>();
     requests.put("cpu", cpu);
     requests.put("memory", memory);
-    // Memory limit = request: the engine sizes its KV cache from it, and an eviction is
-    // clearer than an OOM kill. CPU is not limited so threads are not throttled.
+    // Memory limit = request: the server sizes its KV cache from the heap it leaves
+    // (--kv-cache-memory auto), and an eviction is clearer than an OOM kill. CPU is not limited so
+    // threads are not throttled.
     var limits = new LinkedHashMap<String, Quantity>();
     limits.put("memory", memory);
     int gpus = spec.getGpus() == null ? 0 : spec.getGpus();

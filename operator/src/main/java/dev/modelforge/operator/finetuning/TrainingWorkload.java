@@ -246,6 +246,8 @@ public final class TrainingWorkload {
             CONFIG_DIR + "/" + CONFIG_KEY,
             "--output",
             OUTPUT_DIR + "/" + MODEL_SUBDIR,
+            "--threads",
+            Integer.toString(Compute.threads(spec.getResources(), config.defaults())),
             // A replacement pod continues from the last checkpoint on the output volume.
             "--resume")
         .withEnv(env)

@@ -221,6 +221,11 @@ public final class ServingWorkload {
     args.add(Integer.toString(PORT));
     args.add("--drain-timeout");
     args.add(DRAIN_SECONDS + "s");
+    args.add("--threads");
+    args.add(Integer.toString(Compute.threads(spec.getResources(), config.defaults())));
+    // the KV cache takes what the memory limit leaves once the model is loaded
+    args.add("--kv-cache-memory");
+    args.add("auto");
     var engine = spec.getEngine();
     if (engine != null) {
       if (engine.getMaxBatchSize() != null) {

@@ -79,6 +79,8 @@ class FineTuningJobReconcilerIntegrationTest {
             "/etc/modelforge/train/config.json",
             "--output",
             "/output/model",
+            "--threads",
+            "1",
             "--resume");
     assertThat(container.getResources().getLimits())
         .containsEntry("nvidia.com/gpu", new Quantity("1"));

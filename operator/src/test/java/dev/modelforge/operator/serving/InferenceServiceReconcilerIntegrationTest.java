@@ -74,7 +74,11 @@ class InferenceServiceReconcilerIntegrationTest {
             "--port",
             "8000",
             "--drain-timeout",
-            "30s");
+            "30s",
+            "--threads",
+            "1",
+            "--kv-cache-memory",
+            "auto");
     assertThat(container.getReadinessProbe().getHttpGet().getPath()).isEqualTo("/health/ready");
     assertThat(container.getSecurityContext().getReadOnlyRootFilesystem()).isTrue();
     assertThat(deployment.getSpec().getReplicas()).isEqualTo(1);

@@ -15,6 +15,31 @@ import org.junit.jupiter.api.Test;
 class ServingWorkloadTest {
 
   @Test
+  void theServerRunsAThreadPerRequestedCoreAndSizesItsKvCacheFromItsMemory() {
+    for (var c : java.util.Map.of("2500m", "2", "500m", "1", "4", "4").entrySet()) {
+      var service = TestResources.inferenceService("ns", "chat", "qwen");
+      var resources = new dev.modelforge.operator.api.v1alpha1.WorkloadResources();
+      resources.setCpu(c.getKey());
+      service.getSpec().setResources(resources);
+
+      var args =
+          ServingWorkload.fromCrd(service, TestResources.config())
+              .generateDeployment()
+              .getSpec()
+              .getTemplate()
+              .getSpec()
+              .getContainers()
+              .get(0)
+              .getArgs();
+
+      assertThat(args)
+          .as("cpu %s", c.getKey())
+          .containsSequence("--threads", c.getValue())
+          .containsSequence("--kv-cache-memory", "auto");
+    }
+  }
+
+  @Test
   void deploymentServesTheModelAndEachAdapterUnderItsName() {
     var service = TestResources.inferenceService("ns", "chat", "qwen", "arith", "poems");
 
@@ -34,7 +59,11 @@ class ServingWorkloadTest {
             "--port",
             "8000",
             "--drain-timeout",
-            "30s");
+            "30s",
+            "--threads",
+            "1",
+            "--kv-cache-memory",
+            "auto");
     assertThat(pod.getVolumes())
         .extracting(
             v ->

@@ -73,8 +73,17 @@ public final class ServeCommand implements Callable<Integer> {
 
   @Option(
       names = "--kv-cache-memory",
-      description = "Memory for the paged KV cache, e.g. 512M (default 1G).")
+      description =
+          "Memory for the paged KV cache, e.g. 512M (default 1G), or auto: the heap the loaded"
+              + " model leaves, times --memory-utilization (what the operator passes).")
   String kvCacheMemory;
+
+  @Option(
+      names = "--memory-utilization",
+      description =
+          "With --kv-cache-memory auto: the fraction of the free heap the KV cache may take"
+              + " (default 0.9).")
+  Double memoryUtilization;
 
   @Option(
       names = {"--max-model-len", "--max-sequence-length"},
@@ -162,6 +171,7 @@ public final class ServeCommand implements Callable<Integer> {
     put(p, "modelforge.serve.max-batch", maxBatch);
     put(p, "modelforge.serve.max-tokens-per-step", maxTokensPerStep);
     put(p, "modelforge.serve.kv-cache-memory", kvCacheMemory);
+    put(p, "modelforge.serve.memory-utilization", memoryUtilization);
     put(p, "modelforge.serve.max-model-len", maxModelLen);
     put(p, "modelforge.serve.block-size", blockSize);
     put(p, "modelforge.serve.max-waiting", maxWaiting);

@@ -276,6 +276,7 @@ public class OpenAiRoutes {
     RoutingContext ctx = response.ctx;
     AtomicBoolean gone = new AtomicBoolean();
     ctx.response().closeHandler(v -> gone.set(true));
+    response.prompts.forEach(engine::checkBeamSearch); // all refused before any starts
     List<CompletableFuture<List<BeamSearch.Hypothesis>>> searches = new ArrayList<>();
     List<List<ServingMetrics.RequestClock>> clocks = new ArrayList<>();
     for (GenerationSpec prompt : response.prompts) {

@@ -26,9 +26,16 @@ public interface ServeConfig {
   @WithDefault("512")
   int maxTokensPerStep();
 
-  /** Memory for the paged KV cache, e.g. 512M or 2G. */
+  /**
+   * Memory for the paged KV cache, e.g. 512M or 2G; or {@code auto}: the heap the loaded model
+   * leaves, times {@link #memoryUtilization}.
+   */
   @WithDefault("1G")
   String kvCacheMemory();
+
+  /** With {@code kv-cache-memory=auto}: the fraction of the free heap the KV cache may take. */
+  @WithDefault("0.9")
+  double memoryUtilization();
 
   /** Longest prompt plus completion; defaults to the model's context length. */
   Optional<Integer> maxModelLen();

@@ -76,6 +76,9 @@ public class ServingEngine {
   private volatile String loadError;
   private volatile boolean draining;
 
+  /** The paged KV cache's budget, in bytes (also what one beam search may hold). */
+  private volatile long kvBudgetBytes;
+
   /** Set at the drain timeout: what is still running is cancelled. */
   private volatile boolean aborting;
 
@@ -170,11 +173,19 @@ public class ServingEngine {
       }
       ModelConfig mc = model.config();
       int maxLen = Math.min(config.maxModelLen().orElse(mc.maxPositions()), mc.maxPositions());
-      long kvBytes = ByteSize.parse(config.kvCacheMemory());
+      long kvBytes = kvCacheBytes(config.kvCacheMemory(), config.memoryUtilization());
+      kvBudgetBytes = kvBytes;
       int blocks = BlockPool.blocksForBudget(mc, kvBytes, config.blockSize());
       if (blocks < 1) {
         throw new IllegalArgumentException(
-            "--kv-cache-memory " + config.kvCacheMemory() + " holds no KV block for this model");
+            "--kv-cache-memory "
+                + config.kvCacheMemory()
+                + " ("
+                + (kvBytes >> 20)
+                + " MiB) holds no KV block for this model"
+                + (config.kvCacheMemory().trim().equalsIgnoreCase("auto")
+                    ? ": the loaded model leaves no heap; give the pod more memory"
+                    : ""));
       }
       int maxBatch = config.maxBatch();
       SchedulerConfig sc =
@@ -336,6 +347,35 @@ public class ServingEngine {
     return Optional.ofNullable(adapters.get(name));
   }
 
+  /**
+   * {@code --kv-cache-memory}: a size as written, or for {@code auto} the heap the loaded model
+   * leaves (the most the JVM may take less what it holds after a collection) times {@code
+   * utilization}, so a pod's memory limit, not a fixed default, bounds the cache.
+   */
+  private static long kvCacheBytes(String setting, double utilization) {
+    if (!setting.trim().equalsIgnoreCase("auto")) {
+      return ByteSize.parse(setting);
+    }
+    System.gc(); // what the model holds, not what it has yet to collect
+    Runtime rt = Runtime.getRuntime();
+    long max = rt.maxMemory();
+    long used = rt.totalMemory() - rt.freeMemory();
+    long bytes = autoKvCacheBytes(max, used, utilization);
+    LOG.infof(
+        "--kv-cache-memory auto: %d MiB (%.2f of the %d MiB heap left of %d MiB once loaded)",
+        bytes >> 20, utilization, (max - used) >> 20, max >> 20);
+    return bytes;
+  }
+
+  /** {@code auto}'s rule, apart from the JVM: (max - used) * utilization, never below zero. */
+  static long autoKvCacheBytes(long maxHeap, long usedHeap, double utilization) {
+    if (!(utilization > 0 && utilization <= 1)) {
+      throw new IllegalArgumentException(
+          "--memory-utilization must be in (0, 1], got " + utilization);
+    }
+    return Math.max(0, (long) ((maxHeap - usedHeap) * utilization));
+  }
+
   /** Calls {@code observer} on the engine thread after every forward step with its tokens. */
   void observeSteps(java.util.function.IntConsumer observer) {
     this.stepObserver = observer;
@@ -370,6 +410,32 @@ public class ServingEngine {
    * the caller's {@link #finished}. Stops early, its future cancelled, once {@code cancelled} reads
    * true (the client went away).
    */
+  /**
+   * Refuses a beam search whose caches would not fit in the paged KV cache's own budget: the search
+   * holds them on the heap beside it, and a request must not be able to exhaust memory.
+   */
+  void checkBeamSearch(GenerationSpec spec) {
+    Loaded l = loaded;
+    if (l == null) {
+      return;
+    }
+    long needed =
+        BeamSearch.cacheBytes(
+            l.model().config(), spec.n(), spec.promptIds().length, spec.params().maxTokens());
+    if (needed > kvBudgetBytes) {
+      throw new IllegalArgumentException(
+          "use_beam_search with n="
+              + spec.n()
+              + " over "
+              + (spec.promptIds().length + spec.params().maxTokens())
+              + " tokens needs "
+              + (needed >> 20)
+              + " MiB of KV cache; this server allows a search "
+              + (kvBudgetBytes >> 20)
+              + " MiB (its --kv-cache-memory); lower n or max_tokens");
+    }
+  }
+
   CompletableFuture<List<BeamSearch.Hypothesis>> beamSearch(
       GenerationSpec spec, Set<Integer> endIds, LoraAdapter adapter, BooleanSupplier cancelled) {
     Loaded l = loaded;
