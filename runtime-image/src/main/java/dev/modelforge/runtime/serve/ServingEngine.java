@@ -238,6 +238,15 @@ public class ServingEngine {
     } catch (RuntimeException e) {
       loadError = e.getMessage();
       LOG.errorf("the model could not be loaded: %s", e.getMessage());
+    } catch (OutOfMemoryError e) {
+      // readiness says why instead of "loading" for good
+      loadError =
+          "the heap ("
+              + (Runtime.getRuntime().maxMemory() >> 20)
+              + " MiB) ran out while loading the model and its KV cache ("
+              + config.kvCacheMemory()
+              + "); give the pod more memory, or use --kv-cache-memory auto or a smaller size";
+      LOG.errorf("the model could not be loaded: %s", loadError);
     }
   }
 
