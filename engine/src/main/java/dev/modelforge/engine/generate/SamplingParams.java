@@ -89,6 +89,16 @@ public record SamplingParams(
     }
   }
 
+  /**
+   * The ids that end a sequence: the model's end tokens {@code eosIds} and the request's stop token
+   * ids, in order ({@link #ignoreEos} is the caller's to apply).
+   */
+  public java.util.SortedSet<Integer> endIds(java.util.Collection<Integer> eosIds) {
+    java.util.SortedSet<Integer> ends = new java.util.TreeSet<>(eosIds);
+    ends.addAll(stopTokenIds);
+    return ends;
+  }
+
   public static SamplingParams greedy(int maxTokens) {
     return new SamplingParams(
         maxTokens, 0, 0, 1, 0, 1, 0, 0, null, List.of(), List.of(), 0, false, Map.of(), false);

@@ -64,9 +64,11 @@ public final class TokenEmitter {
       biasValues[i] = bias.get(i).getValue();
     }
     this.matcher = constraint == null ? null : constraint.newMatcher();
-    Set<Integer> ends = new java.util.TreeSet<>(eosIds);
-    ends.addAll(params.stopTokenIds());
-    this.endIds = ends.stream().mapToInt(Integer::intValue).filter(id -> id < vocab).toArray();
+    this.endIds =
+        params.endIds(eosIds).stream()
+            .mapToInt(Integer::intValue)
+            .filter(id -> id < vocab)
+            .toArray();
     this.endLogits = new float[endIds.length];
   }
 

@@ -22,17 +22,7 @@ class ServingWorkloadTest {
       resources.setCpu(c.getKey());
       service.getSpec().setResources(resources);
 
-      var args =
-          ServingWorkload.fromCrd(service, TestResources.config())
-              .generateDeployment()
-              .getSpec()
-              .getTemplate()
-              .getSpec()
-              .getContainers()
-              .get(0)
-              .getArgs();
-
-      assertThat(args)
+      assertThat(ServingWorkload.fromCrd(service, TestResources.config()).serverArgs())
           .as("cpu %s", c.getKey())
           .containsSequence("--threads", c.getValue())
           .containsSequence("--kv-cache-memory", "auto");

@@ -151,9 +151,8 @@ public final class GenerateCommand implements Callable<Integer> {
       if (numBeams > 1) {
         // a beam ends at the model's end tokens and at the --stop-id ones, as HF's eos_token_id
         // list
-        Set<Integer> ends = new HashSet<>(eos);
-        ends.addAll(params.stopTokenIds());
-        return beamSearch(loaded, pool, promptIds, params, ends, tokenizer, out, constraint);
+        return beamSearch(
+            loaded, pool, promptIds, params, params.endIds(eos), tokenizer, out, constraint);
       }
       TextStream text = tokenizer == null ? null : textStream(tokenizer);
       GenerationResult result =

@@ -149,8 +149,7 @@ public final class HuggingFaceSource implements ModelSource {
     if (response.body() instanceof InputStream in) {
       in.close();
     }
-    throw failure(
-        response,
+    throw HttpRange.failure(
         switch (status) {
           case 401, 403 ->
               repo
@@ -161,11 +160,8 @@ public final class HuggingFaceSource implements ModelSource {
           case 429 ->
               endpoint + " rate-limited the download (429); a token (HF_TOKEN) raises the limit";
           default -> url + " answered HTTP " + status;
-        });
-  }
-
-  private static FetchException failure(HttpResponse<?> response, String message) {
-    return HttpRange.failure(message, response);
+        },
+        response);
   }
 
   private static URI nextPage(HttpResponse<?> response) {

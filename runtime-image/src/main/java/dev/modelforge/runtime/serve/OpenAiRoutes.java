@@ -27,7 +27,6 @@ import jakarta.enterprise.event.Observes;
 import java.nio.charset.StandardCharsets;
 import java.security.MessageDigest;
 import java.util.ArrayList;
-import java.util.HashSet;
 import java.util.List;
 import java.util.Optional;
 import java.util.Set;
@@ -281,10 +280,9 @@ public class OpenAiRoutes {
     List<List<ServingMetrics.RequestClock>> clocks = new ArrayList<>();
     for (GenerationSpec prompt : response.prompts) {
       metrics.requestParams(prompt.n());
-      Set<Integer> ends = new HashSet<>(prompt.params().stopTokenIds());
-      if (!prompt.params().ignoreEos()) {
-        ends.addAll(l.eosIds());
-      }
+      // as a sampled choice: ignore_eos lets only max_tokens end it
+      Set<Integer> ends =
+          prompt.params().ignoreEos() ? Set.of() : prompt.params().endIds(l.eosIds());
       List<ServingMetrics.RequestClock> promptClocks = new ArrayList<>();
       for (int i = 0; i < prompt.n(); i++) {
         promptClocks.add(clock(l, prompt));
@@ -303,7 +301,7 @@ public class OpenAiRoutes {
                             .filter(f -> !f.isCompletedExceptionally())
                             .forEach(f -> engine.finished());
                         if (!gone.get()) {
-                          error(ctx, beamFailure(failure));
+                          error(ctx, asyncFailure(failure, null));
                         }
                         return;
                       }
@@ -331,7 +329,11 @@ public class OpenAiRoutes {
                     }));
   }
 
-  private static ApiException beamFailure(Throwable failure) {
+  /**
+   * What a request's work on the engine thread failed with, as its answer: a refusal the engine
+   * made (400 naming {@code param}), the drain's cancellation (503), else a 500.
+   */
+  private static ApiException asyncFailure(Throwable failure, String param) {
     Throwable cause =
         failure instanceof java.util.concurrent.CompletionException c ? c.getCause() : failure;
     if (cause instanceof java.util.concurrent.CancellationException) {
@@ -339,7 +341,7 @@ public class OpenAiRoutes {
           503, "service_unavailable", "the server is shutting down", null, null);
     }
     if (cause instanceof IllegalArgumentException) {
-      return ApiException.badRequest(cause.getMessage(), null);
+      return ApiException.badRequest(cause.getMessage(), param);
     }
     return new ApiException(500, "internal_error", cause.toString(), null, null);
   }
@@ -399,16 +401,7 @@ public class OpenAiRoutes {
                 vertx.runOnContext(
                     v -> {
                       if (failure != null) {
-                        Throwable cause =
-                            failure instanceof java.util.concurrent.CompletionException c
-                                ? c.getCause()
-                                : failure;
-                        error(
-                            ctx,
-                            cause instanceof IllegalArgumentException
-                                ? ApiException.badRequest(cause.getMessage(), "input")
-                                : new ApiException(
-                                    500, "internal_error", cause.toString(), null, null));
+                        error(ctx, asyncFailure(failure, "input"));
                         return;
                       }
                       ObjectNode o = JSON.createObjectNode().put("object", "list");

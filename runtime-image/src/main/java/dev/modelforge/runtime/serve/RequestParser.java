@@ -89,7 +89,7 @@ final class RequestParser {
           "'logprobs' must be an integer in [0, 20] on completions, got " + lp, "logprobs");
     }
     int top = logprobs ? range(lp.asInt(), "logprobs", 0, 0, 20) : 0;
-    return spec(r, r.maxTokens(), ids, text, logprobs, top, 16, isTrue(r.echo()));
+    return spec(r, r.maxTokens(), ids, text, logprobs, top, 16, Boolean.TRUE.equals(r.echo()));
   }
 
   GenerationSpec chat(JsonNode body) {
@@ -191,10 +191,6 @@ final class RequestParser {
     return v == null || v.isNull() || v.asText().equals("none");
   }
 
-  private static boolean isTrue(Boolean b) {
-    return b != null && b;
-  }
-
   /** {@code chat_template_kwargs}: more variables for the template (enable_thinking, ...). */
   private static Map<String, Object> templateKwargs(JsonNode v) {
     if (v == null || v.isNull()) {
@@ -285,7 +281,7 @@ final class RequestParser {
     double frequency = range(r.frequencyPenalty(), "frequency_penalty", 0, -2, 2);
     int n = range(r.n(), "n", 1, 1, MAX_N);
     int bestOf = range(r.bestOf(), "best_of", n, 1, MAX_N);
-    boolean stream = isTrue(r.stream());
+    boolean stream = Boolean.TRUE.equals(r.stream());
     if (bestOf < n) {
       throw ApiException.badRequest(
           "'best_of' must be at least n, got n=" + n + " and best_of=" + bestOf, "best_of");
@@ -332,13 +328,14 @@ final class RequestParser {
               stopIds,
               stop,
               topLogprobs,
-              isTrue(r.ignoreEos()),
+              Boolean.TRUE.equals(r.ignoreEos()),
               logitBias(r.logitBias()),
-              isTrue(r.includeStopStrInOutput()));
+              Boolean.TRUE.equals(r.includeStopStrInOutput()));
     } catch (IllegalArgumentException e) {
       throw ApiException.badRequest(e.getMessage(), null);
     }
-    boolean includeUsage = r.streamOptions() != null && isTrue(r.streamOptions().includeUsage());
+    boolean includeUsage =
+        r.streamOptions() != null && Boolean.TRUE.equals(r.streamOptions().includeUsage());
     var constraint = engine.structured().fromRequest(r);
     return new GenerationSpec(
         ids, params, n, bestOf, stream, includeUsage, logprobs, echo, text, constraint, null, beam);
@@ -377,8 +374,8 @@ final class RequestParser {
    */
   private static GenerationSpec.Beam beam(GenerationRequest r, int n, int bestOf) {
     double lengthPenalty = range(r.lengthPenalty(), "length_penalty", 1.0, -10, 10);
-    boolean early = isTrue(r.earlyStopping());
-    if (!isTrue(r.useBeamSearch())) {
+    boolean early = Boolean.TRUE.equals(r.earlyStopping());
+    if (!Boolean.TRUE.equals(r.useBeamSearch())) {
       if (lengthPenalty != 1.0 || early) {
         String field = lengthPenalty != 1.0 ? "length_penalty" : "early_stopping";
         throw ApiException.badRequest(

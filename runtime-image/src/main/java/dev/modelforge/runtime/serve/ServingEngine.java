@@ -452,18 +452,55 @@ public class ServingEngine {
       throw new IllegalStateException("the server is not ready");
     }
     inFlight.incrementAndGet();
-    CompletableFuture<List<BeamSearch.Hypothesis>> result = new CompletableFuture<>();
-    BeamSearch beams = new BeamSearch(l.model().model(), l.threads());
-    BeamSearch.Search[] search = new BeamSearch.Search[1];
-    Runnable[] step = new Runnable[1];
-    step[0] =
-        () -> {
-          try {
-            if (cancelled.getAsBoolean() || aborting) {
-              result.cancel(false);
-            } else if (search[0] == null) {
-              search[0] =
-                  beams.start(
+    BeamRun run = new BeamRun(l, spec, endIds, adapter, cancelled);
+    l.scheduler().runOnEngine(run);
+    // a search that ends with beams stays in flight until its response is written ({@link
+    // #finished}), as a scheduled request does
+    return run.result.whenComplete(
+        (v, e) -> {
+          if (e != null) {
+            inFlight.decrementAndGet();
+          }
+        });
+  }
+
+  /**
+   * One beam search as engine tasks: the first reads the prompt, each next one advances a step and
+   * queues itself again, until the search ends, fails or is cancelled.
+   */
+  private final class BeamRun implements Runnable {
+    final CompletableFuture<List<BeamSearch.Hypothesis>> result = new CompletableFuture<>();
+    private final Loaded loaded;
+    private final GenerationSpec spec;
+    private final Set<Integer> endIds;
+    private final LoraAdapter adapter;
+    private final BooleanSupplier cancelled;
+    private BeamSearch.Search search;
+
+    BeamRun(
+        Loaded loaded,
+        GenerationSpec spec,
+        Set<Integer> endIds,
+        LoraAdapter adapter,
+        BooleanSupplier cancelled) {
+      this.loaded = loaded;
+      this.spec = spec;
+      this.endIds = endIds;
+      this.adapter = adapter;
+      this.cancelled = cancelled;
+    }
+
+    @Override
+    public void run() {
+      try {
+        if (cancelled.getAsBoolean() || aborting) {
+          result.cancel(false);
+          return;
+        }
+        if (search == null) {
+          search =
+              new BeamSearch(loaded.model().model(), loaded.threads())
+                  .start(
                       spec.promptIds(),
                       spec.n(),
                       spec.params().maxTokens(),
@@ -472,25 +509,15 @@ public class ServingEngine {
                       endIds,
                       spec.constraint(),
                       adapter);
-              l.scheduler().runOnEngine(step[0]);
-            } else if (search[0].advance()) {
-              l.scheduler().runOnEngine(step[0]);
-            } else {
-              result.complete(search[0].result());
-            }
-          } catch (RuntimeException e) {
-            result.completeExceptionally(e);
-          }
-        };
-    l.scheduler().runOnEngine(step[0]);
-    // a search that ends with beams stays in flight until its response is written ({@link
-    // #finished}), as a scheduled request does
-    return result.whenComplete(
-        (v, e) -> {
-          if (e != null) {
-            inFlight.decrementAndGet();
-          }
-        });
+        } else if (!search.advance()) {
+          result.complete(search.result());
+          return;
+        }
+        loaded.scheduler().runOnEngine(this);
+      } catch (RuntimeException e) {
+        result.completeExceptionally(e);
+      }
+    }
   }
 
   /** Runs model work on the engine thread between steps, counted in flight for the drain. */

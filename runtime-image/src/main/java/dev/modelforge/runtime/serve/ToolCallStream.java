@@ -119,41 +119,54 @@ final class ToolCallStream {
     return text.substring(from, upTo);
   }
 
-  /** The calls the text holds so far, in order, in this model family's format. */
+  /** The calls whose object has ended: the text only grows, so they no longer change. */
+  private final List<Block> closed = new ArrayList<>();
+
+  /** Where the scan resumes: the end of the last closed call (0 before the first). */
+  private int scanFrom;
+
+  /**
+   * The calls the text holds so far, in order, in this model family's format. Each token rescans
+   * only from the end of the last closed call, not the whole answer.
+   */
   private List<Block> blocks(String text) {
-    List<Block> out = new ArrayList<>();
-    if (format == ToolCalls.Format.HERMES) {
-      for (int open = text.indexOf("<tool_call>"); open >= 0; ) {
-        int start = skipSpace(text, open + "<tool_call>".length());
-        if (start >= text.length() || text.charAt(start) != '{') {
-          break;
-        }
-        Block b = scan(text, start);
-        out.add(b);
-        if (b.end() < 0) {
-          break;
-        }
-        open = text.indexOf("<tool_call>", b.end());
-      }
-      return out;
-    }
-    int start = skipSpace(text, 0);
-    if (text.startsWith("<|python_tag|>", start)) {
-      start = skipSpace(text, start + "<|python_tag|>".length());
-    }
-    while (start < text.length() && text.charAt(start) == '{') {
+    List<Block> out = new ArrayList<>(closed);
+    for (int start = nextStart(text); start >= 0; start = nextStart(text)) {
       Block b = scan(text, start);
-      out.add(b);
       if (b.end() < 0) {
+        out.add(b);
         break;
       }
-      int next = skipSpace(text, b.end());
+      closed.add(b);
+      out.add(b);
+      scanFrom = b.end();
+    }
+    return out;
+  }
+
+  /** Where the next call's object starts after {@link #scanFrom}, or -1 while none has. */
+  private int nextStart(String text) {
+    int start;
+    if (format == ToolCalls.Format.HERMES) {
+      int open = text.indexOf("<tool_call>", scanFrom);
+      if (open < 0) {
+        return -1;
+      }
+      start = skipSpace(text, open + "<tool_call>".length());
+    } else if (closed.isEmpty()) {
+      start = skipSpace(text, 0);
+      if (text.startsWith("<|python_tag|>", start)) {
+        start = skipSpace(text, start + "<|python_tag|>".length());
+      }
+    } else {
+      // Llama 3 joins calls with "; "
+      int next = skipSpace(text, scanFrom);
       if (next >= text.length() || text.charAt(next) != ';') {
-        break;
+        return -1;
       }
       start = skipSpace(text, next + 1);
     }
-    return out;
+    return start < text.length() && text.charAt(start) == '{' ? start : -1;
   }
 
   private static int skipSpace(String text, int i) {
