@@ -1,7 +1,13 @@
 package dev.modelforge.engine.format;
 
+import dev.modelforge.engine.tensor.BF16Matrix;
 import dev.modelforge.engine.tensor.DType;
+import dev.modelforge.engine.tensor.Matrix;
+import dev.modelforge.engine.tensor.Q4Matrix;
+import dev.modelforge.engine.tensor.Q8Matrix;
 import java.lang.foreign.MemorySegment;
+import java.lang.foreign.ValueLayout;
+import java.nio.ByteOrder;
 import java.util.Arrays;
 
 /**
@@ -30,4 +36,51 @@ public record TensorData(String name, DType dtype, long[] shape, MemorySegment b
   public String shapeString() {
     return Arrays.toString(shape);
   }
+
+  /** The row length (innermost dimension). */
+  public int cols() {
+    return Math.toIntExact(shape[shape.length - 1]);
+  }
+
+  /** The number of rows: every dimension but the innermost. */
+  public int rows() {
+    return Math.toIntExact(elementCount() / shape[shape.length - 1]);
+  }
+
+  /** The elements widened to floats, whatever the stored type (quantized types dequantized). */
+  public float[] toFloats() {
+    long n = elementCount();
+    if (n > Integer.MAX_VALUE - 16) {
+      throw new ModelFormatException("tensor '" + name + "' is too large to widen to F32");
+    }
+    float[] out = new float[(int) n];
+    switch (dtype) {
+      case F32 -> MemorySegment.copy(bytes, LE_FLOAT, 0, out, 0, out.length);
+      case F16 -> {
+        for (int i = 0; i < out.length; i++) {
+          out[i] = Float.float16ToFloat(bytes.get(LE_SHORT, i * 2L));
+        }
+      }
+      case BF16 -> {
+        for (int i = 0; i < out.length; i++) {
+          out[i] = BF16Matrix.toFloat(bytes.get(LE_SHORT, i * 2L));
+        }
+      }
+      case Q8_0, Q4_0 -> {
+        Matrix m =
+            dtype == DType.Q8_0
+                ? new Q8Matrix(rows(), cols(), bytes)
+                : new Q4Matrix(rows(), cols(), bytes);
+        for (int r = 0; r < m.rows(); r++) {
+          m.readRow(r, out, r * m.cols());
+        }
+      }
+    }
+    return out;
+  }
+
+  private static final ValueLayout.OfFloat LE_FLOAT =
+      ValueLayout.JAVA_FLOAT_UNALIGNED.withOrder(ByteOrder.LITTLE_ENDIAN);
+  private static final ValueLayout.OfShort LE_SHORT =
+      ValueLayout.JAVA_SHORT_UNALIGNED.withOrder(ByteOrder.LITTLE_ENDIAN);
 }

@@ -1,10 +1,10 @@
 package dev.modelforge.engine.generate;
 
+import dev.modelforge.engine.config.ModelConfig;
 import dev.modelforge.engine.lora.LoraAdapter;
 import dev.modelforge.engine.model.ContiguousKvCache;
 import dev.modelforge.engine.model.DecoderModel;
 import dev.modelforge.engine.model.InferenceState;
-import dev.modelforge.engine.model.ModelConfig;
 import dev.modelforge.engine.tensor.Parallel;
 import java.util.ArrayList;
 import java.util.Arrays;

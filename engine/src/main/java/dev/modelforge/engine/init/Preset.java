@@ -1,8 +1,8 @@
 package dev.modelforge.engine.init;
 
-import dev.modelforge.engine.model.Architecture;
-import dev.modelforge.engine.model.ModelConfig;
-import dev.modelforge.engine.model.RopeConfig;
+import dev.modelforge.engine.config.Architecture;
+import dev.modelforge.engine.config.ModelConfig;
+import dev.modelforge.engine.config.RopeConfig;
 import java.util.Arrays;
 import java.util.Locale;
 

@@ -2,9 +2,9 @@ package dev.modelforge.engine.init;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.modelforge.engine.config.ModelConfig;
 import dev.modelforge.engine.format.FloatEncoding;
 import dev.modelforge.engine.format.safetensors.SafetensorsWriter;
-import dev.modelforge.engine.model.ModelConfig;
 import dev.modelforge.engine.tensor.DType;
 import java.io.IOException;
 import java.nio.file.Files;

@@ -1,6 +1,6 @@
 package dev.modelforge.engine.kvcache;
 
-import dev.modelforge.engine.model.ModelConfig;
+import dev.modelforge.engine.config.ModelConfig;
 import java.util.ArrayDeque;
 import java.util.HashMap;
 import java.util.Iterator;

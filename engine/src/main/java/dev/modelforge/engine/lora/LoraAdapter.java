@@ -2,11 +2,10 @@ package dev.modelforge.engine.lora;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.modelforge.engine.config.ModelConfig;
 import dev.modelforge.engine.format.ModelFormatException;
 import dev.modelforge.engine.format.TensorData;
 import dev.modelforge.engine.format.safetensors.SafetensorsStore;
-import dev.modelforge.engine.model.ModelConfig;
-import dev.modelforge.engine.model.WeightLoader;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -175,6 +174,6 @@ public final class LoraAdapter {
       throw ModelFormatException.of(
           file, b.name(), "has shape " + b.shapeString() + ", expected [" + out + ", " + r + "]");
     }
-    return new Pair(WeightLoader.toFloats(a), WeightLoader.toFloats(b), in, out);
+    return new Pair(a.toFloats(), b.toFloats(), in, out);
   }
 }

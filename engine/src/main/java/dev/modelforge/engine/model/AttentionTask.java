@@ -1,5 +1,6 @@
 package dev.modelforge.engine.model;
 
+import dev.modelforge.engine.config.ModelConfig;
 import dev.modelforge.engine.tensor.Parallel;
 import dev.modelforge.engine.tensor.VectorMath;
 import jdk.incubator.vector.FloatVector;

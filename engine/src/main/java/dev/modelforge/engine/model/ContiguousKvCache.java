@@ -1,5 +1,7 @@
 package dev.modelforge.engine.model;
 
+import dev.modelforge.engine.config.ModelConfig;
+
 /** A single sequence's cache as one {@code [capacity, KVH*HS]} array per layer. */
 public final class ContiguousKvCache implements KvCache {
 

@@ -1,5 +1,6 @@
 package dev.modelforge.engine.model;
 
+import dev.modelforge.engine.config.ModelConfig;
 import dev.modelforge.engine.lora.LoraAdapter;
 import dev.modelforge.engine.lora.LoraTarget;
 import dev.modelforge.engine.tensor.Parallel;

@@ -1,5 +1,6 @@
 package dev.modelforge.engine.model;
 
+import dev.modelforge.engine.config.ModelConfig;
 import dev.modelforge.engine.format.ModelFormatException;
 import dev.modelforge.engine.format.TensorStore;
 import dev.modelforge.engine.format.gguf.GgufModel;

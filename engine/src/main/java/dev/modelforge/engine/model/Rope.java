@@ -1,5 +1,7 @@
 package dev.modelforge.engine.model;
 
+import dev.modelforge.engine.config.RopeConfig;
+
 /**
  * Rotary position embedding in the rotate-half form of the Hugging Face checkpoints: dimension i of
  * a head pairs with i + HS/2. Cos/sin tables are computed once per model for every position.

@@ -1,5 +1,6 @@
 package dev.modelforge.engine.model;
 
+import dev.modelforge.engine.config.ModelConfig;
 import dev.modelforge.engine.format.ModelFormatException;
 import dev.modelforge.engine.format.TensorData;
 import dev.modelforge.engine.format.TensorStore;
@@ -200,7 +201,7 @@ public final class WeightLoader {
         switch (t.dtype()) {
           case F32 -> new F32Matrix(rows, cols, t.bytes(), arena());
           case BF16 -> new BF16Matrix(rows, cols, place(t.bytes()));
-          case F16 -> new F32Matrix(rows, cols, MemorySegment.ofArray(toFloats(t)), arena());
+          case F16 -> new F32Matrix(rows, cols, MemorySegment.ofArray(t.toFloats()), arena());
           case Q8_0 -> new Q8Matrix(rows, cols, place(t.bytes()));
           case Q4_0 -> new Q4Matrix(rows, cols, place(t.bytes()));
         };
@@ -264,45 +265,10 @@ public final class WeightLoader {
   }
 
   private float[] vector(String name, int n) {
-    return toFloats(tensor(name, n));
+    return tensor(name, n).toFloats();
   }
 
   private float[] floats(String name, int rows, int cols) {
-    return toFloats(tensor(name, rows, cols));
-  }
-
-  /** Widens any stored float type to a float array. */
-  public static float[] toFloats(TensorData t) {
-    long n = t.elementCount();
-    if (n > Integer.MAX_VALUE - 16) {
-      throw new ModelFormatException("tensor '" + t.name() + "' is too large to widen to F32");
-    }
-    float[] out = new float[(int) n];
-    MemorySegment b = t.bytes();
-    switch (t.dtype()) {
-      case F32 -> MemorySegment.copy(b, LE_FLOAT, 0, out, 0, out.length);
-      case F16 -> {
-        for (int i = 0; i < out.length; i++) {
-          out[i] = Float.float16ToFloat(b.get(LE_SHORT, i * 2L));
-        }
-      }
-      case BF16 -> {
-        for (int i = 0; i < out.length; i++) {
-          out[i] = BF16Matrix.toFloat(b.get(LE_SHORT, i * 2L));
-        }
-      }
-      case Q8_0, Q4_0 -> {
-        Matrix m =
-            t.dtype() == DType.Q8_0
-                ? new Q8Matrix(
-                    (int) (n / t.shape()[t.rank() - 1]), (int) t.shape()[t.rank() - 1], b)
-                : new Q4Matrix(
-                    (int) (n / t.shape()[t.rank() - 1]), (int) t.shape()[t.rank() - 1], b);
-        for (int r = 0; r < m.rows(); r++) {
-          m.readRow(r, out, r * m.cols());
-        }
-      }
-    }
-    return out;
+    return tensor(name, rows, cols).toFloats();
   }
 }

@@ -1,6 +1,6 @@
 package dev.modelforge.engine.train;
 
-import dev.modelforge.engine.model.ModelConfig;
+import dev.modelforge.engine.config.ModelConfig;
 import java.util.ArrayList;
 import java.util.List;
 

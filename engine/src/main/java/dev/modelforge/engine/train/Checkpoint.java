@@ -7,7 +7,6 @@ import dev.modelforge.engine.format.ModelFormatException;
 import dev.modelforge.engine.format.TensorData;
 import dev.modelforge.engine.format.safetensors.SafetensorsStore;
 import dev.modelforge.engine.format.safetensors.SafetensorsWriter;
-import dev.modelforge.engine.model.WeightLoader;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -162,7 +161,7 @@ public record Checkpoint(
 
   private void copy(SafetensorsStore store, String name, float[] into) {
     TensorData t = store.get(name);
-    float[] v = WeightLoader.toFloats(t);
+    float[] v = t.toFloats();
     if (v.length != into.length) {
       throw ModelFormatException.of(
           directory, name, "has " + v.length + " values, expected " + into.length);

@@ -1,5 +1,6 @@
 package dev.modelforge.engine.train;
 
+import dev.modelforge.engine.config.ModelConfig;
 import dev.modelforge.engine.format.FloatEncoding;
 import dev.modelforge.engine.format.InMemoryTensorStore;
 import dev.modelforge.engine.format.ModelFormatException;
@@ -7,8 +8,6 @@ import dev.modelforge.engine.format.TensorData;
 import dev.modelforge.engine.format.TensorStore;
 import dev.modelforge.engine.format.safetensors.SafetensorsStore;
 import dev.modelforge.engine.format.safetensors.SafetensorsWriter;
-import dev.modelforge.engine.model.ModelConfig;
-import dev.modelforge.engine.model.WeightLoader;
 import dev.modelforge.engine.tensor.DType;
 import java.io.IOException;
 import java.nio.file.Files;
@@ -252,7 +251,7 @@ public record ModelParameters(
                 + " but config.json implies "
                 + Arrays.toString(p.storedShape()));
       }
-      p.loadStored(WeightLoader.toFloats(t));
+      p.loadStored(t.toFloats());
       return p;
     }
   }

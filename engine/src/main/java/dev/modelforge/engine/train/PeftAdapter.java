@@ -7,7 +7,6 @@ import dev.modelforge.engine.format.ModelFormatException;
 import dev.modelforge.engine.format.TensorData;
 import dev.modelforge.engine.format.safetensors.SafetensorsStore;
 import dev.modelforge.engine.format.safetensors.SafetensorsWriter;
-import dev.modelforge.engine.model.WeightLoader;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -152,6 +151,6 @@ public final class PeftAdapter {
       throw ModelFormatException.of(
           file, name, "has shape " + t.shapeString() + ", expected [" + rows + ", " + cols + "]");
     }
-    return WeightLoader.toFloats(t);
+    return t.toFloats();
   }
 }

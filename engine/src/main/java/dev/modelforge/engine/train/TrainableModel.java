@@ -1,6 +1,6 @@
 package dev.modelforge.engine.train;
 
-import dev.modelforge.engine.model.ModelConfig;
+import dev.modelforge.engine.config.ModelConfig;
 import dev.modelforge.engine.model.Rope;
 import dev.modelforge.engine.tensor.Parallel;
 import dev.modelforge.engine.tensor.VectorMath;

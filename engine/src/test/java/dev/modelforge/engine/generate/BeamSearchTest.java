@@ -2,11 +2,11 @@ package dev.modelforge.engine.generate;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import dev.modelforge.engine.model.Architecture;
+import dev.modelforge.engine.config.Architecture;
+import dev.modelforge.engine.config.ModelConfig;
+import dev.modelforge.engine.config.RopeConfig;
 import dev.modelforge.engine.model.DecoderModel;
 import dev.modelforge.engine.model.LoadedModel;
-import dev.modelforge.engine.model.ModelConfig;
-import dev.modelforge.engine.model.RopeConfig;
 import dev.modelforge.engine.model.TestModels;
 import dev.modelforge.engine.tensor.DType;
 import dev.modelforge.engine.tensor.Parallel;

@@ -2,7 +2,7 @@ package dev.modelforge.engine.kvcache;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import dev.modelforge.engine.model.ModelConfig;
+import dev.modelforge.engine.config.ModelConfig;
 import dev.modelforge.engine.model.TestModels;
 import java.util.HashSet;
 import java.util.Set;

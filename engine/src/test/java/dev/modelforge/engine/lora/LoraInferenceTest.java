@@ -6,6 +6,7 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.modelforge.engine.config.ModelConfig;
 import dev.modelforge.engine.format.ModelFormatException;
 import dev.modelforge.engine.format.TensorData;
 import dev.modelforge.engine.format.safetensors.SafetensorsStore;
@@ -15,9 +16,7 @@ import dev.modelforge.engine.model.DecoderModel;
 import dev.modelforge.engine.model.InferenceState;
 import dev.modelforge.engine.model.KvCache;
 import dev.modelforge.engine.model.LoadedModel;
-import dev.modelforge.engine.model.ModelConfig;
 import dev.modelforge.engine.model.TestModels;
-import dev.modelforge.engine.model.WeightLoader;
 import dev.modelforge.engine.tensor.DType;
 import dev.modelforge.engine.tensor.Parallel;
 import java.io.IOException;
@@ -87,7 +86,7 @@ class LoraInferenceTest {
       java.util.Map<String, long[]> shapes = new java.util.HashMap<>();
       for (String name : store.names()) {
         TensorData t = store.get(name);
-        weights.put(name, WeightLoader.toFloats(t));
+        weights.put(name, t.toFloats());
         shapes.put(name, t.shape());
       }
       for (int l = 0; l < c.layers(); l++) {

@@ -1,5 +1,6 @@
 package dev.modelforge.engine.model;
 
+import dev.modelforge.engine.config.ModelConfig;
 import dev.modelforge.engine.format.TensorStore;
 
 /**
@@ -22,7 +23,7 @@ final class ReferenceDecoder {
   }
 
   private float[] w(String name) {
-    return WeightLoader.toFloats(store.get(name));
+    return store.get(name).toFloats();
   }
 
   /** Logits [T][V] for every position of {@code tokens}. */

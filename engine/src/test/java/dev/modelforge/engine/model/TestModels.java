@@ -1,5 +1,8 @@
 package dev.modelforge.engine.model;
 
+import dev.modelforge.engine.config.Architecture;
+import dev.modelforge.engine.config.ModelConfig;
+import dev.modelforge.engine.config.RopeConfig;
 import dev.modelforge.engine.init.RandomModelWriter;
 import dev.modelforge.engine.tensor.DType;
 import java.io.IOException;

@@ -2,6 +2,7 @@ package dev.modelforge.engine.scheduler;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import dev.modelforge.engine.config.ModelConfig;
 import dev.modelforge.engine.generate.FinishReason;
 import dev.modelforge.engine.generate.GeneratedToken;
 import dev.modelforge.engine.generate.Generator;
@@ -12,7 +13,6 @@ import dev.modelforge.engine.grammar.GrammarConstraint;
 import dev.modelforge.engine.grammar.TokenVocabulary;
 import dev.modelforge.engine.kvcache.BlockPool;
 import dev.modelforge.engine.model.LoadedModel;
-import dev.modelforge.engine.model.ModelConfig;
 import dev.modelforge.engine.model.TestModels;
 import dev.modelforge.engine.tensor.DType;
 import dev.modelforge.engine.tensor.Parallel;

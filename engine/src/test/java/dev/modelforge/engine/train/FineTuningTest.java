@@ -5,14 +5,13 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.modelforge.engine.config.Architecture;
+import dev.modelforge.engine.config.ModelConfig;
+import dev.modelforge.engine.config.RopeConfig;
 import dev.modelforge.engine.init.RandomModelWriter;
-import dev.modelforge.engine.model.Architecture;
 import dev.modelforge.engine.model.DecoderModel;
 import dev.modelforge.engine.model.InferenceState;
 import dev.modelforge.engine.model.LoadedModel;
-import dev.modelforge.engine.model.ModelConfig;
-import dev.modelforge.engine.model.RopeConfig;
-import dev.modelforge.engine.model.WeightLoader;
 import dev.modelforge.engine.tensor.DType;
 import dev.modelforge.engine.tensor.Parallel;
 import dev.modelforge.engine.tokenizer.Tokenizer;
@@ -167,13 +166,13 @@ class FineTuningTest {
                 out.resolve("model.safetensors"))) {
       double squares = 0;
       for (Parameter p : before.parameters()) {
-        assertThat(WeightLoader.toFloats(tensors.get("value." + p.name())))
+        assertThat(tensors.get("value." + p.name()).toFloats())
             .as("%s before the update", p.name())
             .containsExactly(p.storedValues());
-        assertThat(WeightLoader.toFloats(after.get(p.name())))
+        assertThat(after.get(p.name()).toFloats())
             .as("%s moved by the step", p.name())
             .isNotEqualTo(p.storedValues());
-        for (float g : WeightLoader.toFloats(tensors.get("grad." + p.name()))) {
+        for (float g : tensors.get("grad." + p.name()).toFloats()) {
           squares += (double) g * g;
         }
       }

@@ -4,8 +4,8 @@ import static dev.modelforge.engine.train.GradientCheck.assertClose;
 import static dev.modelforge.engine.train.GradientCheck.numeric;
 import static dev.modelforge.engine.train.GradientCheck.project;
 
+import dev.modelforge.engine.config.RopeConfig;
 import dev.modelforge.engine.model.Rope;
-import dev.modelforge.engine.model.RopeConfig;
 import dev.modelforge.engine.tensor.Parallel;
 import java.util.Random;
 import java.util.SplittableRandom;

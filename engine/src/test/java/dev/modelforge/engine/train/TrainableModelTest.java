@@ -3,11 +3,11 @@ package dev.modelforge.engine.train;
 import static dev.modelforge.engine.testing.Check.checkTensor;
 import static org.assertj.core.api.Assertions.assertThat;
 
+import dev.modelforge.engine.config.ModelConfig;
 import dev.modelforge.engine.model.DecoderModel;
 import dev.modelforge.engine.model.InferenceState;
 import dev.modelforge.engine.model.KvCache;
 import dev.modelforge.engine.model.LoadedModel;
-import dev.modelforge.engine.model.ModelConfig;
 import dev.modelforge.engine.model.TestModels;
 import dev.modelforge.engine.tensor.DType;
 import dev.modelforge.engine.tensor.Parallel;

@@ -2,7 +2,7 @@ package dev.modelforge.runtime.cli;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
-import dev.modelforge.engine.model.ModelConfig;
+import dev.modelforge.engine.config.ModelConfig;
 import dev.modelforge.engine.tensor.Gemm;
 import dev.modelforge.engine.tensor.Parallel;
 import dev.modelforge.engine.train.Activations;

@@ -1,10 +1,10 @@
 package dev.modelforge.runtime.cli;
 
+import dev.modelforge.engine.config.ModelConfig;
 import dev.modelforge.engine.format.TensorData;
 import dev.modelforge.engine.format.TensorStore;
 import dev.modelforge.engine.format.gguf.GgufModelWriter;
 import dev.modelforge.engine.format.safetensors.SafetensorsStore;
-import dev.modelforge.engine.model.ModelConfig;
 import dev.modelforge.engine.tensor.DType;
 import dev.modelforge.engine.tokenizer.LlamaCppVocabulary;
 import dev.modelforge.engine.train.FineTuning;

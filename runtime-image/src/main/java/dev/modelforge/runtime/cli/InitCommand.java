@@ -2,9 +2,9 @@ package dev.modelforge.runtime.cli;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.modelforge.engine.config.ModelConfig;
 import dev.modelforge.engine.init.Preset;
 import dev.modelforge.engine.init.RandomModelWriter;
-import dev.modelforge.engine.model.ModelConfig;
 import dev.modelforge.engine.tensor.DType;
 import java.io.IOException;
 import java.nio.file.Files;

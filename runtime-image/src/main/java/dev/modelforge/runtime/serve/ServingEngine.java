@@ -1,5 +1,6 @@
 package dev.modelforge.runtime.serve;
 
+import dev.modelforge.engine.config.ModelConfig;
 import dev.modelforge.engine.embed.Embedder;
 import dev.modelforge.engine.embed.Pooling;
 import dev.modelforge.engine.generate.BeamSearch;
@@ -7,7 +8,6 @@ import dev.modelforge.engine.generate.PromptScorer;
 import dev.modelforge.engine.kvcache.BlockPool;
 import dev.modelforge.engine.lora.LoraAdapter;
 import dev.modelforge.engine.model.LoadedModel;
-import dev.modelforge.engine.model.ModelConfig;
 import dev.modelforge.engine.model.ModelTokenizer;
 import dev.modelforge.engine.scheduler.EngineLoop;
 import dev.modelforge.engine.scheduler.Request;

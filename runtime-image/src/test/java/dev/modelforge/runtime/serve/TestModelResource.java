@@ -1,9 +1,9 @@
 package dev.modelforge.runtime.serve;
 
+import dev.modelforge.engine.config.Architecture;
+import dev.modelforge.engine.config.ModelConfig;
+import dev.modelforge.engine.config.RopeConfig;
 import dev.modelforge.engine.init.RandomModelWriter;
-import dev.modelforge.engine.model.Architecture;
-import dev.modelforge.engine.model.ModelConfig;
-import dev.modelforge.engine.model.RopeConfig;
 import dev.modelforge.engine.tensor.DType;
 import io.quarkus.test.common.QuarkusTestResourceLifecycleManager;
 import java.io.IOException;

@@ -1,11 +1,11 @@
 package dev.modelforge.engine.format.gguf;
 
+import dev.modelforge.engine.config.Architecture;
+import dev.modelforge.engine.config.ModelConfig;
+import dev.modelforge.engine.config.RopeConfig;
 import dev.modelforge.engine.format.ModelFormatException;
 import dev.modelforge.engine.format.TensorData;
 import dev.modelforge.engine.format.TensorStore;
-import dev.modelforge.engine.model.Architecture;
-import dev.modelforge.engine.model.ModelConfig;
-import dev.modelforge.engine.model.RopeConfig;
 import dev.modelforge.engine.tensor.DType;
 import java.lang.foreign.MemorySegment;
 import java.nio.file.Path;
@@ -241,7 +241,7 @@ public final class GgufModel implements AutoCloseable {
     int rows = Math.toIntExact(t.dim(0));
     int cols = Math.toIntExact(t.dim(1));
     DType type = t.dtype().isQuantized() ? DType.F32 : t.dtype();
-    float[] x = TensorConversion.transpose(TensorConversion.toFloats(t), rows, cols);
+    float[] x = TensorConversion.transpose(t.toFloats(), rows, cols);
     return new TensorData(
         t.name(), type, new long[] {cols, rows}, TensorConversion.encode(x, cols, rows, type));
   }

@@ -1,12 +1,12 @@
 package dev.modelforge.engine.format.gguf;
 
+import dev.modelforge.engine.config.Architecture;
+import dev.modelforge.engine.config.ModelConfig;
+import dev.modelforge.engine.config.RopeConfig;
 import dev.modelforge.engine.format.ModelFormatException;
 import dev.modelforge.engine.format.TensorData;
 import dev.modelforge.engine.format.TensorStore;
 import dev.modelforge.engine.format.safetensors.SafetensorsStore;
-import dev.modelforge.engine.model.Architecture;
-import dev.modelforge.engine.model.ModelConfig;
-import dev.modelforge.engine.model.RopeConfig;
 import dev.modelforge.engine.tensor.DType;
 import dev.modelforge.engine.tokenizer.LlamaCppVocabulary;
 import java.io.IOException;
@@ -223,7 +223,7 @@ public final class GgufModelWriter {
         () -> {
           MemorySegment bytes = t.bytes();
           if (transpose || outType != t.dtype()) {
-            float[] x = TensorConversion.toFloats(t);
+            float[] x = t.toFloats();
             if (transpose) {
               x = TensorConversion.transpose(x, cols, rows);
             }

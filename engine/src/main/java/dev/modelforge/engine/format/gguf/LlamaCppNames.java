@@ -1,6 +1,6 @@
 package dev.modelforge.engine.format.gguf;
 
-import dev.modelforge.engine.model.Architecture;
+import dev.modelforge.engine.config.Architecture;
 import java.util.Map;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;

@@ -1,13 +1,7 @@
 package dev.modelforge.engine.format.gguf;
 
 import dev.modelforge.engine.format.FloatEncoding;
-import dev.modelforge.engine.format.ModelFormatException;
-import dev.modelforge.engine.format.TensorData;
-import dev.modelforge.engine.tensor.BF16Matrix;
 import dev.modelforge.engine.tensor.DType;
-import dev.modelforge.engine.tensor.Matrix;
-import dev.modelforge.engine.tensor.Q4Matrix;
-import dev.modelforge.engine.tensor.Q8Matrix;
 import dev.modelforge.engine.tensor.Quantization;
 import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
@@ -27,47 +21,6 @@ final class TensorConversion {
   /** Bytes of one row of {@code cols} elements. */
   static long rowBytes(DType dtype, long cols) {
     return dtype.byteSize(cols);
-  }
-
-  /** The row length (innermost dimension). */
-  static int cols(TensorData t) {
-    return Math.toIntExact(t.shape()[t.rank() - 1]);
-  }
-
-  static int rows(TensorData t) {
-    return Math.toIntExact(t.elementCount() / t.shape()[t.rank() - 1]);
-  }
-
-  /** Any stored type widened to floats (quantized types dequantized). */
-  static float[] toFloats(TensorData t) {
-    if (t.elementCount() > Integer.MAX_VALUE - 16) {
-      throw new ModelFormatException("tensor '" + t.name() + "' is too large to convert");
-    }
-    float[] out = new float[(int) t.elementCount()];
-    MemorySegment b = t.bytes();
-    switch (t.dtype()) {
-      case F32 -> MemorySegment.copy(b, LE_FLOAT, 0, out, 0, out.length);
-      case F16 -> {
-        for (int i = 0; i < out.length; i++) {
-          out[i] = Float.float16ToFloat(b.get(LE_SHORT, i * 2L));
-        }
-      }
-      case BF16 -> {
-        for (int i = 0; i < out.length; i++) {
-          out[i] = BF16Matrix.toFloat(b.get(LE_SHORT, i * 2L));
-        }
-      }
-      case Q8_0, Q4_0 -> {
-        Matrix m =
-            t.dtype() == DType.Q8_0
-                ? new Q8Matrix(rows(t), cols(t), b)
-                : new Q4Matrix(rows(t), cols(t), b);
-        for (int r = 0; r < m.rows(); r++) {
-          m.readRow(r, out, r * m.cols());
-        }
-      }
-    }
-    return out;
   }
 
   /** {@code rows x cols} floats, row-major, stored as {@code dtype} (quantized per row). */

@@ -4,12 +4,12 @@ import static dev.modelforge.engine.testing.Check.checkTensor;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import dev.modelforge.engine.config.Architecture;
+import dev.modelforge.engine.config.ModelConfig;
 import dev.modelforge.engine.format.TensorData;
 import dev.modelforge.engine.format.safetensors.SafetensorsStore;
-import dev.modelforge.engine.model.Architecture;
 import dev.modelforge.engine.model.DecoderModel;
 import dev.modelforge.engine.model.LoadedModel;
-import dev.modelforge.engine.model.ModelConfig;
 import dev.modelforge.engine.model.ModelTokenizer;
 import dev.modelforge.engine.model.TestModels;
 import dev.modelforge.engine.tensor.DType;
@@ -248,8 +248,8 @@ class GgufModelTest {
       int c = config.dim();
       TensorData qkv = file.get("blk.0.attn_qkv.weight");
       assertThat(qkv.shape()).containsExactly(3L * c, c);
-      float[] conv1d = TensorConversion.toFloats(hfStore.get("transformer.h.0.attn.c_attn.weight"));
-      float[] linear = TensorConversion.toFloats(qkv);
+      float[] conv1d = hfStore.get("transformer.h.0.attn.c_attn.weight").toFloats();
+      float[] linear = qkv.toFloats();
       assertThat(linear[5 * c + 7]).as("[out 5, in 7]").isEqualTo(conv1d[7 * 3 * c + 5]);
       assertThat(file.names())
           .contains("position_embd.weight", "output_norm.bias", "blk.0.ffn_up.bias");
@@ -292,7 +292,7 @@ class GgufModelTest {
     GgufModelWriter.convertDirectory(hfModel("llama3-rope-scaling", DType.F32), null, gguf);
 
     try (GgufStore file = GgufStore.open(gguf)) {
-      float[] factors = TensorConversion.toFloats(file.get("rope_freqs.weight"));
+      float[] factors = file.get("rope_freqs.weight").toFloats();
       assertThat(factors).hasSize(config.headDim() / 2);
       for (int i = 0; i < factors.length; i++) {
         double unscaled = 1 / Math.pow(config.rope().theta(), 2.0 * i / config.headDim());

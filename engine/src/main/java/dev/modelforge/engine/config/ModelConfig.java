@@ -1,4 +1,4 @@
-package dev.modelforge.engine.model;
+package dev.modelforge.engine.config;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
