@@ -1,13 +1,6 @@
 package dev.modelforge.engine.lora;
 
-import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.modelforge.engine.config.ModelConfig;
-import dev.modelforge.engine.format.ModelFormatException;
-import dev.modelforge.engine.format.TensorData;
-import dev.modelforge.engine.format.safetensors.SafetensorsStore;
-import java.io.IOException;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.EnumMap;
@@ -27,7 +20,6 @@ public final class LoraAdapter {
   public record Pair(float[] a, float[] b, int in, int out) {}
 
   private static final AtomicInteger IDS = new AtomicInteger(1);
-  private static final String PREFIX = "base_model.model.";
 
   private final int id;
   private final String name;
@@ -73,84 +65,38 @@ public final class LoraAdapter {
   }
 
   /**
-   * Reads a PEFT adapter directory ({@code adapter_config.json} + {@code
-   * adapter_model.safetensors}) for a base model with {@code base}'s config, checking every shape.
+   * Reads a PEFT adapter directory ({@link PeftAdapterFiles}) for a base model with {@code base}'s
+   * config, checking that every stored module is one of its layers, with its shape.
    */
-  /**
-   * What PEFT multiplies an adapter's {@code B·A·x} by: {@code alpha / r}, or {@code alpha / √r}
-   * with rsLoRA ({@code use_rslora}). Serving, training and merging all scale by this.
-   */
-  public static double scaling(double alpha, int rank, boolean rsLora) {
-    return rsLora ? alpha / Math.sqrt(rank) : alpha / rank;
-  }
-
   public static LoraAdapter load(String name, Path dir, ModelConfig base) {
-    Path configFile = dir.resolve("adapter_config.json");
-    if (!Files.exists(configFile)) {
-      throw ModelFormatException.of(dir, "has no adapter_config.json; is it a PEFT LoRA adapter?");
-    }
-    JsonNode cfg;
-    try {
-      cfg = new ObjectMapper().readTree(configFile.toFile());
-    } catch (IOException e) {
-      throw ModelFormatException.of(configFile, "is not valid JSON: " + e.getMessage());
-    }
-    if (!"LORA".equalsIgnoreCase(cfg.path("peft_type").asText("LORA"))) {
-      throw ModelFormatException.of(
-          configFile, "peft_type is " + cfg.path("peft_type") + ", not LORA");
-    }
-    int r = cfg.path("r").asInt(0);
-    if (r <= 0) {
-      throw ModelFormatException.of(
-          configFile, "r must be a positive integer, got " + cfg.get("r"));
-    }
-    double alpha = cfg.path("lora_alpha").asDouble(r);
-    float scaling = (float) scaling(alpha, r, cfg.path("use_rslora").asBoolean(false));
-    Path weights = dir.resolve("adapter_model.safetensors");
-    if (!Files.exists(weights)) {
-      throw ModelFormatException.of(dir, "has no adapter_model.safetensors");
-    }
-    List<Map<LoraTarget, Pair>> layers = new ArrayList<>();
-    try (SafetensorsStore store = SafetensorsStore.openFile(weights)) {
+    try (PeftAdapterFiles files = PeftAdapterFiles.open(dir)) {
+      List<Map<LoraTarget, Pair>> layers = new ArrayList<>();
       int found = 0;
       for (int l = 0; l < base.layers(); l++) {
         Map<LoraTarget, Pair> m = new EnumMap<>(LoraTarget.class);
         for (LoraTarget t : LoraTarget.values()) {
           String module = modulePath(base, l, t);
-          if (module == null) {
-            continue;
-          }
-          var aT = store.find(module + ".lora_A.weight");
-          var bT = store.find(module + ".lora_B.weight");
-          if (aT.isEmpty() && bT.isEmpty()) {
-            continue;
-          }
-          if (aT.isEmpty() || bT.isEmpty()) {
-            throw ModelFormatException.of(weights, module, "has only one of lora_A and lora_B");
-          }
           int[] dims = dims(base, t);
-          m.put(t, pair(weights, aT.get(), bT.get(), r, dims[0], dims[1]));
-          found++;
+          Pair pair = module == null ? null : files.take(module, dims[0], dims[1]);
+          if (pair != null) {
+            m.put(t, pair);
+            found++;
+          }
         }
         layers.add(m);
       }
-      if (found == 0) {
-        throw ModelFormatException.of(
-            weights,
-            "holds no LoRA weights for this base model's layers ("
-                + base.architecture().hfClass()
-                + ")");
-      }
+      files.requireAllClaimed(base.architecture().hfClass(), found);
+      LoraSettings s = files.settings();
+      return new LoraAdapter(name, dir, s.rank(), (float) s.scaling(), List.copyOf(layers));
     }
-    return new LoraAdapter(name, dir, r, scaling, List.copyOf(layers));
   }
 
   private static String modulePath(ModelConfig base, int layer, LoraTarget t) {
     if (base.architecture().isGpt2()) {
       String p = LoraTarget.gpt2Path(t);
-      return p == null ? null : PREFIX + "transformer.h." + layer + "." + p;
+      return p == null ? null : "transformer.h." + layer + "." + p;
     }
-    return t == LoraTarget.QKV ? null : PREFIX + "model.layers." + layer + "." + t.modulePath();
+    return t == LoraTarget.QKV ? null : "model.layers." + layer + "." + t.modulePath();
   }
 
   /** {in, out} of a target in the base model. */
@@ -163,17 +109,5 @@ public final class LoraAdapter {
       case DOWN -> new int[] {c.ffnDim(), c.dim()};
       case QKV -> new int[] {c.dim(), 3 * c.dim()};
     };
-  }
-
-  private static Pair pair(Path file, TensorData a, TensorData b, int r, int in, int out) {
-    if (a.rank() != 2 || a.dim(0) != r || a.dim(1) != in) {
-      throw ModelFormatException.of(
-          file, a.name(), "has shape " + a.shapeString() + ", expected [" + r + ", " + in + "]");
-    }
-    if (b.rank() != 2 || b.dim(0) != out || b.dim(1) != r) {
-      throw ModelFormatException.of(
-          file, b.name(), "has shape " + b.shapeString() + ", expected [" + out + ", " + r + "]");
-    }
-    return new Pair(a.toFloats(), b.toFloats(), in, out);
   }
 }

@@ -17,7 +17,7 @@ public final class Linear {
   private final Parameter bias;
   private final int in;
   private final int out;
-  private LoraAdapter lora;
+  private LoraBranch lora;
   private float[] weightT;
   private int weightTVersion = -1;
 
@@ -59,11 +59,11 @@ public final class Linear {
     return out;
   }
 
-  public LoraAdapter lora() {
+  public LoraBranch lora() {
     return lora;
   }
 
-  public void attach(LoraAdapter adapter) {
+  public void attach(LoraBranch adapter) {
     this.lora = adapter;
   }
 

@@ -1,5 +1,6 @@
 package dev.modelforge.engine.train;
 
+import dev.modelforge.engine.lora.LoraSettings;
 import java.util.ArrayList;
 import java.util.LinkedHashSet;
 import java.util.List;
@@ -35,7 +36,7 @@ public final class Lora {
     for (Linear l : params.linears()) {
       if (settings.targetModules().contains(l.kind())) {
         l.attach(
-            LoraAdapter.initialise(
+            LoraBranch.initialise(
                 l.module(),
                 l.in(),
                 l.out(),

@@ -23,7 +23,7 @@ final class LoraActivations {
 
   final float[] bT;
 
-  LoraActivations(int rows, int in, int out, LoraAdapter lora) {
+  LoraActivations(int rows, int in, int out, LoraBranch lora) {
     int r = lora.rank();
     boolean dropout = lora.dropout() > 0;
     this.keep = dropout ? new float[rows * in] : null;

@@ -9,6 +9,8 @@ import dev.modelforge.engine.config.Architecture;
 import dev.modelforge.engine.config.ModelConfig;
 import dev.modelforge.engine.config.RopeConfig;
 import dev.modelforge.engine.init.RandomModelWriter;
+import dev.modelforge.engine.lora.LoraSettings;
+import dev.modelforge.engine.lora.PeftAdapterFiles;
 import dev.modelforge.engine.model.DecoderModel;
 import dev.modelforge.engine.model.InferenceState;
 import dev.modelforge.engine.model.LoadedModel;
@@ -302,7 +304,7 @@ class FineTuningTest {
       checkTensor(
           acts.logits(), 0, expected, 0, t * trained.config().vocabSize(), 1e-4, arch + " logits");
     }
-    JsonNode adapterConfig = JSON.readTree(out.resolve(PeftAdapter.CONFIG_FILE).toFile());
+    JsonNode adapterConfig = JSON.readTree(out.resolve(PeftAdapterFiles.CONFIG_FILE).toFile());
     assertThat(adapterConfig.get("peft_type").asText()).isEqualTo("LORA");
     assertThat(adapterConfig.get("r").asInt()).isEqualTo(4);
     assertThat(adapterConfig.get("task_type").asText()).isEqualTo("CAUSAL_LM");
@@ -326,7 +328,7 @@ class FineTuningTest {
     }
     Path out = dir.resolve("adapter");
     PeftAdapter.save(trained, settings, "base", out);
-    assertThat(JSON.readTree(out.resolve(PeftAdapter.CONFIG_FILE).toFile()).get("use_rslora"))
+    assertThat(JSON.readTree(out.resolve(PeftAdapterFiles.CONFIG_FILE).toFile()).get("use_rslora"))
         .isEqualTo(JSON.getNodeFactory().booleanNode(rsLora));
 
     ModelParameters merged = ModelParameters.load(base);
@@ -366,7 +368,7 @@ class FineTuningTest {
 
     try (var store =
         dev.modelforge.engine.format.safetensors.SafetensorsStore.openFile(
-            out.resolve(PeftAdapter.WEIGHTS_FILE))) {
+            out.resolve(PeftAdapterFiles.WEIGHTS_FILE))) {
       assertThat(store.names())
           .contains(
               "base_model.model.model.layers.0.self_attn.q_proj.lora_A.weight",
@@ -438,7 +440,7 @@ class FineTuningTest {
     assertThat(interrupted.resolve("checkpoints/step-00000005")).isDirectory();
     FineTuning.run(base, data, config, interrupted, true, pool, p -> {});
 
-    String file = method.equals("full") ? "model.safetensors" : PeftAdapter.WEIGHTS_FILE;
+    String file = method.equals("full") ? "model.safetensors" : PeftAdapterFiles.WEIGHTS_FILE;
     assertThat(Files.readAllBytes(interrupted.resolve(file)))
         .isEqualTo(Files.readAllBytes(straight.resolve(file)));
   }

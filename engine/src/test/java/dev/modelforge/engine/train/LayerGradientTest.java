@@ -240,8 +240,8 @@ class LayerGradientTest {
     w.setTrainable(true);
     b.setTrainable(true);
     Linear linear = new Linear("layer.q_proj", w, b);
-    LoraAdapter lora =
-        LoraAdapter.initialise(
+    LoraBranch lora =
+        LoraBranch.initialise(
             "layer.q_proj", in, out, rank, 6.0 / rank, dropout, new SplittableRandom(1));
     // B starts at zero in PEFT; give it values so the A gradient is not trivially zero
     System.arraycopy(gaussian(out * rank, 20), 0, lora.b().value(), 0, out * rank);

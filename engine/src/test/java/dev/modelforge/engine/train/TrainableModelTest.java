@@ -4,6 +4,7 @@ import static dev.modelforge.engine.testing.Check.checkTensor;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.modelforge.engine.config.ModelConfig;
+import dev.modelforge.engine.lora.LoraSettings;
 import dev.modelforge.engine.model.DecoderModel;
 import dev.modelforge.engine.model.InferenceState;
 import dev.modelforge.engine.model.KvCache;

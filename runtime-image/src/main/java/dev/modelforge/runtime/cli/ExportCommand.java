@@ -5,11 +5,12 @@ import dev.modelforge.engine.format.TensorData;
 import dev.modelforge.engine.format.TensorStore;
 import dev.modelforge.engine.format.gguf.GgufModelWriter;
 import dev.modelforge.engine.format.safetensors.SafetensorsStore;
+import dev.modelforge.engine.lora.LoraSettings;
+import dev.modelforge.engine.lora.PeftAdapterFiles;
 import dev.modelforge.engine.tensor.DType;
 import dev.modelforge.engine.tokenizer.LlamaCppVocabulary;
 import dev.modelforge.engine.train.FineTuning;
 import dev.modelforge.engine.train.Lora;
-import dev.modelforge.engine.train.LoraSettings;
 import dev.modelforge.engine.train.ModelParameters;
 import dev.modelforge.engine.train.PeftAdapter;
 import java.io.IOException;
@@ -86,9 +87,12 @@ public final class ExportCommand implements Callable<Integer> {
               + (Files.exists(model) ? " is not a directory" : " does not exist")
               + "; export reads a Hugging Face model directory (config.json, safetensors)");
     }
-    if (adapter != null && !PeftAdapter.existsIn(adapter)) {
+    if (adapter != null && !PeftAdapterFiles.existsIn(adapter)) {
       throw new IllegalArgumentException(
-          adapter + " has no " + PeftAdapter.CONFIG_FILE + "; is it a LoRA adapter directory?");
+          adapter
+              + " has no "
+              + PeftAdapterFiles.CONFIG_FILE
+              + "; is it a LoRA adapter directory?");
     }
     if (gguf) {
       return exportGguf(parseDtype());

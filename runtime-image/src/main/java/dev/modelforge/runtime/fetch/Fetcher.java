@@ -12,10 +12,10 @@ import dev.modelforge.engine.format.TensorData;
 import dev.modelforge.engine.format.TensorStore;
 import dev.modelforge.engine.format.gguf.GgufModel;
 import dev.modelforge.engine.format.safetensors.SafetensorsStore;
+import dev.modelforge.engine.lora.PeftAdapterFiles;
 import dev.modelforge.engine.tensor.DType;
 import dev.modelforge.engine.tokenizer.Tokenizer;
 import dev.modelforge.engine.tokenizer.TokenizerException;
-import dev.modelforge.engine.train.PeftAdapter;
 import dev.modelforge.runtime.fetch.FetchProgress.FetchedFile;
 import java.io.IOException;
 import java.io.InputStream;
@@ -423,7 +423,7 @@ public final class Fetcher {
       }
     }
     if (!Files.isRegularFile(dest.resolve("config.json"))
-        && Files.isRegularFile(dest.resolve(PeftAdapter.CONFIG_FILE))) {
+        && Files.isRegularFile(dest.resolve(PeftAdapterFiles.CONFIG_FILE))) {
       return describeAdapter();
     }
     if (!Files.isRegularFile(dest.resolve("config.json"))) {
@@ -445,21 +445,21 @@ public final class Fetcher {
 
   /** A PEFT LoRA adapter (a fine-tuning job's output): its settings and tensor sizes. */
   private Map<String, Object> describeAdapter() {
-    Path file = dest.resolve(PeftAdapter.WEIGHTS_FILE);
+    Path file = dest.resolve(PeftAdapterFiles.WEIGHTS_FILE);
     if (!Files.isRegularFile(file)) {
       throw new FetchException(
           source.describe()
               + " has "
-              + PeftAdapter.CONFIG_FILE
+              + PeftAdapterFiles.CONFIG_FILE
               + " but no "
-              + PeftAdapter.WEIGHTS_FILE);
+              + PeftAdapterFiles.WEIGHTS_FILE);
     }
     JsonNode adapter;
     try {
-      adapter = JSON.readTree(dest.resolve(PeftAdapter.CONFIG_FILE).toFile());
+      adapter = JSON.readTree(dest.resolve(PeftAdapterFiles.CONFIG_FILE).toFile());
     } catch (IOException e) {
       throw new FetchException(
-          PeftAdapter.CONFIG_FILE + " is not valid JSON: " + e.getMessage(), e);
+          PeftAdapterFiles.CONFIG_FILE + " is not valid JSON: " + e.getMessage(), e);
     }
     long parameters = 0;
     Map<DType, Long> byType = new EnumMap<>(DType.class);

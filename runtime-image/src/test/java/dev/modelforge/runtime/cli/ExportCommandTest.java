@@ -2,12 +2,12 @@ package dev.modelforge.runtime.cli;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import dev.modelforge.engine.lora.LoraSettings;
 import dev.modelforge.engine.model.DecoderModel;
 import dev.modelforge.engine.model.LoadedModel;
 import dev.modelforge.engine.tensor.Parallel;
 import dev.modelforge.engine.train.ArithmeticTask;
 import dev.modelforge.engine.train.Lora;
-import dev.modelforge.engine.train.LoraSettings;
 import dev.modelforge.engine.train.ModelParameters;
 import dev.modelforge.engine.train.Parameter;
 import dev.modelforge.engine.train.PeftAdapter;

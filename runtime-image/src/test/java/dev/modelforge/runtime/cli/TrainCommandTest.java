@@ -4,11 +4,11 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.modelforge.engine.lora.PeftAdapterFiles;
 import dev.modelforge.engine.model.LoadedModel;
 import dev.modelforge.engine.tensor.Parallel;
 import dev.modelforge.engine.tokenizer.Tokenizer;
 import dev.modelforge.engine.train.ArithmeticTask;
-import dev.modelforge.engine.train.PeftAdapter;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -185,7 +185,7 @@ class TrainCommandTest {
             "message")) {
       assertThat(progress.has(key)).as(key).isTrue();
     }
-    JsonNode adapter = JSON.readTree(out.resolve(PeftAdapter.CONFIG_FILE).toFile());
+    JsonNode adapter = JSON.readTree(out.resolve(PeftAdapterFiles.CONFIG_FILE).toFile());
     assertThat(adapter.get("target_modules")).hasSize(2);
 
     Path merged = dir.resolve("merged");
@@ -376,7 +376,7 @@ class TrainCommandTest {
             "--resume");
 
     assertThat(run.out()).contains("wrote a LoRA adapter").contains("validation loss");
-    assertThat(out.resolve(PeftAdapter.CONFIG_FILE)).exists();
+    assertThat(out.resolve(PeftAdapterFiles.CONFIG_FILE)).exists();
   }
 
   @Test

@@ -1,4 +1,4 @@
-package dev.modelforge.engine.train;
+package dev.modelforge.engine.lora;
 
 import java.util.List;
 
@@ -36,8 +36,11 @@ public record LoraSettings(
     this(rank, alpha, dropout, targetModules, false);
   }
 
-  /** What the update {@code B·A·x} is multiplied by, as PEFT computes it. */
+  /**
+   * What PEFT multiplies an adapter's {@code B·A·x} by: {@code alpha / r}, or {@code alpha / √r}
+   * with rsLoRA ({@code use_rslora}). Serving, training and merging all scale by this.
+   */
   public double scaling() {
-    return dev.modelforge.engine.lora.LoraAdapter.scaling(alpha, rank, rsLora);
+    return rsLora ? alpha / Math.sqrt(rank) : alpha / rank;
   }
 }

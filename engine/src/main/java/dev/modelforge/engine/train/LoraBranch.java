@@ -1,5 +1,6 @@
 package dev.modelforge.engine.train;
 
+import dev.modelforge.engine.lora.LoraSettings;
 import java.util.SplittableRandom;
 
 /**
@@ -9,7 +10,7 @@ import java.util.SplittableRandom;
  * default (Kaiming-uniform with a = √5, i.e. uniform in ±1/√in), so training starts from exactly
  * the base model.
  */
-public final class LoraAdapter {
+public final class LoraBranch {
 
   private final Parameter a;
   private final Parameter b;
@@ -17,7 +18,7 @@ public final class LoraAdapter {
   private final float scaling;
   private final float dropout;
 
-  public LoraAdapter(Parameter a, Parameter b, int rank, double scaling, double dropout) {
+  public LoraBranch(Parameter a, Parameter b, int rank, double scaling, double dropout) {
     this.a = a;
     this.b = b;
     this.rank = rank;
@@ -26,7 +27,7 @@ public final class LoraAdapter {
   }
 
   /** A fresh adapter for {@code module} ({@code [out, in]}), A drawn from {@code rng}. */
-  public static LoraAdapter initialise(
+  public static LoraBranch initialise(
       String module,
       int in,
       int out,
@@ -43,7 +44,7 @@ public final class LoraAdapter {
     Parameter b = new Parameter(module + ".lora_B.weight", new float[out * rank], out, rank);
     a.setTrainable(true);
     b.setTrainable(true);
-    return new LoraAdapter(a, b, rank, scaling, dropout);
+    return new LoraBranch(a, b, rank, scaling, dropout);
   }
 
   /** {@code [r, in]} */
