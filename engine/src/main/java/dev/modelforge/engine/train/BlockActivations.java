@@ -1,6 +1,8 @@
 package dev.modelforge.engine.train;
 
 import dev.modelforge.engine.config.ModelConfig;
+import dev.modelforge.engine.train.layers.Linear;
+import dev.modelforge.engine.train.layers.LoraActivations;
 import java.util.IdentityHashMap;
 import java.util.Map;
 

@@ -1,5 +1,7 @@
 package dev.modelforge.engine.train;
 
+import dev.modelforge.engine.train.layers.Linear;
+import dev.modelforge.engine.train.layers.Parameter;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Objects;

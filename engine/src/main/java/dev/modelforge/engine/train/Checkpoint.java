@@ -7,6 +7,8 @@ import dev.modelforge.engine.format.ModelFormatException;
 import dev.modelforge.engine.format.TensorData;
 import dev.modelforge.engine.format.safetensors.SafetensorsStore;
 import dev.modelforge.engine.format.safetensors.SafetensorsWriter;
+import dev.modelforge.engine.train.layers.Parameter;
+import dev.modelforge.engine.train.optim.AdamW;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;

@@ -2,6 +2,9 @@ package dev.modelforge.engine.train;
 
 import dev.modelforge.engine.tensor.Parallel;
 import dev.modelforge.engine.tokenizer.Tokenizer;
+import dev.modelforge.engine.train.data.ChatRenderer;
+import dev.modelforge.engine.train.data.Example;
+import dev.modelforge.engine.train.data.JsonlDataset;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;

@@ -4,6 +4,8 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.modelforge.engine.format.safetensors.SafetensorsWriter;
+import dev.modelforge.engine.train.data.MicroBatch;
+import dev.modelforge.engine.train.layers.Parameter;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.file.Files;

@@ -1,6 +1,8 @@
 package dev.modelforge.engine.train;
 
 import dev.modelforge.engine.lora.LoraSettings;
+import dev.modelforge.engine.train.layers.Linear;
+import dev.modelforge.engine.train.layers.LoraBranch;
 import java.util.ArrayList;
 import java.util.LinkedHashSet;
 import java.util.List;

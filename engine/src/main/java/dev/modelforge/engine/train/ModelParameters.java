@@ -9,6 +9,8 @@ import dev.modelforge.engine.format.TensorStore;
 import dev.modelforge.engine.format.safetensors.SafetensorsStore;
 import dev.modelforge.engine.format.safetensors.SafetensorsWriter;
 import dev.modelforge.engine.tensor.DType;
+import dev.modelforge.engine.train.layers.Linear;
+import dev.modelforge.engine.train.layers.Parameter;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;

@@ -4,6 +4,16 @@ import dev.modelforge.engine.config.ModelConfig;
 import dev.modelforge.engine.model.Rope;
 import dev.modelforge.engine.tensor.Parallel;
 import dev.modelforge.engine.tensor.VectorMath;
+import dev.modelforge.engine.train.data.MicroBatch;
+import dev.modelforge.engine.train.layers.CausalAttention;
+import dev.modelforge.engine.train.layers.CrossEntropy;
+import dev.modelforge.engine.train.layers.Embedding;
+import dev.modelforge.engine.train.layers.Gelu;
+import dev.modelforge.engine.train.layers.LayerNorm;
+import dev.modelforge.engine.train.layers.Linear;
+import dev.modelforge.engine.train.layers.Parameter;
+import dev.modelforge.engine.train.layers.RmsNorm;
+import dev.modelforge.engine.train.layers.SwiGlu;
 import java.util.List;
 
 /**

@@ -1,5 +1,12 @@
 package dev.modelforge.engine.train;
 
+import dev.modelforge.engine.train.data.Batches;
+import dev.modelforge.engine.train.data.Example;
+import dev.modelforge.engine.train.data.MicroBatch;
+import dev.modelforge.engine.train.layers.Parameter;
+import dev.modelforge.engine.train.optim.AdamW;
+import dev.modelforge.engine.train.optim.GradientClipping;
+import dev.modelforge.engine.train.optim.LrSchedule;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.file.Path;

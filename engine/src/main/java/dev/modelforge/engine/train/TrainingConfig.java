@@ -2,6 +2,7 @@ package dev.modelforge.engine.train;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import dev.modelforge.engine.lora.LoraSettings;
+import dev.modelforge.engine.train.optim.LrSchedule;
 import java.util.ArrayList;
 import java.util.Iterator;
 import java.util.List;

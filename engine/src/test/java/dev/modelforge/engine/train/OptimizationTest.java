@@ -6,6 +6,10 @@ import static org.assertj.core.api.Assertions.within;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.modelforge.engine.tensor.Parallel;
+import dev.modelforge.engine.train.layers.Parameter;
+import dev.modelforge.engine.train.optim.AdamW;
+import dev.modelforge.engine.train.optim.GradientClipping;
+import dev.modelforge.engine.train.optim.LrSchedule;
 import java.util.List;
 import org.junit.jupiter.api.Test;
 

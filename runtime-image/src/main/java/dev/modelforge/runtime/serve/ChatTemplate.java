@@ -7,7 +7,7 @@ import com.hubspot.jinjava.interpret.RenderResult;
 import com.hubspot.jinjava.interpret.TemplateError;
 import com.hubspot.jinjava.lib.fn.ELFunctionDefinition;
 import dev.modelforge.engine.tokenizer.Tokenizer;
-import dev.modelforge.engine.train.ChatRenderer;
+import dev.modelforge.engine.train.data.ChatRenderer;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;

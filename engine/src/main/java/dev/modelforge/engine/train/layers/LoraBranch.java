@@ -1,4 +1,4 @@
-package dev.modelforge.engine.train;
+package dev.modelforge.engine.train.layers;
 
 import dev.modelforge.engine.lora.LoraSettings;
 import java.util.SplittableRandom;

@@ -1,4 +1,4 @@
-package dev.modelforge.engine.train;
+package dev.modelforge.engine.train.data;
 
 import java.util.ArrayList;
 import java.util.Collections;
@@ -92,7 +92,7 @@ public final class Batches {
     int[] targets = new int[b * t];
     int[] lengths = new int[b];
     int[] segmentStarts = new int[b * t];
-    java.util.Arrays.fill(targets, CrossEntropy.IGNORE);
+    java.util.Arrays.fill(targets, MicroBatch.IGNORE);
     for (int i = 0; i < b; i++) {
       int at = 0;
       for (Example e : rows.get(i)) {

@@ -1,15 +1,17 @@
-package dev.modelforge.engine.train;
+package dev.modelforge.engine.train.layers;
 
 import dev.modelforge.engine.tensor.Parallel;
 import dev.modelforge.engine.tensor.VectorMath;
+import dev.modelforge.engine.train.data.MicroBatch;
 
 /** Token embedding lookup, plus learned positions for GPT-2. */
-final class Embedding {
+public final class Embedding {
 
   private Embedding() {}
 
   /** {@code x[n] = wte[inputs[n]] (+ wpe[position(n)])}; x: [N, C]. */
-  static void forward(float[] x, MicroBatch mb, float[] wte, float[] wpe, int c, Parallel pool) {
+  public static void forward(
+      float[] x, MicroBatch mb, float[] wte, float[] wpe, int c, Parallel pool) {
     int[] inputs = mb.inputs();
     pool.run(
         mb.rows(),
@@ -27,7 +29,7 @@ final class Embedding {
    * {@code dwte[inputs[n]] += dx[n]} and {@code dwpe[t] += dx[n]}, either gradient may be null.
    * Split by channel so rows that share a token never race and sums keep a fixed order.
    */
-  static void backward(
+  public static void backward(
       float[] dwte, float[] dwpe, float[] dx, MicroBatch mb, int c, Parallel pool) {
     int[] inputs = mb.inputs();
     int rows = mb.rows();

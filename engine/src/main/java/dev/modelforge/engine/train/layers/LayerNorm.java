@@ -1,4 +1,4 @@
-package dev.modelforge.engine.train;
+package dev.modelforge.engine.train.layers;
 
 import dev.modelforge.engine.tensor.Parallel;
 
@@ -6,11 +6,11 @@ import dev.modelforge.engine.tensor.Parallel;
  * LayerNorm over rows of width D (GPT-2): {@code y = (x − mean) / sqrt(var + eps) · w + b} with the
  * biased variance. The forward keeps each row's mean and reciprocal standard deviation.
  */
-final class LayerNorm {
+public final class LayerNorm {
 
   private LayerNorm() {}
 
-  static void forward(
+  public static void forward(
       float[] y,
       float[] x,
       float[] w,
@@ -51,7 +51,7 @@ final class LayerNorm {
    * {@code dx += ∂L/∂x}, {@code dw += Σ dy·x̂}, {@code db += Σ dy} (llm.c's layernorm_backward):
    * {@code dx = rstd · (dy·w − mean(dy·w) − x̂ · mean(dy·w·x̂))}.
    */
-  static void backward(
+  public static void backward(
       float[] dx,
       float[] dw,
       float[] db,

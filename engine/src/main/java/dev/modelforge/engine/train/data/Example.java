@@ -1,4 +1,4 @@
-package dev.modelforge.engine.train;
+package dev.modelforge.engine.train.data;
 
 /**
  * One training sequence: its token ids and which of them the model must learn to predict (the

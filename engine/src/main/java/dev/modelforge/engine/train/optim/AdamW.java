@@ -1,6 +1,7 @@
-package dev.modelforge.engine.train;
+package dev.modelforge.engine.train.optim;
 
 import dev.modelforge.engine.tensor.Parallel;
+import dev.modelforge.engine.train.layers.Parameter;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;

@@ -1,4 +1,4 @@
-package dev.modelforge.engine.train;
+package dev.modelforge.engine.train.layers;
 
 import dev.modelforge.engine.tensor.Gemm;
 import dev.modelforge.engine.tensor.Parallel;
@@ -91,7 +91,8 @@ public final class Linear {
    * @param la the LoRA branch's saved activations (null without LoRA)
    * @param dropoutSeed seeds the LoRA dropout mask; negative for no dropout (evaluation)
    */
-  void forward(float[] x, float[] y, int n, LoraActivations la, long dropoutSeed, Parallel pool) {
+  public void forward(
+      float[] x, float[] y, int n, LoraActivations la, long dropoutSeed, Parallel pool) {
     if (weightTVersion != weight.version() || weightT == null) {
       if (weightT == null) {
         weightT = new float[in * out];
@@ -139,7 +140,7 @@ public final class Linear {
    * @param dx [N, in], or null when the input needs no gradient
    * @param accumulateDx add to dx instead of overwriting it
    */
-  void backward(
+  public void backward(
       float[] x,
       float[] dy,
       float[] dx,
@@ -186,7 +187,7 @@ public final class Linear {
     }
   }
 
-  static void addBias(float[] y, float[] b, int n, int width, Parallel pool) {
+  public static void addBias(float[] y, float[] b, int n, int width, Parallel pool) {
     pool.run(
         n,
         (start, end) -> {
@@ -197,7 +198,7 @@ public final class Linear {
   }
 
   /** {@code db[j] += sum_t dy[t, j]}, parallel over columns so the sum order is fixed. */
-  static void biasGradient(float[] dy, float[] db, int n, int width, Parallel pool) {
+  public static void biasGradient(float[] dy, float[] db, int n, int width, Parallel pool) {
     pool.run(
         width,
         (start, end) -> {

@@ -1,6 +1,7 @@
-package dev.modelforge.engine.train;
+package dev.modelforge.engine.train.optim;
 
 import dev.modelforge.engine.tensor.VectorMath;
+import dev.modelforge.engine.train.layers.Parameter;
 import java.util.List;
 
 /** Clipping by the global norm of all gradients, as {@code torch.nn.utils.clip_grad_norm_}. */

@@ -1,4 +1,4 @@
-package dev.modelforge.engine.train;
+package dev.modelforge.engine.train.layers;
 
 import dev.modelforge.engine.tensor.Parallel;
 import dev.modelforge.engine.tensor.VectorMath;
@@ -15,11 +15,11 @@ import java.util.Arrays;
  * over the query heads of its group, stays inside that item, which keeps the backward race-free and
  * deterministic.
  */
-final class CausalAttention {
+public final class CausalAttention {
 
   /** A [N, *] buffer read at column {@code offset} with row stride {@code stride}. */
-  record View(float[] data, int offset, int stride) {
-    int row(int n) {
+  public record View(float[] data, int offset, int stride) {
+    public int row(int n) {
       return offset + n * stride;
     }
   }
@@ -30,7 +30,7 @@ final class CausalAttention {
   private final int group;
   private final float scale;
 
-  CausalAttention(int heads, int kvHeads, int headDim) {
+  public CausalAttention(int heads, int kvHeads, int headDim) {
     this.heads = heads;
     this.kvHeads = kvHeads;
     this.headDim = headDim;
@@ -44,7 +44,7 @@ final class CausalAttention {
    * @param lengths [B] real tokens of each sequence
    * @param segmentStarts [B, T] where each row's segment begins
    */
-  void forward(
+  public void forward(
       float[] out,
       float[] att,
       View q,
@@ -105,7 +105,7 @@ final class CausalAttention {
    * {@code dv += a·dout}, {@code da = dout·v}, {@code ds = a·(da − Σ a·da)}, {@code dq += scale ·
    * ds·k}, {@code dk += scale · ds·q}.
    */
-  void backward(
+  public void backward(
       View dq,
       View dk,
       View dv,

@@ -1,7 +1,8 @@
-package dev.modelforge.engine.train;
+package dev.modelforge.engine.train.layers;
 
 import dev.modelforge.engine.tensor.Parallel;
 import dev.modelforge.engine.tensor.VectorMath;
+import dev.modelforge.engine.train.data.MicroBatch;
 import jdk.incubator.vector.FloatVector;
 import jdk.incubator.vector.VectorSpecies;
 
@@ -12,10 +13,10 @@ import jdk.incubator.vector.VectorSpecies;
  * vocabulary this is the largest elementwise work of a step, and use {@link VectorMath#exp}, whose
  * bits do not depend on when the JIT compiles them.
  */
-final class CrossEntropy {
+public final class CrossEntropy {
 
   /** Targets below zero are left out of the loss. */
-  static final int IGNORE = -1;
+  public static final int IGNORE = MicroBatch.IGNORE;
 
   private static final VectorSpecies<Float> F = FloatVector.SPECIES_PREFERRED;
 
@@ -27,7 +28,7 @@ final class CrossEntropy {
    *
    * @param lse [rows] written, for {@link #backward}
    */
-  static double forward(
+  public static double forward(
       float[] losses,
       float[] lse,
       float[] logits,
@@ -59,7 +60,7 @@ final class CrossEntropy {
    * Overwrites the logits with {@code ∂L/∂logits = scale · (softmax − onehot(target))}, zero on
    * ignored rows, where L is {@code scale ·} the sum of the row losses.
    */
-  static void backward(
+  public static void backward(
       float[] logits, float[] lse, int[] targets, int rows, int vocab, float scale, Parallel pool) {
     pool.run(
         rows,

@@ -1,4 +1,4 @@
-package dev.modelforge.engine.train;
+package dev.modelforge.engine.train.layers;
 
 import dev.modelforge.engine.tensor.Parallel;
 import dev.modelforge.engine.tensor.VectorMath;
@@ -7,12 +7,12 @@ import dev.modelforge.engine.tensor.VectorMath;
  * RMSNorm over rows of width D: {@code y = w · x / sqrt(mean(x²) + eps)}. The forward keeps the
  * reciprocal RMS of each row for the backward; the float arithmetic matches the inference path.
  */
-final class RmsNorm {
+public final class RmsNorm {
 
   private RmsNorm() {}
 
   /** y, x: [rows, D]; w: [D]; rstd: [rows] (written). */
-  static void forward(
+  public static void forward(
       float[] y, float[] x, float[] w, float[] rstd, int rows, int d, float eps, Parallel pool) {
     pool.run(
         rows,
@@ -33,7 +33,7 @@ final class RmsNorm {
    * {@code dx += ∂L/∂x} and, when dw is not null, {@code dw += ∂L/∂w}. With x̂ = x · rstd: {@code
    * dx = rstd · (dy·w − x̂ · mean(dy·w·x̂))}.
    */
-  static void backward(
+  public static void backward(
       float[] dx,
       float[] dw,
       float[] dy,

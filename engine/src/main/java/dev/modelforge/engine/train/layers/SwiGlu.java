@@ -1,13 +1,13 @@
-package dev.modelforge.engine.train;
+package dev.modelforge.engine.train.layers;
 
 import dev.modelforge.engine.tensor.Parallel;
 
 /** The Llama MLP's gate: {@code h = silu(g) · u} with {@code silu(g) = g · σ(g)}, elementwise. */
-final class SwiGlu {
+public final class SwiGlu {
 
   private SwiGlu() {}
 
-  static void forward(float[] h, float[] gate, float[] up, int count, Parallel pool) {
+  public static void forward(float[] h, float[] gate, float[] up, int count, Parallel pool) {
     pool.run(
         count,
         (start, end) -> {
@@ -19,7 +19,7 @@ final class SwiGlu {
   }
 
   /** Writes dGate and dUp from dh: {@code silu'(g) = σ(g) · (1 + g · (1 − σ(g)))}. */
-  static void backward(
+  public static void backward(
       float[] dGate, float[] dUp, float[] dh, float[] gate, float[] up, int count, Parallel pool) {
     pool.run(
         count,

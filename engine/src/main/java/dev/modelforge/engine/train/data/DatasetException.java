@@ -1,4 +1,4 @@
-package dev.modelforge.engine.train;
+package dev.modelforge.engine.train.data;
 
 import java.nio.file.Path;
 

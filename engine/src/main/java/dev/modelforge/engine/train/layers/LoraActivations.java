@@ -1,10 +1,10 @@
-package dev.modelforge.engine.train;
+package dev.modelforge.engine.train.layers;
 
 /**
  * What one LoRA branch keeps from its forward pass for the backward pass of the same micro-batch.
  * Shapes: N rows (B · T), {@code in} and {@code out} of the adapted layer, r the rank.
  */
-final class LoraActivations {
+public final class LoraActivations {
 
   /** [N, in] dropout multipliers (0 or 1 / (1 - p)); null without dropout. */
   final float[] keep;
@@ -23,7 +23,7 @@ final class LoraActivations {
 
   final float[] bT;
 
-  LoraActivations(int rows, int in, int out, LoraBranch lora) {
+  public LoraActivations(int rows, int in, int out, LoraBranch lora) {
     int r = lora.rank();
     boolean dropout = lora.dropout() > 0;
     this.keep = dropout ? new float[rows * in] : null;

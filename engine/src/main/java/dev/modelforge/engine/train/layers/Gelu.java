@@ -1,16 +1,16 @@
-package dev.modelforge.engine.train;
+package dev.modelforge.engine.train.layers;
 
 import dev.modelforge.engine.tensor.Parallel;
 
 /** GPT-2's tanh approximation of GELU ("gelu_new"), elementwise. */
-final class Gelu {
+public final class Gelu {
 
   private static final float K = 0.7978845608028654f; // sqrt(2 / pi)
   private static final float C = 0.044715f;
 
   private Gelu() {}
 
-  static void forward(float[] y, float[] x, int count, Parallel pool) {
+  public static void forward(float[] y, float[] x, int count, Parallel pool) {
     pool.run(
         count,
         (start, end) -> {
@@ -22,7 +22,7 @@ final class Gelu {
   }
 
   /** {@code dx = dy · (½(1 + th) + ½ x (1 − th²) k (1 + 3c x²))} with th the tanh term. */
-  static void backward(float[] dx, float[] dy, float[] x, int count, Parallel pool) {
+  public static void backward(float[] dx, float[] dy, float[] x, int count, Parallel pool) {
     pool.run(
         count,
         (start, end) -> {

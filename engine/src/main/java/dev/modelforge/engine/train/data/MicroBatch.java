@@ -1,11 +1,11 @@
-package dev.modelforge.engine.train;
+package dev.modelforge.engine.train.data;
 
 /**
  * B sequences right-padded to T tokens for teacher forcing: row {@code n = b · T + t} feeds {@code
- * inputs[n]} and is scored against {@code targets[n]}, the next token, or {@link
- * CrossEntropy#IGNORE} where it must not count (prompt tokens, padding). A packed sequence holds
- * several examples one after another: each row attends only within its own segment, and positions
- * restart at each segment, so packed examples see exactly what they would see alone.
+ * inputs[n]} and is scored against {@code targets[n]}, the next token, or {@link #IGNORE} where it
+ * must not count (prompt tokens, padding). A packed sequence holds several examples one after
+ * another: each row attends only within its own segment, and positions restart at each segment, so
+ * packed examples see exactly what they would see alone.
  *
  * @param inputs [B, T] token ids, padding filled with a valid id
  * @param targets [B, T] next-token ids or -1
@@ -14,6 +14,9 @@ package dev.modelforge.engine.train;
  */
 public record MicroBatch(
     int batch, int seqLen, int[] inputs, int[] targets, int[] lengths, int[] segmentStarts) {
+
+  /** The target of a row that is not scored. */
+  public static final int IGNORE = -1;
 
   /** One example per sequence. */
   public MicroBatch(int batch, int seqLen, int[] inputs, int[] targets, int[] lengths) {
