@@ -1,5 +1,6 @@
 package dev.modelforge.operator.common;
 
+import dev.modelforge.contract.progress.ProgressReports;
 import io.fabric8.kubernetes.api.model.ConfigMap;
 import io.fabric8.kubernetes.api.model.HasMetadata;
 import io.javaoperatorsdk.operator.api.config.informer.InformerEventSourceConfiguration;
@@ -25,13 +26,13 @@ public final class ProgressInformer {
         InformerEventSourceConfiguration.from(ConfigMap.class, context.getPrimaryResourceClass())
             .withName(NAME)
             // Only report ConfigMaps: the operator must not cache every ConfigMap of the cluster.
-            .withLabelSelector(ProgressReport.KIND_LABEL + "=" + kind)
+            .withLabelSelector(ProgressReports.KIND_LABEL + "=" + kind)
             .withSecondaryToPrimaryMapper(configMap -> reportedResource(configMap, kind))
             .withPrimaryToSecondaryMapper(
                 (HasMetadata primary) ->
                     Set.of(
                         new ResourceID(
-                            ProgressReport.configMapName(primary.getMetadata().getName(), kind),
+                            ProgressReports.configMapName(primary.getMetadata().getName(), kind),
                             primary.getMetadata().getNamespace())))
             .build();
     return new InformerEventSource<>(configuration, context);
@@ -39,7 +40,7 @@ public final class ProgressInformer {
 
   static Set<ResourceID> reportedResource(ConfigMap configMap, String kind) {
     String name = configMap.getMetadata().getName();
-    String suffix = ProgressReport.configMapName("", kind);
+    String suffix = ProgressReports.configMapName("", kind);
     if (!name.endsWith(suffix) || name.length() == suffix.length()) {
       return Set.of();
     }

@@ -1,5 +1,7 @@
 package dev.modelforge.operator.common;
 
+import dev.modelforge.contract.Mounts;
+import dev.modelforge.contract.RuntimeEnv;
 import io.fabric8.kubernetes.api.model.Volume;
 import io.fabric8.kubernetes.api.model.VolumeBuilder;
 import io.fabric8.kubernetes.api.model.VolumeMount;
@@ -9,12 +11,10 @@ import java.util.Optional;
 /**
  * In-cluster sources (pvc://claim/path, configmap://name[/key]) reach a pod as volumes: the claim
  * or ConfigMap is mounted read-only at {@code /mnt/sources/<scheme>/<name>}, and the runtime
- * resolves the URI under {@link #ROOT} (announced through {@link #ROOT_ENV}). Remote sources (hf,
- * https, s3) need no volume.
+ * resolves the URI under {@link Mounts#SOURCES} (announced through {@link RuntimeEnv#SOURCE_ROOT}).
+ * Remote sources (hf, https, s3) need no volume.
  */
 public final class SourceVolumes {
-  public static final String ROOT = "/mnt/sources";
-  public static final String ROOT_ENV = "MODELFORGE_SOURCE_ROOT";
 
   private SourceVolumes() {}
 
@@ -51,7 +51,7 @@ public final class SourceVolumes {
     var mount =
         new VolumeMountBuilder()
             .withName(volumeName)
-            .withMountPath(ROOT + "/" + scheme + "/" + object)
+            .withMountPath(Mounts.SOURCES + "/" + scheme + "/" + object)
             .withReadOnly(true)
             .build();
     return Optional.of(new Mounted(volume.build(), mount));

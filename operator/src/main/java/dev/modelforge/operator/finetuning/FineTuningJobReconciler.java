@@ -1,5 +1,6 @@
 package dev.modelforge.operator.finetuning;
 
+import dev.modelforge.contract.progress.ProgressReports;
 import dev.modelforge.operator.api.v1alpha1.Condition;
 import dev.modelforge.operator.api.v1alpha1.FineTuningJob;
 import dev.modelforge.operator.api.v1alpha1.FineTuningJobStatus;
@@ -84,7 +85,7 @@ public class FineTuningJobReconciler implements Reconciler<FineTuningJob> {
         j -> j.getStatus() == null ? null : j.getStatus().getPhase(),
         FineTuningPhase.values());
     return List.of(
-        ProgressInformer.create(context, TrainingWorkload.PROGRESS_KIND),
+        ProgressInformer.create(context, ProgressReports.TRAIN),
         ModelInformer.create(context, FineTuningJobReconciler::referencedModels));
   }
 

@@ -1,5 +1,6 @@
 package dev.modelforge.operator.finetuning;
 
+import dev.modelforge.contract.progress.TrainingReport;
 import dev.modelforge.operator.api.v1alpha1.Condition;
 import dev.modelforge.operator.api.v1alpha1.FineTuningJobStatus;
 import dev.modelforge.operator.api.v1alpha1.FineTuningPhase;
@@ -116,8 +117,8 @@ public final class FineTuningStatusAggregator {
         status.setEtaSeconds(null);
         String error =
             seen.progress()
-                .text("error")
-                .or(() -> seen.progress().text("message"))
+                .as(TrainingReport.class)
+                .flatMap(TrainingReport::failure)
                 .orElse(state.message() == null ? "the training pod failed" : state.message());
         status.setLastError(error);
         String why = "Training failed: " + error + ". Terminal.";
@@ -166,19 +167,20 @@ public final class FineTuningStatusAggregator {
     return parts.isEmpty() ? "no progress reported yet" : String.join(", ", parts);
   }
 
-  /** Copies the trainer's progress.json fields; see {@link ProgressReport} for the transport. */
+  /** Copies the trainer's report fields; see {@link ProgressReport} for the transport. */
   static void foldProgress(ProgressReport progress, FineTuningJobStatus status) {
-    if (!progress.isPresent()) {
-      return;
-    }
-    progress.longValue("step").ifPresent(status::setStep);
-    progress.longValue("totalSteps").ifPresent(status::setTotalSteps);
-    progress.doubleValue("epoch").ifPresent(status::setEpoch);
-    progress.doubleValue("loss").ifPresent(status::setLoss);
-    progress.doubleValue("validationLoss").ifPresent(status::setValidationLoss);
-    progress.doubleValue("learningRate").ifPresent(status::setLearningRate);
-    progress.doubleValue("tokensPerSecond").ifPresent(status::setTokensPerSecond);
-    progress.longValue("etaSeconds").ifPresent(status::setEtaSeconds);
+    progress.as(TrainingReport.class).ifPresent(report -> fold(report, status));
+  }
+
+  private static void fold(TrainingReport report, FineTuningJobStatus status) {
+    Optional.ofNullable(report.step()).ifPresent(status::setStep);
+    Optional.ofNullable(report.totalSteps()).ifPresent(status::setTotalSteps);
+    Optional.ofNullable(report.epoch()).ifPresent(status::setEpoch);
+    Optional.ofNullable(report.loss()).ifPresent(status::setLoss);
+    Optional.ofNullable(report.validationLoss()).ifPresent(status::setValidationLoss);
+    Optional.ofNullable(report.learningRate()).ifPresent(status::setLearningRate);
+    Optional.ofNullable(report.tokensPerSecond()).ifPresent(status::setTokensPerSecond);
+    Optional.ofNullable(report.etaSeconds()).ifPresent(status::setEtaSeconds);
     if (status.getStep() != null) {
       status.setProgress(
           status.getStep() + (status.getTotalSteps() == null ? "" : "/" + status.getTotalSteps()));

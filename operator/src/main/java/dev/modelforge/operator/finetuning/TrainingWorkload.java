@@ -5,6 +5,10 @@ import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.SerializationFeature;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.modelforge.contract.Mounts;
+import dev.modelforge.contract.RuntimeEnv;
+import dev.modelforge.contract.args.TrainArgs;
+import dev.modelforge.contract.progress.ProgressReports;
 import dev.modelforge.operator.api.v1alpha1.FineTuningJob;
 import dev.modelforge.operator.api.v1alpha1.FineTuningJobSpec;
 import dev.modelforge.operator.api.v1alpha1.Model;
@@ -56,14 +60,8 @@ public final class TrainingWorkload {
   static final String OUTPUT_COMPONENT = "training-output";
 
   /** Value of the progress label on the trainer's report. */
-  public static final String PROGRESS_KIND = "train";
-
-  static final String CONFIG_DIR = "/etc/modelforge/train";
-  static final String CONFIG_KEY = "config.json";
-  static final String OUTPUT_DIR = "/output";
 
   /** Inside the output volume: the trained model (checkpoints sit next to it). */
-  static final String MODEL_SUBDIR = "model";
 
   /** Restarts resume from the last checkpoint, so a few are cheap; more hide a real bug. */
   static final int TRAIN_BACKOFF_LIMIT = 3;
@@ -128,7 +126,7 @@ public final class TrainingWorkload {
   public ConfigMap generateConfigMap() {
     return new ConfigMapBuilder()
         .withMetadata(metadata(configMapName(name()), TRAIN_COMPONENT))
-        .addToData(CONFIG_KEY, trainerConfig())
+        .addToData(Mounts.TRAINING_CONFIG_KEY, trainerConfig())
         .build();
   }
 
@@ -182,7 +180,7 @@ public final class TrainingWorkload {
             .withReadOnly(true)
             .endPersistentVolumeClaim()
             .build(),
-        ModelWorkload.mountPath(baseName()),
+        Mounts.model(baseName()),
         true);
     mount(
         volumes,
@@ -193,7 +191,7 @@ public final class TrainingWorkload {
             .withClaimName(outputClaimName(name()))
             .endPersistentVolumeClaim()
             .build(),
-        OUTPUT_DIR,
+        Mounts.OUTPUT,
         false);
     mount(
         volumes,
@@ -204,10 +202,10 @@ public final class TrainingWorkload {
             .withName(configMapName(name()))
             .endConfigMap()
             .build(),
-        CONFIG_DIR,
+        Mounts.TRAINING_CONFIG_DIR,
         true);
-    mount(volumes, mounts, emptyDir("progress"), ProgressEnv.DIR, false);
-    mount(volumes, mounts, emptyDir("tmp"), "/tmp", false);
+    mount(volumes, mounts, emptyDir("progress"), Mounts.PROGRESS_DIR, false);
+    mount(volumes, mounts, emptyDir("tmp"), Mounts.TMP, false);
     SourceVolumes.forUri(spec.getDataset().getUri(), "dataset")
         .ifPresent(
             dataset -> {
@@ -229,27 +227,24 @@ public final class TrainingWorkload {
 
   private Container trainContainer(List<VolumeMount> mounts) {
     var env =
-        new ArrayList<EnvVar>(ProgressEnv.forJob(name(), trainJobName(name()), PROGRESS_KIND));
-    env.add(ProgressEnv.env(SourceVolumes.ROOT_ENV, SourceVolumes.ROOT));
+        new ArrayList<EnvVar>(
+            ProgressEnv.forJob(name(), trainJobName(name()), ProgressReports.TRAIN));
+    env.add(ProgressEnv.env(RuntimeEnv.SOURCE_ROOT, Mounts.SOURCES));
     return new ContainerBuilder()
         .withName("train")
         .withImage(config.runtime().image())
         .withImagePullPolicy(config.runtime().pullPolicy())
         .withCommand(config.runtime().command())
         .withArgs(
-            "train",
-            "--base",
-            ModelWorkload.mountPath(baseName()),
-            "--dataset",
-            spec.getDataset().getUri(),
-            "--config",
-            CONFIG_DIR + "/" + CONFIG_KEY,
-            "--output",
-            OUTPUT_DIR + "/" + MODEL_SUBDIR,
-            "--threads",
-            Integer.toString(Compute.threads(spec.getResources(), config.defaults())),
-            // A replacement pod continues from the last checkpoint on the output volume.
-            "--resume")
+            new TrainArgs(
+                    Mounts.model(baseName()),
+                    spec.getDataset().getUri(),
+                    Mounts.TRAINING_CONFIG,
+                    Mounts.TRAINED_MODEL,
+                    Compute.threads(spec.getResources(), config.defaults()),
+                    // A replacement pod continues from the last checkpoint on the output volume.
+                    true)
+                .toArgs())
         .withEnv(env)
         .withResources(Compute.requirements(spec.getResources(), config.defaults()))
         .withSecurityContext(RestrictedSecurity.container())
@@ -263,7 +258,8 @@ public final class TrainingWorkload {
    */
   public Model generateOutputModel() {
     var modelSpec = new ModelSpec();
-    modelSpec.setSource(new ModelSource("pvc://" + outputClaimName(name()) + "/" + MODEL_SUBDIR));
+    modelSpec.setSource(
+        new ModelSource("pvc://" + outputClaimName(name()) + "/" + Mounts.TRAINED_MODEL_DIR));
     var storage = outputStorage();
     var modelStorage = new StorageSpec(storage.getSize());
     modelStorage.setStorageClassName(storage.getStorageClassName());

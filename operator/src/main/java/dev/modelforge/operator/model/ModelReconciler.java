@@ -1,5 +1,6 @@
 package dev.modelforge.operator.model;
 
+import dev.modelforge.contract.progress.ProgressReports;
 import dev.modelforge.operator.api.v1alpha1.Condition;
 import dev.modelforge.operator.api.v1alpha1.Model;
 import dev.modelforge.operator.api.v1alpha1.ModelPhase;
@@ -73,7 +74,7 @@ public class ModelReconciler implements Reconciler<Model> {
         m -> m.getStatus() == null ? null : m.getStatus().getPhase(),
         ModelPhase.values());
     return List.of(
-        ProgressInformer.create(context, ModelWorkload.PROGRESS_KIND),
+        ProgressInformer.create(context, ProgressReports.FETCH),
         ModelInformer.create(context, ModelReconciler::baseName));
   }
 

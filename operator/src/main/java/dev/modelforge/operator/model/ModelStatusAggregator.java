@@ -1,6 +1,7 @@
 package dev.modelforge.operator.model;
 
-import com.fasterxml.jackson.databind.JsonNode;
+import dev.modelforge.contract.Mounts;
+import dev.modelforge.contract.progress.FetchReport;
 import dev.modelforge.operator.api.v1alpha1.Condition;
 import dev.modelforge.operator.api.v1alpha1.ModelFile;
 import dev.modelforge.operator.api.v1alpha1.ModelPhase;
@@ -12,7 +13,6 @@ import dev.modelforge.operator.common.ProgressReport;
 import dev.modelforge.operator.common.WorkloadAccount;
 import java.time.Clock;
 import java.util.ArrayList;
-import java.util.List;
 import java.util.Optional;
 
 /**
@@ -49,7 +49,7 @@ public final class ModelStatusAggregator {
 
     String name = model.getMetadata().getName();
     status.setClaimName(ModelWorkload.claimName(name));
-    status.setPath(ModelWorkload.mountPath(name));
+    status.setPath(Mounts.model(name));
     foldProgress(seen.progress(), status);
 
     var job = JobState.of(seen.fetchJob());
@@ -94,8 +94,8 @@ public final class ModelStatusAggregator {
       case FAILED -> {
         String cause =
             seen.progress()
-                .text("error")
-                .or(() -> seen.progress().text("message"))
+                .as(FetchReport.class)
+                .flatMap(FetchReport::failure)
                 .orElse(job.message() == null ? "the fetch pod failed" : job.message());
         status.setPhase(ModelPhase.Failed);
         status.setEtaSeconds(null);
@@ -158,47 +158,30 @@ public final class ModelStatusAggregator {
 
   /** Copies the fetch report's fields; see {@link ProgressReport} for the transport. */
   static void foldProgress(ProgressReport progress, ModelStatus status) {
-    if (!progress.isPresent()) {
-      return;
-    }
-    progress.longValue("bytesDone").ifPresent(status::setBytesDone);
-    progress.longValue("totalBytes").ifPresent(status::setTotalBytes);
-    progress.longValue("rate").ifPresent(status::setBytesPerSecond);
-    progress.longValue("eta").ifPresent(status::setEtaSeconds);
+    progress.as(FetchReport.class).ifPresent(report -> fold(report, status));
+  }
+
+  private static void fold(FetchReport report, ModelStatus status) {
+    Optional.ofNullable(report.bytesDone()).ifPresent(status::setBytesDone);
+    Optional.ofNullable(report.totalBytes()).ifPresent(status::setTotalBytes);
+    Optional.ofNullable(report.rate()).ifPresent(status::setBytesPerSecond);
+    Optional.ofNullable(report.etaSeconds()).ifPresent(status::setEtaSeconds);
     if (status.getBytesDone() != null) {
       status.setProgress(
           Bytes.human(status.getBytesDone())
               + (status.getTotalBytes() == null ? "" : "/" + Bytes.human(status.getTotalBytes())));
     }
-    JsonNode files = progress.root().path("files");
-    if (files.isArray()) {
-      List<ModelFile> list = new ArrayList<>();
-      for (JsonNode file : files) {
-        list.add(
-            new ModelFile(
-                file.path("path").asText(null),
-                file.path("size").isNumber() ? file.path("size").asLong() : null,
-                file.path("sha256").asText(null)));
-      }
-      status.setFiles(list);
+    if (!report.files().isEmpty()) {
+      status.setFiles(
+          report.files().stream().map(f -> new ModelFile(f.path(), f.size(), f.sha256())).toList());
     }
-    // config.json facts: nested under "config", or at the top level of the report.
-    JsonNode config = progress.root().path("config");
-    JsonNode source = config.isObject() ? config : progress.root();
-    text(source, "architecture").ifPresent(status::setArchitecture);
-    number(source, "parameters").ifPresent(status::setParameters);
-    text(source, "dtype").ifPresent(status::setDtype);
-    number(source, "contextLength").ifPresent(status::setContextLength);
-    number(source, "vocabSize").ifPresent(status::setVocabSize);
-  }
-
-  private static Optional<String> text(JsonNode node, String field) {
-    JsonNode value = node.path(field);
-    return value.isTextual() ? Optional.of(value.asText()) : Optional.empty();
-  }
-
-  private static Optional<Long> number(JsonNode node, String field) {
-    JsonNode value = node.path(field);
-    return value.isNumber() ? Optional.of(value.asLong()) : Optional.empty();
+    FetchReport.ModelFacts facts = report.config();
+    if (facts != null) {
+      Optional.ofNullable(facts.architecture()).ifPresent(status::setArchitecture);
+      Optional.ofNullable(facts.parameters()).ifPresent(status::setParameters);
+      Optional.ofNullable(facts.dtype()).ifPresent(status::setDtype);
+      Optional.ofNullable(facts.contextLength()).ifPresent(status::setContextLength);
+      Optional.ofNullable(facts.vocabSize()).ifPresent(status::setVocabSize);
+    }
   }
 }

@@ -1,5 +1,9 @@
 package dev.modelforge.operator.model;
 
+import dev.modelforge.contract.Mounts;
+import dev.modelforge.contract.RuntimeEnv;
+import dev.modelforge.contract.args.FetchArgs;
+import dev.modelforge.contract.progress.ProgressReports;
 import dev.modelforge.operator.api.v1alpha1.Model;
 import dev.modelforge.operator.api.v1alpha1.ModelSpec;
 import dev.modelforge.operator.common.Compute;
@@ -39,7 +43,6 @@ public final class ModelWorkload {
   static final String FETCH_COMPONENT = "fetch";
 
   /** Value of the progress label on the fetch pod's report. */
-  public static final String PROGRESS_KIND = "fetch";
 
   /** Fetch is resumable, so a few fresh pods are cheap; more hides a broken source. */
   static final int FETCH_BACKOFF_LIMIT = 4;
@@ -61,11 +64,6 @@ public final class ModelWorkload {
   /** The claim that holds a Model's files; other kinds mount it by this name. */
   public static String claimName(String modelName) {
     return modelName + "-weights";
-  }
-
-  /** Where a Model's files appear in every pod that mounts them. */
-  public static String mountPath(String modelName) {
-    return "/models/" + modelName;
   }
 
   public static String fetchJobName(String modelName) {
@@ -128,12 +126,12 @@ public final class ModelWorkload {
             .endPersistentVolumeClaim()
             .build());
     mounts.add(
-        new VolumeMountBuilder().withName("weights").withMountPath(mountPath(name())).build());
+        new VolumeMountBuilder().withName("weights").withMountPath(Mounts.model(name())).build());
     volumes.add(emptyDir("progress"));
     mounts.add(
-        new VolumeMountBuilder().withName("progress").withMountPath(ProgressEnv.DIR).build());
+        new VolumeMountBuilder().withName("progress").withMountPath(Mounts.PROGRESS_DIR).build());
     volumes.add(emptyDir("tmp"));
-    mounts.add(new VolumeMountBuilder().withName("tmp").withMountPath("/tmp").build());
+    mounts.add(new VolumeMountBuilder().withName("tmp").withMountPath(Mounts.TMP).build());
     SourceVolumes.forUri(spec.getSource().getUri(), "source")
         .ifPresent(
             source -> {
@@ -155,8 +153,8 @@ public final class ModelWorkload {
   }
 
   private Container fetchContainer(String jobName, List<VolumeMount> mounts) {
-    var env = new ArrayList<EnvVar>(ProgressEnv.forJob(name(), jobName, PROGRESS_KIND));
-    env.add(ProgressEnv.env(SourceVolumes.ROOT_ENV, SourceVolumes.ROOT));
+    var env = new ArrayList<EnvVar>(ProgressEnv.forJob(name(), jobName, ProgressReports.FETCH));
+    env.add(ProgressEnv.env(RuntimeEnv.SOURCE_ROOT, Mounts.SOURCES));
     var envFrom = new ArrayList<EnvFromSource>();
     if (spec.getSource().getCredentialsSecretRef() != null) {
       // Credentials reach the process as environment, never as arguments that show in logs.
@@ -174,13 +172,8 @@ public final class ModelWorkload {
         .withImagePullPolicy(config.runtime().pullPolicy())
         .withCommand(config.runtime().command())
         .withArgs(
-            "fetch",
-            "--source",
-            spec.getSource().getUri(),
-            "--dest",
-            mountPath(name()),
-            "--progress-file",
-            ProgressEnv.FILE)
+            new FetchArgs(spec.getSource().getUri(), Mounts.model(name()), Mounts.PROGRESS_FILE)
+                .toArgs())
         .withEnv(env)
         .withEnvFrom(envFrom)
         .withResources(Compute.requirements(null, config.defaults()))

@@ -1,5 +1,9 @@
 package dev.modelforge.operator.serving;
 
+import dev.modelforge.contract.Mounts;
+import dev.modelforge.contract.RuntimeEnv;
+import dev.modelforge.contract.args.ServeArgs;
+import dev.modelforge.operator.api.v1alpha1.EngineSpec;
 import dev.modelforge.operator.api.v1alpha1.InferenceService;
 import dev.modelforge.operator.api.v1alpha1.InferenceServiceSpec;
 import dev.modelforge.operator.api.v1alpha1.ModelReference;
@@ -33,6 +37,7 @@ import io.fabric8.kubernetes.api.model.VolumeMountBuilder;
 import io.fabric8.kubernetes.api.model.apps.Deployment;
 import io.fabric8.kubernetes.api.model.apps.DeploymentBuilder;
 import java.util.ArrayList;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
@@ -48,7 +53,6 @@ public final class ServingWorkload {
   static final String PORT_NAME = "http";
 
   /** Where `modelforge serve` reads its API key from (ServeConfig's api-key, by environment). */
-  static final String API_KEY_ENV = "MODELFORGE_SERVE_API_KEY";
 
   /**
    * How long a server told to stop (a rollout, a scale-down) lets its requests in flight finish
@@ -188,12 +192,12 @@ public final class ServingWorkload {
       mounts.add(
           new VolumeMountBuilder()
               .withName(volume)
-              .withMountPath(ModelWorkload.mountPath(model))
+              .withMountPath(Mounts.model(model))
               .withReadOnly(true)
               .build());
     }
     volumes.add(new VolumeBuilder().withName("tmp").withNewEmptyDir().endEmptyDir().build());
-    mounts.add(new VolumeMountBuilder().withName("tmp").withMountPath("/tmp").build());
+    mounts.add(new VolumeMountBuilder().withName("tmp").withMountPath(Mounts.TMP).build());
     var pod =
         new PodSpecBuilder()
             // The server never calls the Kubernetes API.
@@ -209,42 +213,24 @@ public final class ServingWorkload {
   }
 
   List<String> serverArgs() {
-    var args = new ArrayList<String>();
-    args.add("serve");
-    args.add("--model");
-    args.add(ModelWorkload.mountPath(spec.getModel().getName()));
+    var adapters = new LinkedHashMap<String, String>();
     for (ModelReference adapter : adapters(service)) {
-      args.add("--adapter");
-      args.add(adapter.getName() + "=" + ModelWorkload.mountPath(adapter.getName()));
+      adapters.put(adapter.getName(), Mounts.model(adapter.getName()));
     }
-    args.add("--port");
-    args.add(Integer.toString(PORT));
-    args.add("--drain-timeout");
-    args.add(DRAIN_SECONDS + "s");
-    args.add("--threads");
-    args.add(Integer.toString(Compute.threads(spec.getResources(), config.defaults())));
-    // the KV cache takes what the memory limit leaves once the model is loaded
-    args.add("--kv-cache-memory");
-    args.add("auto");
-    var engine = spec.getEngine();
-    if (engine != null) {
-      if (engine.getMaxBatchSize() != null) {
-        args.add("--max-batch-size");
-        args.add(engine.getMaxBatchSize().toString());
-      }
-      if (engine.getMaxSequenceLength() != null) {
-        args.add("--max-sequence-length");
-        args.add(engine.getMaxSequenceLength().toString());
-      }
-      if (engine.getPrefixCaching() != null) {
-        args.add(engine.getPrefixCaching() ? "--prefix-caching" : "--no-prefix-caching");
-      }
-      if (engine.getDtype() != null) {
-        args.add("--dtype");
-        args.add(engine.getDtype().name().toLowerCase(Locale.ROOT));
-      }
-    }
-    return args;
+    var engine = spec.getEngine() == null ? new EngineSpec() : spec.getEngine();
+    return new ServeArgs(
+            Mounts.model(spec.getModel().getName()),
+            adapters,
+            PORT,
+            DRAIN_SECONDS,
+            Compute.threads(spec.getResources(), config.defaults()),
+            // the KV cache takes what the memory limit leaves once the model is loaded
+            "auto",
+            engine.getMaxBatchSize(),
+            engine.getMaxSequenceLength(),
+            engine.getPrefixCaching(),
+            engine.getDtype() == null ? null : engine.getDtype().name().toLowerCase(Locale.ROOT))
+        .toArgs();
   }
 
   private Container serverContainer(List<VolumeMount> mounts) {
@@ -278,7 +264,7 @@ public final class ServingWorkload {
     }
     return List.of(
         new EnvVarBuilder()
-            .withName(API_KEY_ENV)
+            .withName(RuntimeEnv.SERVE_API_KEY)
             .withNewValueFrom()
             .withNewSecretKeyRef()
             .withName(ref.getName())

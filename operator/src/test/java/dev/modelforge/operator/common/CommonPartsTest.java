@@ -2,6 +2,7 @@ package dev.modelforge.operator.common;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import dev.modelforge.contract.progress.ProgressReports;
 import dev.modelforge.operator.api.v1alpha1.Condition;
 import io.fabric8.kubernetes.api.model.ConfigMapBuilder;
 import io.fabric8.kubernetes.api.model.batch.v1.JobBuilder;
@@ -77,8 +78,8 @@ class CommonPartsTest {
   /** A FineTuningJob and the Model it outputs share a name; their reports must not. */
   @Test
   void aJobAndItsOutputModelReportIntoDifferentConfigMaps() {
-    assertThat(ProgressReport.configMapName("arith", "train"))
-        .isNotEqualTo(ProgressReport.configMapName("arith", "fetch"));
+    assertThat(ProgressReports.configMapName("arith", "train"))
+        .isNotEqualTo(ProgressReports.configMapName("arith", "fetch"));
   }
 
   private static io.fabric8.kubernetes.api.model.ConfigMap configMap(String name) {
@@ -92,8 +93,8 @@ class CommonPartsTest {
 
   @Test
   void unreadableReportsCountAsNone() {
-    var garbage = new ConfigMapBuilder().addToData(ProgressReport.DATA_KEY, "{not json").build();
-    var array = new ConfigMapBuilder().addToData(ProgressReport.DATA_KEY, "[1,2]").build();
+    var garbage = new ConfigMapBuilder().addToData(ProgressReports.DATA_KEY, "{not json").build();
+    var array = new ConfigMapBuilder().addToData(ProgressReports.DATA_KEY, "[1,2]").build();
 
     assertThat(ProgressReport.from(Optional.of(garbage)).isPresent()).isFalse();
     assertThat(ProgressReport.from(Optional.of(array)).isPresent()).isFalse();

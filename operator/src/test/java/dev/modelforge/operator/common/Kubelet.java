@@ -2,6 +2,7 @@ package dev.modelforge.operator.common;
 
 import static org.awaitility.Awaitility.await;
 
+import dev.modelforge.contract.progress.ProgressReports;
 import io.fabric8.kubernetes.api.model.ConfigMapBuilder;
 import io.fabric8.kubernetes.api.model.HasMetadata;
 import io.fabric8.kubernetes.api.model.apps.Deployment;
@@ -120,9 +121,9 @@ public final class Kubelet {
     var configMap =
         new ConfigMapBuilder()
             .withNewMetadata()
-            .withName(ProgressReport.configMapName(resourceName, kind))
+            .withName(ProgressReports.configMapName(resourceName, kind))
             .withNamespace(namespace)
-            .addToLabels(ProgressReport.KIND_LABEL, kind)
+            .addToLabels(ProgressReports.KIND_LABEL, kind)
             .addNewOwnerReference()
             .withApiVersion("batch/v1")
             .withKind("Job")
@@ -130,7 +131,7 @@ public final class Kubelet {
             .withUid(job.getMetadata().getUid())
             .endOwnerReference()
             .endMetadata()
-            .addToData(ProgressReport.DATA_KEY, json)
+            .addToData(ProgressReports.DATA_KEY, json)
             .build();
     client.resource(configMap).createOr(NonDeletingOperation::update);
   }

@@ -2,6 +2,7 @@ package dev.modelforge.operator.finetuning;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import dev.modelforge.contract.progress.ProgressReports;
 import dev.modelforge.operator.api.v1alpha1.Condition;
 import dev.modelforge.operator.api.v1alpha1.FineTuningJob;
 import dev.modelforge.operator.api.v1alpha1.FineTuningPhase;
@@ -142,7 +143,7 @@ class FineTuningStatusAggregatorTest {
             ? ProgressReport.none()
             : ProgressReport.from(
                 Optional.of(
-                    new ConfigMapBuilder().addToData(ProgressReport.DATA_KEY, progress).build()));
+                    new ConfigMapBuilder().addToData(ProgressReports.DATA_KEY, progress).build()));
     return aggregator.aggregate(
         new FineTuningObservation(job, List.of(), base, trainJob, report, output, missingAccount));
   }

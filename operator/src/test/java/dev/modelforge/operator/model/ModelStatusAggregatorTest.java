@@ -2,6 +2,7 @@ package dev.modelforge.operator.model;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import dev.modelforge.contract.progress.ProgressReports;
 import dev.modelforge.operator.api.v1alpha1.Condition;
 import dev.modelforge.operator.api.v1alpha1.Model;
 import dev.modelforge.operator.api.v1alpha1.ModelPhase;
@@ -59,8 +60,8 @@ class ModelStatusAggregatorTest {
                 TestResources.model("ns", "m"),
                 job(0, 1, "Complete"),
                 "{\"bytesDone\": 10, \"totalBytes\": 10, \"eta\": 0, \"files\": [{\"path\":"
-                    + " \"config.json\", \"size\": 10, \"sha256\": \"e3b0\"}], \"architecture\":"
-                    + " \"llama\", \"parameters\": 1100000000, \"dtype\": \"bfloat16\"}"));
+                    + " \"config.json\", \"size\": 10, \"sha256\": \"e3b0\"}], \"config\": {\"architecture\":"
+                    + " \"llama\", \"parameters\": 1100000000, \"dtype\": \"bfloat16\"}}"));
 
     assertThat(status.getPhase()).isEqualTo(ModelPhase.Ready);
     assertThat(status.isReadyConditionTrue()).isTrue();
@@ -164,7 +165,7 @@ class ModelStatusAggregatorTest {
             : ProgressReport.from(
                 Optional.of(
                     new ConfigMapBuilder()
-                        .addToData(ProgressReport.DATA_KEY, progressJson)
+                        .addToData(ProgressReports.DATA_KEY, progressJson)
                         .build()));
     return new ModelObservation(
         model, List.of(), job, progress, Optional.empty(), Optional.empty());

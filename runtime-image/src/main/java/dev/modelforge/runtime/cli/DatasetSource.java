@@ -1,5 +1,7 @@
 package dev.modelforge.runtime.cli;
 
+import dev.modelforge.contract.Mounts;
+import dev.modelforge.contract.RuntimeEnv;
 import dev.modelforge.runtime.fetch.FetchException;
 import dev.modelforge.runtime.fetch.ModelSource;
 import dev.modelforge.runtime.fetch.RemoteFile;
@@ -29,7 +31,7 @@ final class DatasetSource {
       Path root =
           sourceRoot != null
               ? sourceRoot
-              : Path.of(System.getenv().getOrDefault("MODELFORGE_SOURCE_ROOT", "/mnt/sources"));
+              : Path.of(System.getenv().getOrDefault(RuntimeEnv.SOURCE_ROOT, Mounts.SOURCES));
       file =
           switch (scheme) {
             case "file" -> Path.of(URI.create(uri));

@@ -1,5 +1,7 @@
 package dev.modelforge.runtime.cli;
 
+import dev.modelforge.contract.Mounts;
+import dev.modelforge.contract.RuntimeEnv;
 import dev.modelforge.runtime.fetch.Fetcher;
 import dev.modelforge.runtime.fetch.ModelSource;
 import dev.modelforge.runtime.fetch.Sources;
@@ -76,7 +78,7 @@ public final class FetchCommand implements Callable<Integer> {
     Path progress =
         progressFile != null
             ? progressFile
-            : Optional.ofNullable(env.get("MODELFORGE_PROGRESS_FILE")).map(Path::of).orElse(null);
+            : Optional.ofNullable(env.get(RuntimeEnv.PROGRESS_FILE)).map(Path::of).orElse(null);
     URI endpoint =
         hfEndpoint != null
             ? hfEndpoint
@@ -84,7 +86,7 @@ public final class FetchCommand implements Callable<Integer> {
     Path root =
         sourceRoot != null
             ? sourceRoot
-            : Path.of(env.getOrDefault("MODELFORGE_SOURCE_ROOT", "/mnt/sources"));
+            : Path.of(env.getOrDefault(RuntimeEnv.SOURCE_ROOT, Mounts.SOURCES));
     String token = env.getOrDefault("HF_TOKEN", env.get("HUGGING_FACE_HUB_TOKEN"));
     PrintWriter out = spec.commandLine().getOut();
     PrintWriter err = spec.commandLine().getErr();

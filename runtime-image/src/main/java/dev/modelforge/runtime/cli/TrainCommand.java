@@ -8,12 +8,12 @@ import dev.modelforge.engine.config.ModelConfig;
 import dev.modelforge.engine.tensor.Parallel;
 import dev.modelforge.engine.tokenizer.Tokenizer;
 import dev.modelforge.engine.train.FineTuning;
-import dev.modelforge.engine.train.ProgressFile;
 import dev.modelforge.engine.train.TrainingConfig;
 import dev.modelforge.engine.train.TrainingProgress;
 import dev.modelforge.engine.train.TrainingResult;
 import dev.modelforge.engine.train.data.ChatRenderer;
 import dev.modelforge.runtime.progress.ProgressPublisher;
+import dev.modelforge.runtime.progress.TrainingProgressFile;
 import dev.modelforge.runtime.serve.ChatTemplate;
 import java.io.IOException;
 import java.io.PrintWriter;
@@ -95,7 +95,7 @@ public final class TrainCommand implements Callable<Integer> {
     expected.checkRows(data);
     Files.createDirectories(output);
     PrintWriter out = spec.commandLine().getOut();
-    ProgressFile file = new ProgressFile(output);
+    TrainingProgressFile file = new TrainingProgressFile(output);
     ConsoleProgress console = new ConsoleProgress(out, System.console() != null);
     TrainingProgress.Listener listener =
         p -> {
@@ -109,9 +109,7 @@ public final class TrainCommand implements Callable<Integer> {
     TrainingResult result;
     Optional<ProgressPublisher> publisher =
         ProgressPublisher.fromEnvironment(
-                System.getenv(),
-                output.resolve(ProgressFile.FILE),
-                spec.commandLine().getErr()::println)
+                System.getenv(), file.file(), spec.commandLine().getErr()::println)
             .map(p -> p.start(Duration.ofSeconds(5)));
     try {
       try (Parallel pool = new Parallel(n)) {
@@ -122,18 +120,7 @@ public final class TrainCommand implements Callable<Integer> {
             FineTuning.run(
                 base, data, training, output, resume, pool, listener, chat, dumpFirstStep);
       } catch (RuntimeException | IOException e) {
-        file.onProgress(
-            new TrainingProgress(
-                "failed",
-                0,
-                0,
-                0,
-                Double.NaN,
-                Double.NaN,
-                0,
-                0,
-                -1,
-                String.valueOf(e.getMessage())));
+        file.failed(String.valueOf(e.getMessage()));
         throw e;
       }
       String summary =

@@ -1,5 +1,7 @@
 package dev.modelforge.runtime.progress;
 
+import dev.modelforge.contract.RuntimeEnv;
+import dev.modelforge.contract.progress.ProgressReports;
 import io.fabric8.kubernetes.api.model.ConfigMap;
 import io.fabric8.kubernetes.api.model.ConfigMapBuilder;
 import io.fabric8.kubernetes.api.model.OwnerReference;
@@ -22,17 +24,11 @@ import java.util.function.Consumer;
 
 /**
  * Copies a fetch or train pod's progress file, verbatim, into the ConfigMap the operator watches
- * (operator/README.md, "Progress"): key {@code progress.json}, the progress label, owned by the
- * pod's Job so it goes when the Job goes. It publishes when the file changes, at most every
- * interval, and once more on close. A failure to publish is reported and never stops the work.
+ * ({@link ProgressReports}): key {@code progress.json}, the progress label, owned by the pod's Job
+ * so it goes when the Job goes. It publishes when the file changes, at most every interval, and
+ * once more on close. A failure to publish is reported and never stops the work.
  */
 public final class ProgressPublisher implements AutoCloseable {
-
-  public static final String KEY = "progress.json";
-  public static final String ENV_CONFIGMAP = "MODELFORGE_PROGRESS_CONFIGMAP";
-  public static final String ENV_LABEL = "MODELFORGE_PROGRESS_LABEL";
-  public static final String ENV_JOB = "MODELFORGE_JOB_NAME";
-  public static final String ENV_NAMESPACE = "POD_NAMESPACE";
 
   private final KubernetesClient client;
   private final boolean ownsClient;
@@ -90,12 +86,13 @@ public final class ProgressPublisher implements AutoCloseable {
   }
 
   /**
-   * A publisher for this pod when the operator asked for one ({@value #ENV_CONFIGMAP} is set), with
-   * the in-cluster client; empty when the command runs outside a ModelForge workload.
+   * A publisher for this pod when the operator asked for one ({@value
+   * #RuntimeEnv.PROGRESS_CONFIGMAP} is set), with the in-cluster client; empty when the command
+   * runs outside a ModelForge workload.
    */
   public static Optional<ProgressPublisher> fromEnvironment(
       Map<String, String> env, Path file, Consumer<String> warn) {
-    String name = env.get(ENV_CONFIGMAP);
+    String name = env.get(RuntimeEnv.PROGRESS_CONFIGMAP);
     if (name == null || name.isBlank()) {
       return Optional.empty();
     }
@@ -106,10 +103,17 @@ public final class ProgressPublisher implements AutoCloseable {
       warn.accept("progress will not reach the operator: no Kubernetes client: " + e.getMessage());
       return Optional.empty();
     }
-    String namespace = env.getOrDefault(ENV_NAMESPACE, client.getNamespace());
+    String namespace = env.getOrDefault(RuntimeEnv.NAMESPACE, client.getNamespace());
     return Optional.of(
         new ProgressPublisher(
-            client, true, namespace, name, env.get(ENV_LABEL), env.get(ENV_JOB), file, warn));
+            client,
+            true,
+            namespace,
+            name,
+            env.get(RuntimeEnv.PROGRESS_LABEL),
+            env.get(RuntimeEnv.JOB_NAME),
+            file,
+            warn));
   }
 
   /** Publishes every {@code interval} from a background thread until {@link #close()}. */
@@ -139,7 +143,7 @@ public final class ProgressPublisher implements AutoCloseable {
             .withName(name)
             .withNamespace(namespace)
             .endMetadata()
-            .addToData(KEY, content);
+            .addToData(ProgressReports.DATA_KEY, content);
     if (labelKey != null) {
       cm.editMetadata().addToLabels(labelKey, labelValue).endMetadata();
     }

@@ -184,7 +184,7 @@ class FetchCommandTest {
             .sum();
     assertThat(p.get("bytesDone").asLong()).isEqualTo(total);
     assertThat(p.get("totalBytes").asLong()).isEqualTo(total);
-    assertThat(p.get("eta").asLong()).isZero();
+    assertThat(p.get("etaSeconds").asLong()).isZero();
     assertThat(p.get("files")).hasSize(repo.size() - 1);
     for (JsonNode f : p.get("files")) {
       assertThat(f.get("sha256").asText())
