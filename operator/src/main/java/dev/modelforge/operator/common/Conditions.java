@@ -24,7 +24,7 @@ public final class Conditions {
     this.clock = clock;
   }
 
-  public Conditions set(String type, boolean value, String reason, String message) {
+  public Conditions set(String type, boolean value, ConditionReason reason, String message) {
     String status = value ? "True" : "False";
     String since =
         previous.stream()
@@ -33,7 +33,7 @@ public final class Conditions {
             .findFirst()
             .orElseGet(() -> Instant.now(clock).truncatedTo(ChronoUnit.SECONDS).toString());
     built.removeIf(c -> type.equals(c.getType()));
-    built.add(new Condition(type, status, reason, message, since, generation));
+    built.add(new Condition(type, status, reason.name(), message, since, generation));
     return this;
   }
 

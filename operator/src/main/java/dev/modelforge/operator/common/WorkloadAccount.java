@@ -14,7 +14,7 @@ import java.util.Optional;
  * so the owner would wait in Pending with no word why: status names it instead.
  */
 public final class WorkloadAccount {
-  static final String REASON = "ServiceAccountMissing";
+  static final ConditionReason REASON = ConditionReason.ServiceAccountMissing;
 
   private WorkloadAccount() {}
 

@@ -1,7 +1,6 @@
 package dev.modelforge.operator.finetuning;
 
 import dev.modelforge.contract.progress.ProgressReports;
-import dev.modelforge.operator.api.v1alpha1.Condition;
 import dev.modelforge.operator.api.v1alpha1.FineTuningJob;
 import dev.modelforge.operator.api.v1alpha1.FineTuningJobStatus;
 import dev.modelforge.operator.api.v1alpha1.FineTuningPhase;
@@ -12,7 +11,7 @@ import dev.modelforge.operator.common.JobState;
 import dev.modelforge.operator.common.ModelInformer;
 import dev.modelforge.operator.common.PhaseMetrics;
 import dev.modelforge.operator.common.ProgressInformer;
-import dev.modelforge.operator.common.StatusChange;
+import dev.modelforge.operator.common.StatusPatch;
 import dev.modelforge.operator.common.UnreadableResources;
 import dev.modelforge.operator.common.WorkloadAccount;
 import dev.modelforge.operator.config.ModelForgeConfig;
@@ -20,6 +19,7 @@ import io.fabric8.kubernetes.api.model.batch.v1.Job;
 import io.fabric8.kubernetes.client.KubernetesClientException;
 import io.javaoperatorsdk.operator.api.reconciler.Context;
 import io.javaoperatorsdk.operator.api.reconciler.ControllerConfiguration;
+import io.javaoperatorsdk.operator.api.reconciler.ErrorStatusUpdateControl;
 import io.javaoperatorsdk.operator.api.reconciler.EventSourceContext;
 import io.javaoperatorsdk.operator.api.reconciler.Reconciler;
 import io.javaoperatorsdk.operator.api.reconciler.UpdateControl;
@@ -135,12 +135,8 @@ public class FineTuningJobReconciler implements Reconciler<FineTuningJob> {
             WorkloadAccount.missing(
                 context.getClient(), config, job.getMetadata().getNamespace(), trainJob));
     FineTuningJobStatus status = aggregator.aggregate(seen);
-    if (!StatusChange.differs(job.getStatus(), status)) {
-      return UpdateControl.noUpdate();
-    }
-    recordTransition(job, status);
-    job.setStatus(status);
-    return UpdateControl.patchStatus(job);
+    return StatusPatch.apply(
+        job, status, FineTuningJobStatus::getPhase, FineTuningJobReconciler::eventFor, events);
   }
 
   /**
@@ -166,23 +162,20 @@ public class FineTuningJobReconciler implements Reconciler<FineTuningJob> {
     }
   }
 
-  /** One Event per phase change, with the Ready condition's explanation as its message. */
-  private void recordTransition(FineTuningJob job, FineTuningJobStatus status) {
-    FineTuningPhase before = job.getStatus() == null ? null : job.getStatus().getPhase();
-    if (before == status.getPhase()) {
-      return;
-    }
-    var ready = status.condition(Condition.READY).orElseThrow();
-    EventReason reason =
-        switch (status.getPhase()) {
-          case Pending -> EventReason.WaitingForDependency;
-          case Running -> EventReason.TrainingStarted;
-          case Succeeded -> EventReason.TrainingSucceeded;
-          case Failed ->
-              "InvalidSpec".equals(ready.getReason())
-                  ? EventReason.InvalidSpec
-                  : EventReason.TrainingFailed;
-        };
-    events.record(job, reason, ready.getMessage());
+  /** The Event that entering each phase emits, with the Ready condition's message. */
+  public static EventReason eventFor(FineTuningJobStatus status) {
+    return switch (status.getPhase()) {
+      case Pending -> EventReason.WaitingForDependency;
+      case Running -> EventReason.TrainingStarted;
+      case Succeeded -> EventReason.TrainingSucceeded;
+      case Failed -> StatusPatch.failure(status, EventReason.TrainingFailed);
+    };
+  }
+
+  /** A reconcile that threw shows in status (Degraded, ReconcileError) while it is retried. */
+  @Override
+  public ErrorStatusUpdateControl<FineTuningJob> updateErrorStatus(
+      FineTuningJob resource, Context<FineTuningJob> context, Exception e) {
+    return StatusPatch.error(resource, e, FineTuningJobStatus::new, Clock.systemUTC());
   }
 }

@@ -5,6 +5,7 @@ import dev.modelforge.operator.api.v1alpha1.Condition;
 import dev.modelforge.operator.api.v1alpha1.FineTuningJobStatus;
 import dev.modelforge.operator.api.v1alpha1.FineTuningPhase;
 import dev.modelforge.operator.api.v1alpha1.Model;
+import dev.modelforge.operator.common.ConditionReason;
 import dev.modelforge.operator.common.Conditions;
 import dev.modelforge.operator.common.JobState;
 import dev.modelforge.operator.common.Labels;
@@ -39,9 +40,13 @@ public final class FineTuningStatusAggregator {
       status.setPhase(FineTuningPhase.Failed);
       status.setConditions(
           conditions
-              .set(Condition.READY, false, "InvalidSpec", message)
-              .set(Condition.PROGRESSING, false, "InvalidSpec", "Fix the spec to continue.")
-              .set(Condition.DEGRADED, true, "InvalidSpec", message)
+              .set(Condition.READY, false, ConditionReason.InvalidSpec, message)
+              .set(
+                  Condition.PROGRESSING,
+                  false,
+                  ConditionReason.InvalidSpec,
+                  "Fix the spec to continue.")
+              .set(Condition.DEGRADED, true, ConditionReason.InvalidSpec, message)
               .build());
       return status;
     }
@@ -55,9 +60,9 @@ public final class FineTuningStatusAggregator {
         status.setPhase(FineTuningPhase.Pending);
         String why = waitingForBase(baseName, seen.baseModel());
         conditions
-            .set(Condition.READY, false, "WaitingForBaseModel", why)
-            .set(Condition.PROGRESSING, true, "WaitingForBaseModel", why)
-            .set(Condition.DEGRADED, false, "AsExpected", "");
+            .set(Condition.READY, false, ConditionReason.WaitingForBaseModel, why)
+            .set(Condition.PROGRESSING, true, ConditionReason.WaitingForBaseModel, why)
+            .set(Condition.DEGRADED, false, ConditionReason.AsExpected, "");
       }
       case PENDING -> {
         status.setPhase(FineTuningPhase.Pending);
@@ -66,18 +71,19 @@ public final class FineTuningStatusAggregator {
         } else {
           String why = "Waiting for the training pod to start.";
           conditions
-              .set(Condition.READY, false, "TrainingPending", why)
-              .set(Condition.PROGRESSING, true, "TrainingPending", why)
-              .set(Condition.DEGRADED, false, "AsExpected", "");
+              .set(Condition.READY, false, ConditionReason.TrainingPending, why)
+              .set(Condition.PROGRESSING, true, ConditionReason.TrainingPending, why)
+              .set(Condition.DEGRADED, false, ConditionReason.AsExpected, "");
         }
       }
       case RUNNING -> {
         status.setPhase(FineTuningPhase.Running);
         String summary = summary(status);
         conditions
-            .set(Condition.READY, false, "Training", "Training: " + summary + ".")
-            .set(Condition.PROGRESSING, true, "Training", "Training: " + summary + ".")
-            .set(Condition.DEGRADED, false, "AsExpected", "");
+            .set(Condition.READY, false, ConditionReason.Training, "Training: " + summary + ".")
+            .set(
+                Condition.PROGRESSING, true, ConditionReason.Training, "Training: " + summary + ".")
+            .set(Condition.DEGRADED, false, ConditionReason.AsExpected, "");
       }
       case SUCCEEDED -> {
         status.setEtaSeconds(null);
@@ -85,9 +91,9 @@ public final class FineTuningStatusAggregator {
           status.setPhase(FineTuningPhase.Running);
           String why = "Training finished; creating output Model " + outputName + ".";
           conditions
-              .set(Condition.READY, false, "PublishingOutput", why)
-              .set(Condition.PROGRESSING, true, "PublishingOutput", why)
-              .set(Condition.DEGRADED, false, "AsExpected", "");
+              .set(Condition.READY, false, ConditionReason.PublishingOutput, why)
+              .set(Condition.PROGRESSING, true, ConditionReason.PublishingOutput, why)
+              .set(Condition.DEGRADED, false, ConditionReason.AsExpected, "");
         } else if (!producedBy(seen.outputModel().get(), job.getMetadata().getName())) {
           status.setPhase(FineTuningPhase.Failed);
           String why =
@@ -99,17 +105,17 @@ public final class FineTuningStatusAggregator {
                   + ". Terminal.";
           status.setLastError(why);
           conditions
-              .set(Condition.READY, false, "OutputModelConflict", why)
-              .set(Condition.PROGRESSING, false, "OutputModelConflict", why)
-              .set(Condition.DEGRADED, true, "OutputModelConflict", why);
+              .set(Condition.READY, false, ConditionReason.OutputModelConflict, why)
+              .set(Condition.PROGRESSING, false, ConditionReason.OutputModelConflict, why)
+              .set(Condition.DEGRADED, true, ConditionReason.OutputModelConflict, why);
         } else {
           status.setPhase(FineTuningPhase.Succeeded);
           status.setOutputModel(outputName);
           String why = "Trained " + summary(status) + "; output Model " + outputName + ".";
           conditions
-              .set(Condition.READY, true, "Succeeded", why)
-              .set(Condition.PROGRESSING, false, "Succeeded", why)
-              .set(Condition.DEGRADED, false, "AsExpected", "");
+              .set(Condition.READY, true, ConditionReason.Succeeded, why)
+              .set(Condition.PROGRESSING, false, ConditionReason.Succeeded, why)
+              .set(Condition.DEGRADED, false, ConditionReason.AsExpected, "");
         }
       }
       case FAILED -> {
@@ -123,9 +129,9 @@ public final class FineTuningStatusAggregator {
         status.setLastError(error);
         String why = "Training failed: " + error + ". Terminal.";
         conditions
-            .set(Condition.READY, false, "TrainingFailed", why)
-            .set(Condition.PROGRESSING, false, "TrainingFailed", why)
-            .set(Condition.DEGRADED, true, "TrainingFailed", why);
+            .set(Condition.READY, false, ConditionReason.TrainingFailed, why)
+            .set(Condition.PROGRESSING, false, ConditionReason.TrainingFailed, why)
+            .set(Condition.DEGRADED, true, ConditionReason.TrainingFailed, why);
       }
       default -> throw new IllegalStateException("Unknown job phase " + state.phase());
     }

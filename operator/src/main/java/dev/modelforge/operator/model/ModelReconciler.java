@@ -1,7 +1,6 @@
 package dev.modelforge.operator.model;
 
 import dev.modelforge.contract.progress.ProgressReports;
-import dev.modelforge.operator.api.v1alpha1.Condition;
 import dev.modelforge.operator.api.v1alpha1.Model;
 import dev.modelforge.operator.api.v1alpha1.ModelPhase;
 import dev.modelforge.operator.api.v1alpha1.ModelStatus;
@@ -10,13 +9,14 @@ import dev.modelforge.operator.common.EventRecorder;
 import dev.modelforge.operator.common.ModelInformer;
 import dev.modelforge.operator.common.PhaseMetrics;
 import dev.modelforge.operator.common.ProgressInformer;
-import dev.modelforge.operator.common.StatusChange;
+import dev.modelforge.operator.common.StatusPatch;
 import dev.modelforge.operator.common.UnreadableResources;
 import dev.modelforge.operator.common.WorkloadAccount;
 import dev.modelforge.operator.config.ModelForgeConfig;
 import io.fabric8.kubernetes.api.model.batch.v1.Job;
 import io.javaoperatorsdk.operator.api.reconciler.Context;
 import io.javaoperatorsdk.operator.api.reconciler.ControllerConfiguration;
+import io.javaoperatorsdk.operator.api.reconciler.ErrorStatusUpdateControl;
 import io.javaoperatorsdk.operator.api.reconciler.EventSourceContext;
 import io.javaoperatorsdk.operator.api.reconciler.Reconciler;
 import io.javaoperatorsdk.operator.api.reconciler.UpdateControl;
@@ -108,31 +108,24 @@ public class ModelReconciler implements Reconciler<Model> {
             WorkloadAccount.missing(
                 context.getClient(), config, model.getMetadata().getNamespace(), fetchJob));
     ModelStatus status = aggregator.aggregate(seen);
-    if (!StatusChange.differs(model.getStatus(), status)) {
-      return UpdateControl.noUpdate();
-    }
-    recordTransition(model, status);
-    model.setStatus(status);
-    return UpdateControl.patchStatus(model);
+    return StatusPatch.apply(
+        model, status, ModelStatus::getPhase, ModelReconciler::eventFor, events);
   }
 
-  /** One Event per phase change, with the Ready condition's explanation as its message. */
-  private void recordTransition(Model model, ModelStatus status) {
-    ModelPhase before = model.getStatus() == null ? null : model.getStatus().getPhase();
-    if (before == status.getPhase()) {
-      return;
-    }
-    var ready = status.condition(Condition.READY).orElseThrow();
-    EventReason reason =
-        switch (status.getPhase()) {
-          case Pending -> EventReason.WaitingForDependency;
-          case Fetching -> EventReason.FetchStarted;
-          case Ready -> EventReason.FetchSucceeded;
-          case Failed ->
-              "InvalidSpec".equals(ready.getReason())
-                  ? EventReason.InvalidSpec
-                  : EventReason.FetchFailed;
-        };
-    events.record(model, reason, ready.getMessage());
+  /** The Event that entering each phase emits, with the Ready condition's message. */
+  public static EventReason eventFor(ModelStatus status) {
+    return switch (status.getPhase()) {
+      case Pending -> EventReason.WaitingForDependency;
+      case Fetching -> EventReason.FetchStarted;
+      case Ready -> EventReason.FetchSucceeded;
+      case Failed -> StatusPatch.failure(status, EventReason.FetchFailed);
+    };
+  }
+
+  /** A reconcile that threw shows in status (Degraded, ReconcileError) while it is retried. */
+  @Override
+  public ErrorStatusUpdateControl<Model> updateErrorStatus(
+      Model resource, Context<Model> context, Exception e) {
+    return StatusPatch.error(resource, e, ModelStatus::new, Clock.systemUTC());
   }
 }

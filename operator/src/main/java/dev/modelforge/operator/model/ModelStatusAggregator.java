@@ -7,6 +7,7 @@ import dev.modelforge.operator.api.v1alpha1.ModelFile;
 import dev.modelforge.operator.api.v1alpha1.ModelPhase;
 import dev.modelforge.operator.api.v1alpha1.ModelStatus;
 import dev.modelforge.operator.common.Bytes;
+import dev.modelforge.operator.common.ConditionReason;
 import dev.modelforge.operator.common.Conditions;
 import dev.modelforge.operator.common.JobState;
 import dev.modelforge.operator.common.ProgressReport;
@@ -40,9 +41,13 @@ public final class ModelStatusAggregator {
       status.setPhase(ModelPhase.Failed);
       status.setConditions(
           conditions
-              .set(Condition.READY, false, "InvalidSpec", message)
-              .set(Condition.PROGRESSING, false, "InvalidSpec", "Fix the spec to continue.")
-              .set(Condition.DEGRADED, true, "InvalidSpec", message)
+              .set(Condition.READY, false, ConditionReason.InvalidSpec, message)
+              .set(
+                  Condition.PROGRESSING,
+                  false,
+                  ConditionReason.InvalidSpec,
+                  "Fix the spec to continue.")
+              .set(Condition.DEGRADED, true, ConditionReason.InvalidSpec, message)
               .build());
       return status;
     }
@@ -61,18 +66,30 @@ public final class ModelStatusAggregator {
           WorkloadAccount.waiting(conditions, seen.missingAccount().get());
         } else {
           conditions
-              .set(Condition.READY, false, "FetchPending", "Waiting for the fetch pod to start.")
-              .set(Condition.PROGRESSING, true, "FetchPending", "Fetch Job created.")
-              .set(Condition.DEGRADED, false, "AsExpected", "");
+              .set(
+                  Condition.READY,
+                  false,
+                  ConditionReason.FetchPending,
+                  "Waiting for the fetch pod to start.")
+              .set(Condition.PROGRESSING, true, ConditionReason.FetchPending, "Fetch Job created.")
+              .set(Condition.DEGRADED, false, ConditionReason.AsExpected, "");
         }
       }
       case RUNNING -> {
         status.setPhase(ModelPhase.Fetching);
         String progress = status.getProgress() == null ? "" : " (" + status.getProgress() + ")";
         conditions
-            .set(Condition.READY, false, "Fetching", "Fetching the model files" + progress + ".")
-            .set(Condition.PROGRESSING, true, "Fetching", "Fetching from " + sourceUri(seen))
-            .set(Condition.DEGRADED, false, "AsExpected", "");
+            .set(
+                Condition.READY,
+                false,
+                ConditionReason.Fetching,
+                "Fetching the model files" + progress + ".")
+            .set(
+                Condition.PROGRESSING,
+                true,
+                ConditionReason.Fetching,
+                "Fetching from " + sourceUri(seen))
+            .set(Condition.DEGRADED, false, ConditionReason.AsExpected, "");
       }
       case SUCCEEDED -> {
         status.setEtaSeconds(null);
@@ -80,15 +97,23 @@ public final class ModelStatusAggregator {
         if (baseProblem.isPresent()) {
           status.setPhase(ModelPhase.Pending);
           conditions
-              .set(Condition.READY, false, "WaitingForBaseModel", baseProblem.get())
-              .set(Condition.PROGRESSING, true, "WaitingForBaseModel", baseProblem.get())
-              .set(Condition.DEGRADED, false, "AsExpected", "");
+              .set(Condition.READY, false, ConditionReason.WaitingForBaseModel, baseProblem.get())
+              .set(
+                  Condition.PROGRESSING,
+                  true,
+                  ConditionReason.WaitingForBaseModel,
+                  baseProblem.get())
+              .set(Condition.DEGRADED, false, ConditionReason.AsExpected, "");
         } else {
           status.setPhase(ModelPhase.Ready);
           conditions
-              .set(Condition.READY, true, "Fetched", readyMessage(status))
-              .set(Condition.PROGRESSING, false, "Fetched", "All files fetched and verified.")
-              .set(Condition.DEGRADED, false, "AsExpected", "");
+              .set(Condition.READY, true, ConditionReason.Fetched, readyMessage(status))
+              .set(
+                  Condition.PROGRESSING,
+                  false,
+                  ConditionReason.Fetched,
+                  "All files fetched and verified.")
+              .set(Condition.DEGRADED, false, ConditionReason.AsExpected, "");
         }
       }
       case FAILED -> {
@@ -107,9 +132,9 @@ public final class ModelStatusAggregator {
                 + ModelWorkload.fetchJobName(name)
                 + " to retry.";
         conditions
-            .set(Condition.READY, false, "FetchFailed", message)
-            .set(Condition.PROGRESSING, false, "FetchFailed", message)
-            .set(Condition.DEGRADED, true, "FetchFailed", message);
+            .set(Condition.READY, false, ConditionReason.FetchFailed, message)
+            .set(Condition.PROGRESSING, false, ConditionReason.FetchFailed, message)
+            .set(Condition.DEGRADED, true, ConditionReason.FetchFailed, message);
       }
       default -> throw new IllegalStateException("Unknown job phase " + job.phase());
     }

@@ -1,6 +1,5 @@
 package dev.modelforge.operator.serving;
 
-import dev.modelforge.operator.api.v1alpha1.Condition;
 import dev.modelforge.operator.api.v1alpha1.InferenceService;
 import dev.modelforge.operator.api.v1alpha1.InferenceServiceStatus;
 import dev.modelforge.operator.api.v1alpha1.Model;
@@ -9,12 +8,13 @@ import dev.modelforge.operator.common.EventReason;
 import dev.modelforge.operator.common.EventRecorder;
 import dev.modelforge.operator.common.ModelInformer;
 import dev.modelforge.operator.common.PhaseMetrics;
-import dev.modelforge.operator.common.StatusChange;
+import dev.modelforge.operator.common.StatusPatch;
 import dev.modelforge.operator.common.UnreadableResources;
 import io.fabric8.kubernetes.api.model.Service;
 import io.fabric8.kubernetes.api.model.apps.Deployment;
 import io.javaoperatorsdk.operator.api.reconciler.Context;
 import io.javaoperatorsdk.operator.api.reconciler.ControllerConfiguration;
+import io.javaoperatorsdk.operator.api.reconciler.ErrorStatusUpdateControl;
 import io.javaoperatorsdk.operator.api.reconciler.EventSourceContext;
 import io.javaoperatorsdk.operator.api.reconciler.Reconciler;
 import io.javaoperatorsdk.operator.api.reconciler.UpdateControl;
@@ -115,31 +115,28 @@ public class InferenceServiceReconciler implements Reconciler<InferenceService> 
             context.getSecondaryResource(Deployment.class),
             context.getSecondaryResource(Service.class));
     InferenceServiceStatus status = aggregator.aggregate(seen);
-    if (!StatusChange.differs(service.getStatus(), status)) {
-      return UpdateControl.noUpdate();
-    }
-    recordTransition(service, status);
-    service.setStatus(status);
-    return UpdateControl.patchStatus(service);
+    return StatusPatch.apply(
+        service,
+        status,
+        InferenceServiceStatus::getPhase,
+        InferenceServiceReconciler::eventFor,
+        events);
   }
 
-  /** One Event per phase change, with the Ready condition's explanation as its message. */
-  private void recordTransition(InferenceService service, InferenceServiceStatus status) {
-    ServingPhase before = service.getStatus() == null ? null : service.getStatus().getPhase();
-    if (before == status.getPhase()) {
-      return;
-    }
-    var ready = status.condition(Condition.READY).orElseThrow();
-    EventReason reason =
-        switch (status.getPhase()) {
-          case Pending -> EventReason.WaitingForDependency;
-          case Deploying -> EventReason.Deploying;
-          case Ready -> EventReason.ServingReady;
-          case Failed ->
-              "InvalidSpec".equals(ready.getReason())
-                  ? EventReason.InvalidSpec
-                  : EventReason.ServingFailed;
-        };
-    events.record(service, reason, ready.getMessage());
+  /** The Event that entering each phase emits, with the Ready condition's message. */
+  public static EventReason eventFor(InferenceServiceStatus status) {
+    return switch (status.getPhase()) {
+      case Pending -> EventReason.WaitingForDependency;
+      case Deploying -> EventReason.Deploying;
+      case Ready -> EventReason.ServingReady;
+      case Failed -> StatusPatch.failure(status, EventReason.ServingFailed);
+    };
+  }
+
+  /** A reconcile that threw shows in status (Degraded, ReconcileError) while it is retried. */
+  @Override
+  public ErrorStatusUpdateControl<InferenceService> updateErrorStatus(
+      InferenceService resource, Context<InferenceService> context, Exception e) {
+    return StatusPatch.error(resource, e, InferenceServiceStatus::new, Clock.systemUTC());
   }
 }

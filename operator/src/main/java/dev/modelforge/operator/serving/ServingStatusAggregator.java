@@ -3,6 +3,7 @@ package dev.modelforge.operator.serving;
 import dev.modelforge.operator.api.v1alpha1.Condition;
 import dev.modelforge.operator.api.v1alpha1.InferenceServiceStatus;
 import dev.modelforge.operator.api.v1alpha1.ServingPhase;
+import dev.modelforge.operator.common.ConditionReason;
 import dev.modelforge.operator.common.Conditions;
 import io.fabric8.kubernetes.api.model.apps.Deployment;
 import java.time.Clock;
@@ -33,9 +34,13 @@ public final class ServingStatusAggregator {
       status.setPhase(ServingPhase.Failed);
       status.setConditions(
           conditions
-              .set(Condition.READY, false, "InvalidSpec", message)
-              .set(Condition.PROGRESSING, false, "InvalidSpec", "Fix the spec to continue.")
-              .set(Condition.DEGRADED, true, "InvalidSpec", message)
+              .set(Condition.READY, false, ConditionReason.InvalidSpec, message)
+              .set(
+                  Condition.PROGRESSING,
+                  false,
+                  ConditionReason.InvalidSpec,
+                  "Fix the spec to continue.")
+              .set(Condition.DEGRADED, true, ConditionReason.InvalidSpec, message)
               .build());
       return status;
     }
@@ -57,9 +62,9 @@ public final class ServingStatusAggregator {
       String message = String.join("; ", mismatches) + ". Fix spec.adapters.";
       status.setPhase(ServingPhase.Failed);
       conditions
-          .set(Condition.READY, false, "AdapterMismatch", message)
-          .set(Condition.PROGRESSING, false, "AdapterMismatch", message)
-          .set(Condition.DEGRADED, true, "AdapterMismatch", message);
+          .set(Condition.READY, false, ConditionReason.AdapterMismatch, message)
+          .set(Condition.PROGRESSING, false, ConditionReason.AdapterMismatch, message)
+          .set(Condition.DEGRADED, true, ConditionReason.AdapterMismatch, message);
     } else if (!waiting.isEmpty()) {
       String message =
           "Waiting: "
@@ -69,34 +74,41 @@ public final class ServingStatusAggregator {
                   : ".");
       status.setPhase(ServingPhase.Pending);
       conditions
-          .set(Condition.READY, false, "WaitingForModels", message)
-          .set(Condition.PROGRESSING, true, "WaitingForModels", message)
-          .set(Condition.DEGRADED, false, "AsExpected", "");
+          .set(Condition.READY, false, ConditionReason.WaitingForModels, message)
+          .set(Condition.PROGRESSING, true, ConditionReason.WaitingForModels, message)
+          .set(Condition.DEGRADED, false, ConditionReason.AsExpected, "");
     } else if (seen.deployment().isEmpty()) {
       status.setPhase(ServingPhase.Deploying);
       conditions
-          .set(Condition.READY, false, "Deploying", "Creating the server Deployment.")
-          .set(Condition.PROGRESSING, true, "Deploying", "Creating the server Deployment.")
-          .set(Condition.DEGRADED, false, "AsExpected", "");
+          .set(Condition.READY, false, ConditionReason.Deploying, "Creating the server Deployment.")
+          .set(
+              Condition.PROGRESSING,
+              true,
+              ConditionReason.Deploying,
+              "Creating the server Deployment.")
+          .set(Condition.DEGRADED, false, ConditionReason.AsExpected, "");
     } else if (desired == 0) {
       status.setPhase(ServingPhase.Pending);
       String message = "Scaled to zero: raise spec.replicas.min (or let the autoscaler) to serve.";
       conditions
-          .set(Condition.READY, false, "ScaledToZero", message)
-          .set(Condition.PROGRESSING, false, "ScaledToZero", message)
-          .set(Condition.DEGRADED, false, "AsExpected", "");
+          .set(Condition.READY, false, ConditionReason.ScaledToZero, message)
+          .set(Condition.PROGRESSING, false, ConditionReason.ScaledToZero, message)
+          .set(Condition.DEGRADED, false, ConditionReason.AsExpected, "");
     } else {
       rollout(seen.deployment().get(), served, ready, desired, status, conditions);
     }
     List<String> unshareable = ServedModels.unshareableVolumes(service, seen.models());
     if (unshareable.isEmpty()) {
       conditions.set(
-          Condition.VOLUMES_SHAREABLE, true, "Shareable", "Every replica can mount its volumes.");
+          Condition.VOLUMES_SHAREABLE,
+          true,
+          ConditionReason.Shareable,
+          "Every replica can mount its volumes.");
     } else {
       conditions.set(
           Condition.VOLUMES_SHAREABLE,
           false,
-          "AccessMode",
+          ConditionReason.AccessMode,
           String.join("; ", unshareable)
               + ". Keep spec.replicas.max at 1, or serve a Model created with"
               + " spec.storage.accessMode: ReadWriteMany.");
@@ -122,9 +134,9 @@ public final class ServingStatusAggregator {
               + ". Retried as pods change.";
       status.setPhase(ServingPhase.Failed);
       conditions
-          .set(Condition.READY, false, "RolloutStalled", message)
-          .set(Condition.PROGRESSING, false, "RolloutStalled", message)
-          .set(Condition.DEGRADED, true, "RolloutStalled", message);
+          .set(Condition.READY, false, ConditionReason.RolloutStalled, message)
+          .set(Condition.PROGRESSING, false, ConditionReason.RolloutStalled, message)
+          .set(Condition.DEGRADED, true, ConditionReason.RolloutStalled, message);
       return;
     }
     boolean current = rolledOut(deployment) && servesExpectedModels(deployment, served);
@@ -132,13 +144,13 @@ public final class ServingStatusAggregator {
       status.setPhase(ServingPhase.Ready);
       String message = "Serving " + String.join(", ", served) + " (" + replicas + ").";
       conditions
-          .set(Condition.READY, true, "Serving", message)
+          .set(Condition.READY, true, ConditionReason.Serving, message)
           .set(
               Condition.PROGRESSING,
               ready < desired,
-              ready < desired ? "Scaling" : "RolledOut",
+              ready < desired ? ConditionReason.Scaling : ConditionReason.RolledOut,
               ready < desired ? "Scaling to " + desired + " replicas." : "Rollout complete.")
-          .set(Condition.DEGRADED, false, "AsExpected", "");
+          .set(Condition.DEGRADED, false, ConditionReason.AsExpected, "");
     } else {
       status.setPhase(ServingPhase.Deploying);
       String message =
@@ -146,9 +158,9 @@ public final class ServingStatusAggregator {
               ? "Waiting for a replica to pass its readiness probe (" + replicas + ")."
               : "Rolling out " + String.join(", ", served) + " (" + replicas + ").";
       conditions
-          .set(Condition.READY, false, "Deploying", message)
-          .set(Condition.PROGRESSING, true, "Deploying", message)
-          .set(Condition.DEGRADED, false, "AsExpected", "");
+          .set(Condition.READY, false, ConditionReason.Deploying, message)
+          .set(Condition.PROGRESSING, true, ConditionReason.Deploying, message)
+          .set(Condition.DEGRADED, false, ConditionReason.AsExpected, "");
     }
   }
 

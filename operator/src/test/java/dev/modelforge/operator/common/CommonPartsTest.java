@@ -20,10 +20,21 @@ class CommonPartsTest {
   void conditionKeepsItsTransitionTimeWhileItsStatusHolds() {
     var t0 = Clock.fixed(Instant.parse("2026-01-01T00:00:00Z"), ZoneOffset.UTC);
     var t1 = Clock.fixed(Instant.parse("2026-01-01T01:00:00Z"), ZoneOffset.UTC);
-    List<Condition> first = new Conditions(List.of(), 1L, t0).set("Ready", false, "A", "a").build();
+    List<Condition> first =
+        new Conditions(List.of(), 1L, t0)
+            .set("Ready", false, ConditionReason.Fetching, "a")
+            .build();
 
-    var same = new Conditions(first, 2L, t1).set("Ready", false, "B", "b").build().get(0);
-    var flipped = new Conditions(first, 2L, t1).set("Ready", true, "C", "c").build().get(0);
+    var same =
+        new Conditions(first, 2L, t1)
+            .set("Ready", false, ConditionReason.Training, "b")
+            .build()
+            .get(0);
+    var flipped =
+        new Conditions(first, 2L, t1)
+            .set("Ready", true, ConditionReason.Succeeded, "c")
+            .build()
+            .get(0);
 
     assertThat(same.getLastTransitionTime()).isEqualTo("2026-01-01T00:00:00Z");
     assertThat(same.getObservedGeneration()).isEqualTo(2L);
