@@ -7,8 +7,10 @@ import java.util.HashSet;
 import java.util.List;
 
 /**
- * Checks an InferenceService's spec before anything is created, with the rules the CRD schema
- * states (for API servers that do not apply it) plus duplicate adapters.
+ * The rules on an InferenceService's spec that its CRD schema cannot state (adapters listed twice);
+ * the schema is the one home of the others (required fields, replica bounds, min <= max and an
+ * adapter that is the served model, in CEL), applied by the API server before the operator sees the
+ * object.
  */
 public final class InferenceServiceValidator {
   private InferenceServiceValidator() {}
@@ -19,36 +21,10 @@ public final class InferenceServiceValidator {
       return List.of("spec is required");
     }
     var problems = new ArrayList<String>();
-    String model = spec.getModel() == null ? null : spec.getModel().getName();
-    if (model == null || model.isBlank()) {
-      problems.add("spec.model.name is required");
-    }
-    var replicas = spec.getReplicas();
-    if (replicas == null || replicas.getMin() == null || replicas.getMax() == null) {
-      problems.add("spec.replicas.min and spec.replicas.max are required");
-    } else {
-      if (replicas.getMin() < 0) {
-        problems.add("spec.replicas.min must be >= 0, got " + replicas.getMin());
-      }
-      if (replicas.getMax() < 1) {
-        problems.add("spec.replicas.max must be >= 1, got " + replicas.getMax());
-      }
-      if (replicas.getMin() > replicas.getMax()) {
-        problems.add(
-            "replicas.min must be <= replicas.max, got min "
-                + replicas.getMin()
-                + " and max "
-                + replicas.getMax());
-      }
-    }
     var seen = new HashSet<String>();
     for (ModelReference adapter :
         spec.getAdapters() == null ? List.<ModelReference>of() : spec.getAdapters()) {
-      if (adapter == null || adapter.getName() == null) {
-        problems.add("every spec.adapters entry needs a name");
-      } else if (adapter.getName().equals(model)) {
-        problems.add("an adapter cannot be the served model itself: " + model);
-      } else if (!seen.add(adapter.getName())) {
+      if (adapter != null && adapter.getName() != null && !seen.add(adapter.getName())) {
         problems.add("adapter " + adapter.getName() + " is listed twice");
       }
     }
