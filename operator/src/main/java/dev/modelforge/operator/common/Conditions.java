@@ -37,6 +37,16 @@ public final class Conditions {
     return this;
   }
 
+  /**
+   * A spec the operator refuses: not ready, not progressing until it is fixed, degraded, each with
+   * reason InvalidSpec and {@code problems} as the message.
+   */
+  public Conditions invalidSpec(String problems) {
+    return set(Condition.READY, false, ConditionReason.InvalidSpec, problems)
+        .set(Condition.PROGRESSING, false, ConditionReason.InvalidSpec, "Fix the spec to continue.")
+        .set(Condition.DEGRADED, true, ConditionReason.InvalidSpec, problems);
+  }
+
   public List<Condition> build() {
     return List.copyOf(built);
   }

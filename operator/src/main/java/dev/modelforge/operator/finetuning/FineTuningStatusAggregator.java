@@ -38,16 +38,7 @@ public final class FineTuningStatusAggregator {
     if (!seen.specProblems().isEmpty()) {
       String message = String.join("; ", seen.specProblems());
       status.setPhase(FineTuningPhase.Failed);
-      status.setConditions(
-          conditions
-              .set(Condition.READY, false, ConditionReason.InvalidSpec, message)
-              .set(
-                  Condition.PROGRESSING,
-                  false,
-                  ConditionReason.InvalidSpec,
-                  "Fix the spec to continue.")
-              .set(Condition.DEGRADED, true, ConditionReason.InvalidSpec, message)
-              .build());
+      status.setConditions(conditions.invalidSpec(message).build());
       return status;
     }
 

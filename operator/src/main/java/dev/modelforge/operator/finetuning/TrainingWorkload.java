@@ -22,33 +22,25 @@ import dev.modelforge.operator.common.Labels;
 import dev.modelforge.operator.common.Ownership;
 import dev.modelforge.operator.common.Placement;
 import dev.modelforge.operator.common.ProgressEnv;
-import dev.modelforge.operator.common.PullSecrets;
-import dev.modelforge.operator.common.RestrictedSecurity;
+import dev.modelforge.operator.common.RuntimePod;
 import dev.modelforge.operator.common.SourceVolumes;
 import dev.modelforge.operator.config.ModelForgeConfig;
 import dev.modelforge.operator.model.ModelWorkload;
 import io.fabric8.kubernetes.api.model.ConfigMap;
 import io.fabric8.kubernetes.api.model.ConfigMapBuilder;
 import io.fabric8.kubernetes.api.model.Container;
-import io.fabric8.kubernetes.api.model.ContainerBuilder;
 import io.fabric8.kubernetes.api.model.EnvVar;
 import io.fabric8.kubernetes.api.model.ObjectMeta;
 import io.fabric8.kubernetes.api.model.ObjectMetaBuilder;
 import io.fabric8.kubernetes.api.model.PersistentVolumeClaim;
 import io.fabric8.kubernetes.api.model.PersistentVolumeClaimBuilder;
 import io.fabric8.kubernetes.api.model.PodSpec;
-import io.fabric8.kubernetes.api.model.PodSpecBuilder;
 import io.fabric8.kubernetes.api.model.Quantity;
-import io.fabric8.kubernetes.api.model.Volume;
-import io.fabric8.kubernetes.api.model.VolumeBuilder;
-import io.fabric8.kubernetes.api.model.VolumeMount;
-import io.fabric8.kubernetes.api.model.VolumeMountBuilder;
 import io.fabric8.kubernetes.api.model.batch.v1.Job;
 import io.fabric8.kubernetes.api.model.batch.v1.JobBuilder;
 import java.io.UncheckedIOException;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
-import java.util.List;
 
 /**
  * The Kubernetes objects of one training run, generated from the FineTuningJob and the operator's
@@ -168,74 +160,27 @@ public final class TrainingWorkload {
   }
 
   private PodSpec trainPod() {
-    var volumes = new ArrayList<Volume>();
-    var mounts = new ArrayList<VolumeMount>();
-    mount(
-        volumes,
-        mounts,
-        new VolumeBuilder()
-            .withName("base")
-            .withNewPersistentVolumeClaim()
-            .withClaimName(ModelWorkload.claimName(baseName()))
-            .withReadOnly(true)
-            .endPersistentVolumeClaim()
-            .build(),
-        Mounts.model(baseName()),
-        true);
-    mount(
-        volumes,
-        mounts,
-        new VolumeBuilder()
-            .withName("output")
-            .withNewPersistentVolumeClaim()
-            .withClaimName(outputClaimName(name()))
-            .endPersistentVolumeClaim()
-            .build(),
-        Mounts.OUTPUT,
-        false);
-    mount(
-        volumes,
-        mounts,
-        new VolumeBuilder()
-            .withName("config")
-            .withNewConfigMap()
-            .withName(configMapName(name()))
-            .endConfigMap()
-            .build(),
-        Mounts.TRAINING_CONFIG_DIR,
-        true);
-    mount(volumes, mounts, emptyDir("progress"), Mounts.PROGRESS_DIR, false);
-    mount(volumes, mounts, emptyDir("tmp"), Mounts.TMP, false);
-    SourceVolumes.forUri(spec.getDataset().getUri(), "dataset")
-        .ifPresent(
-            dataset -> {
-              volumes.add(dataset.volume());
-              mounts.add(dataset.mount());
-            });
-    var pod =
-        new PodSpecBuilder()
-            .withRestartPolicy("Never")
-            .withServiceAccountName(config.runtime().serviceAccount())
-            .withImagePullSecrets(PullSecrets.of(config))
-            .withSecurityContext(RestrictedSecurity.pod(config))
-            .withContainers(trainContainer(mounts))
-            .withVolumes(volumes)
-            .build();
+    var runtime =
+        new RuntimePod(config)
+            .claim("base", ModelWorkload.claimName(baseName()), Mounts.model(baseName()), true)
+            .claim("output", outputClaimName(name()), Mounts.OUTPUT, false)
+            .configMap("config", configMapName(name()), Mounts.TRAINING_CONFIG_DIR)
+            .emptyDir("progress", Mounts.PROGRESS_DIR)
+            .emptyDir("tmp", Mounts.TMP)
+            .source(SourceVolumes.forUri(spec.getDataset().getUri(), "dataset"));
+    var pod = runtime.jobPod(trainContainer(runtime)).build();
     Placement.apply(spec.getScheduling(), pod);
     return pod;
   }
 
-  private Container trainContainer(List<VolumeMount> mounts) {
+  private Container trainContainer(RuntimePod runtime) {
     var env =
         new ArrayList<EnvVar>(
             ProgressEnv.forJob(name(), trainJobName(name()), ProgressReports.TRAIN));
     env.add(ProgressEnv.env(RuntimeEnv.SOURCE_ROOT, Mounts.SOURCES));
-    return new ContainerBuilder()
-        .withName("train")
-        .withImage(config.runtime().image())
-        .withImagePullPolicy(config.runtime().pullPolicy())
-        .withCommand(config.runtime().command())
-        .withArgs(
+    return runtime
+        .container(
+            "train",
             new TrainArgs(
                     Mounts.model(baseName()),
                     spec.getDataset().getUri(),
@@ -247,8 +192,6 @@ public final class TrainingWorkload {
                 .toArgs())
         .withEnv(env)
         .withResources(Compute.requirements(spec.getResources(), config.defaults()))
-        .withSecurityContext(RestrictedSecurity.container())
-        .withVolumeMounts(mounts)
         .build();
   }
 
@@ -291,24 +234,5 @@ public final class TrainingWorkload {
         .withLabels(Labels.of(job, component))
         .withOwnerReferences(Ownership.controlledBy(job))
         .build();
-  }
-
-  private static void mount(
-      List<Volume> volumes,
-      List<VolumeMount> mounts,
-      Volume volume,
-      String path,
-      boolean readOnly) {
-    volumes.add(volume);
-    mounts.add(
-        new VolumeMountBuilder()
-            .withName(volume.getName())
-            .withMountPath(path)
-            .withReadOnly(readOnly ? true : null)
-            .build());
-  }
-
-  private static Volume emptyDir(String name) {
-    return new VolumeBuilder().withName(name).withNewEmptyDir().endEmptyDir().build();
   }
 }

@@ -39,16 +39,7 @@ public final class ModelStatusAggregator {
     if (!seen.specProblems().isEmpty()) {
       String message = String.join("; ", seen.specProblems());
       status.setPhase(ModelPhase.Failed);
-      status.setConditions(
-          conditions
-              .set(Condition.READY, false, ConditionReason.InvalidSpec, message)
-              .set(
-                  Condition.PROGRESSING,
-                  false,
-                  ConditionReason.InvalidSpec,
-                  "Fix the spec to continue.")
-              .set(Condition.DEGRADED, true, ConditionReason.InvalidSpec, message)
-              .build());
+      status.setConditions(conditions.invalidSpec(message).build());
       return status;
     }
 

@@ -11,28 +11,20 @@ import dev.modelforge.operator.common.Labels;
 import dev.modelforge.operator.common.Ownership;
 import dev.modelforge.operator.common.Placement;
 import dev.modelforge.operator.common.ProgressEnv;
-import dev.modelforge.operator.common.PullSecrets;
-import dev.modelforge.operator.common.RestrictedSecurity;
+import dev.modelforge.operator.common.RuntimePod;
 import dev.modelforge.operator.common.SourceVolumes;
 import dev.modelforge.operator.config.ModelForgeConfig;
 import io.fabric8.kubernetes.api.model.Container;
-import io.fabric8.kubernetes.api.model.ContainerBuilder;
 import io.fabric8.kubernetes.api.model.EnvFromSource;
 import io.fabric8.kubernetes.api.model.EnvFromSourceBuilder;
 import io.fabric8.kubernetes.api.model.EnvVar;
 import io.fabric8.kubernetes.api.model.PersistentVolumeClaim;
 import io.fabric8.kubernetes.api.model.PersistentVolumeClaimBuilder;
 import io.fabric8.kubernetes.api.model.PodSpec;
-import io.fabric8.kubernetes.api.model.PodSpecBuilder;
 import io.fabric8.kubernetes.api.model.Quantity;
-import io.fabric8.kubernetes.api.model.Volume;
-import io.fabric8.kubernetes.api.model.VolumeBuilder;
-import io.fabric8.kubernetes.api.model.VolumeMount;
-import io.fabric8.kubernetes.api.model.VolumeMountBuilder;
 import io.fabric8.kubernetes.api.model.batch.v1.Job;
 import io.fabric8.kubernetes.api.model.batch.v1.JobBuilder;
 import java.util.ArrayList;
-import java.util.List;
 
 /**
  * The Kubernetes objects that hold and fetch one Model, generated from its spec and the operator's
@@ -116,43 +108,18 @@ public final class ModelWorkload {
   }
 
   private PodSpec fetchPod(String jobName) {
-    var volumes = new ArrayList<Volume>();
-    var mounts = new ArrayList<VolumeMount>();
-    volumes.add(
-        new VolumeBuilder()
-            .withName("weights")
-            .withNewPersistentVolumeClaim()
-            .withClaimName(claimName(name()))
-            .endPersistentVolumeClaim()
-            .build());
-    mounts.add(
-        new VolumeMountBuilder().withName("weights").withMountPath(Mounts.model(name())).build());
-    volumes.add(emptyDir("progress"));
-    mounts.add(
-        new VolumeMountBuilder().withName("progress").withMountPath(Mounts.PROGRESS_DIR).build());
-    volumes.add(emptyDir("tmp"));
-    mounts.add(new VolumeMountBuilder().withName("tmp").withMountPath(Mounts.TMP).build());
-    SourceVolumes.forUri(spec.getSource().getUri(), "source")
-        .ifPresent(
-            source -> {
-              volumes.add(source.volume());
-              mounts.add(source.mount());
-            });
-
-    var pod =
-        new PodSpecBuilder()
-            .withRestartPolicy("Never")
-            .withServiceAccountName(config.runtime().serviceAccount())
-            .withImagePullSecrets(PullSecrets.of(config))
-            .withSecurityContext(RestrictedSecurity.pod(config))
-            .withContainers(fetchContainer(jobName, mounts))
-            .withVolumes(volumes)
-            .build();
+    var runtime =
+        new RuntimePod(config)
+            .claim("weights", claimName(name()), Mounts.model(name()), false)
+            .emptyDir("progress", Mounts.PROGRESS_DIR)
+            .emptyDir("tmp", Mounts.TMP)
+            .source(SourceVolumes.forUri(spec.getSource().getUri(), "source"));
+    var pod = runtime.jobPod(fetchContainer(runtime, jobName)).build();
     Placement.apply(spec.getScheduling(), pod);
     return pod;
   }
 
-  private Container fetchContainer(String jobName, List<VolumeMount> mounts) {
+  private Container fetchContainer(RuntimePod runtime, String jobName) {
     var env = new ArrayList<EnvVar>(ProgressEnv.forJob(name(), jobName, ProgressReports.FETCH));
     env.add(ProgressEnv.env(RuntimeEnv.SOURCE_ROOT, Mounts.SOURCES));
     var envFrom = new ArrayList<EnvFromSource>();
@@ -166,23 +133,14 @@ public final class ModelWorkload {
               .endSecretRef()
               .build());
     }
-    return new ContainerBuilder()
-        .withName("fetch")
-        .withImage(config.runtime().image())
-        .withImagePullPolicy(config.runtime().pullPolicy())
-        .withCommand(config.runtime().command())
-        .withArgs(
+    return runtime
+        .container(
+            "fetch",
             new FetchArgs(spec.getSource().getUri(), Mounts.model(name()), Mounts.PROGRESS_FILE)
                 .toArgs())
         .withEnv(env)
         .withEnvFrom(envFrom)
         .withResources(Compute.requirements(null, config.defaults()))
-        .withSecurityContext(RestrictedSecurity.container())
-        .withVolumeMounts(mounts)
         .build();
-  }
-
-  static Volume emptyDir(String name) {
-    return new VolumeBuilder().withName(name).withNewEmptyDir().endEmptyDir().build();
   }
 }

@@ -13,27 +13,20 @@ import dev.modelforge.operator.common.Labels;
 import dev.modelforge.operator.common.Ownership;
 import dev.modelforge.operator.common.Placement;
 import dev.modelforge.operator.common.PodTemplateHash;
-import dev.modelforge.operator.common.PullSecrets;
-import dev.modelforge.operator.common.RestrictedSecurity;
+import dev.modelforge.operator.common.RuntimePod;
 import dev.modelforge.operator.config.ModelForgeConfig;
 import dev.modelforge.operator.model.ModelWorkload;
 import io.fabric8.kubernetes.api.model.Container;
-import io.fabric8.kubernetes.api.model.ContainerBuilder;
 import io.fabric8.kubernetes.api.model.EnvVar;
 import io.fabric8.kubernetes.api.model.EnvVarBuilder;
 import io.fabric8.kubernetes.api.model.IntOrString;
 import io.fabric8.kubernetes.api.model.ObjectMeta;
 import io.fabric8.kubernetes.api.model.ObjectMetaBuilder;
 import io.fabric8.kubernetes.api.model.PodSpec;
-import io.fabric8.kubernetes.api.model.PodSpecBuilder;
 import io.fabric8.kubernetes.api.model.Probe;
 import io.fabric8.kubernetes.api.model.ProbeBuilder;
 import io.fabric8.kubernetes.api.model.Service;
 import io.fabric8.kubernetes.api.model.ServiceBuilder;
-import io.fabric8.kubernetes.api.model.Volume;
-import io.fabric8.kubernetes.api.model.VolumeBuilder;
-import io.fabric8.kubernetes.api.model.VolumeMount;
-import io.fabric8.kubernetes.api.model.VolumeMountBuilder;
 import io.fabric8.kubernetes.api.model.apps.Deployment;
 import io.fabric8.kubernetes.api.model.apps.DeploymentBuilder;
 import java.util.ArrayList;
@@ -177,36 +170,17 @@ public final class ServingWorkload {
   }
 
   private PodSpec serverPod() {
-    var volumes = new ArrayList<Volume>();
-    var mounts = new ArrayList<VolumeMount>();
+    var runtime = new RuntimePod(config);
     for (String model : servedModels(service)) {
-      String volume = "model-" + model;
-      volumes.add(
-          new VolumeBuilder()
-              .withName(volume)
-              .withNewPersistentVolumeClaim()
-              .withClaimName(ModelWorkload.claimName(model))
-              .withReadOnly(true)
-              .endPersistentVolumeClaim()
-              .build());
-      mounts.add(
-          new VolumeMountBuilder()
-              .withName(volume)
-              .withMountPath(Mounts.model(model))
-              .withReadOnly(true)
-              .build());
+      runtime.claim("model-" + model, ModelWorkload.claimName(model), Mounts.model(model), true);
     }
-    volumes.add(new VolumeBuilder().withName("tmp").withNewEmptyDir().endEmptyDir().build());
-    mounts.add(new VolumeMountBuilder().withName("tmp").withMountPath(Mounts.TMP).build());
+    runtime.emptyDir("tmp", Mounts.TMP);
     var pod =
-        new PodSpecBuilder()
+        runtime
+            .pod(serverContainer(runtime))
             // The server never calls the Kubernetes API.
             .withAutomountServiceAccountToken(false)
             .withTerminationGracePeriodSeconds(TERMINATION_GRACE_SECONDS)
-            .withImagePullSecrets(PullSecrets.of(config))
-            .withSecurityContext(RestrictedSecurity.pod(config))
-            .withContainers(serverContainer(mounts))
-            .withVolumes(volumes)
             .build();
     Placement.apply(spec.getScheduling(), pod);
     return pod;
@@ -233,13 +207,9 @@ public final class ServingWorkload {
         .toArgs();
   }
 
-  private Container serverContainer(List<VolumeMount> mounts) {
-    return new ContainerBuilder()
-        .withName("server")
-        .withImage(config.runtime().image())
-        .withImagePullPolicy(config.runtime().pullPolicy())
-        .withCommand(config.runtime().command())
-        .withArgs(serverArgs())
+  private Container serverContainer(RuntimePod runtime) {
+    return runtime
+        .container("server", serverArgs())
         .addNewPort()
         .withName(PORT_NAME)
         .withContainerPort(PORT)
@@ -250,8 +220,6 @@ public final class ServingWorkload {
         .withReadinessProbe(probe("/health/ready", 3))
         .withLivenessProbe(probe("/health/live", 3))
         .withResources(Compute.requirements(spec.getResources(), config.defaults()))
-        .withSecurityContext(RestrictedSecurity.container())
-        .withVolumeMounts(mounts)
         .withEnv(apiKeyEnv())
         .build();
   }
