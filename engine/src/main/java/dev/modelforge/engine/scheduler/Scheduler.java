@@ -2,8 +2,8 @@ package dev.modelforge.engine.scheduler;
 
 import dev.modelforge.engine.generate.FinishReason;
 import dev.modelforge.engine.generate.TokenEmitter;
-import dev.modelforge.engine.kvcache.BlockHasher;
 import dev.modelforge.engine.kvcache.BlockPool;
+import dev.modelforge.engine.kvcache.KvCacheManager;
 import dev.modelforge.engine.lora.LoraAdapter;
 import dev.modelforge.engine.model.Batch;
 import dev.modelforge.engine.model.DecoderModel;
@@ -31,7 +31,7 @@ public final class Scheduler {
   private record Scheduled(Sequence seq, int count, int[] logitRow) {}
 
   private final DecoderModel model;
-  private final BlockPool pool;
+  private final KvCacheManager kv;
   private final SchedulerConfig config;
   private final InferenceState state;
   private final Batch batch;
@@ -79,8 +79,15 @@ public final class Scheduler {
               + " exceeds the model's context of "
               + model.maxPositions());
     }
+    if (pool.blockSize() != config.blockSize()) {
+      throw new IllegalArgumentException(
+          "the KV cache's blocks hold "
+              + pool.blockSize()
+              + " positions but the scheduler is configured for "
+              + config.blockSize());
+    }
     this.model = model;
-    this.pool = pool;
+    this.kv = new KvCacheManager(pool);
     this.config = config;
     this.vocab = model.config().vocabSize();
     this.state = model.newBatchState(config.maxTokensPerStep(), config.maxSequences(), threads);
@@ -128,15 +135,15 @@ public final class Scheduler {
               + config.maxModelLength()
               + "; shorten the prompt");
     }
-    int blocksNeeded = Sequence.blocksFor(prompt.length + 1, config.blockSize());
-    if (blocksNeeded > pool.numBlocks()) {
+    int blocksNeeded = kv.blocksFor(prompt.length + 1);
+    if (blocksNeeded > kv.numBlocks()) {
       throw new IllegalArgumentException(
-          "the prompt needs " + blocksNeeded + " KV blocks but the cache has " + pool.numBlocks());
+          "the prompt needs " + blocksNeeded + " KV blocks but the cache has " + kv.numBlocks());
     }
     if (queued.get() >= config.maxWaiting()) {
       throw new QueueFullException(queued.get());
     }
-    Sequence seq = new Sequence(nextId++, request, pool, vocab);
+    Sequence seq = new Sequence(nextId++, request, kv, vocab);
     queued.incrementAndGet();
     incoming.add(seq);
     wakeUp.run();
@@ -175,9 +182,9 @@ public final class Scheduler {
     return new SchedulerStats(
         runningCount,
         queued.get(),
-        pool.usage(),
-        pool.prefixQueries(),
-        pool.prefixHits(),
+        kv.usage(),
+        kv.prefixQueries(),
+        kv.prefixHits(),
         preemptions,
         promptTokens,
         generationTokens,
@@ -269,12 +276,12 @@ public final class Scheduler {
   private int admit(int budget) {
     while (budget > 0 && !waiting.isEmpty() && running.size() < config.maxSequences()) {
       Sequence seq = waiting.peekFirst();
-      if (seq.computed == 0 && seq.cache.blockCount() == 0) {
+      if (seq.computed == 0 && seq.blocks.blockCount() == 0) {
         reusePrefix(seq);
       }
       int n = Math.min(seq.pending(), budget);
       if (!reserve(seq, n, false)) {
-        seq.resetForRecompute();
+        seq.resetForRecompute(kv);
         break;
       }
       waiting.pollFirst();
@@ -294,19 +301,7 @@ public final class Scheduler {
 
   /** Takes the cached blocks of the longest known prefix; at least one token stays to compute. */
   private void reusePrefix(Sequence seq) {
-    int bs = config.blockSize();
-    int adapter = seq.request.adapterId();
-    while ((seq.hashedBlocks + 1) * bs <= seq.length - 1) {
-      long h = BlockHasher.hash(seq.lastHash, seq.tokens, seq.hashedBlocks * bs, bs, adapter);
-      int block = pool.lookup(h);
-      if (block < 0) {
-        break;
-      }
-      seq.cache.append(block);
-      seq.hashedBlocks++;
-      seq.lastHash = h;
-      seq.computed += bs;
-    }
+    seq.computed += kv.reusePrefix(seq.blocks, seq.tokens, seq.length);
   }
 
   /**
@@ -314,13 +309,7 @@ public final class Scheduler {
    * younger running sequences that are not yet in this step; an admission never preempts.
    */
   private boolean reserve(Sequence seq, int n, boolean mayPreempt) {
-    int needed = Sequence.blocksFor(seq.computed + n, config.blockSize());
-    while (seq.cache.blockCount() < needed) {
-      int block = pool.allocate();
-      if (block >= 0) {
-        seq.cache.append(block);
-        continue;
-      }
+    while (!kv.allocate(seq.blocks, seq.computed + n)) {
       Sequence victim = mayPreempt ? youngestUnscheduled(seq) : null;
       if (victim == null) {
         return false;
@@ -342,7 +331,7 @@ public final class Scheduler {
 
   private void preempt(Sequence victim) {
     running.remove(victim);
-    victim.resetForRecompute();
+    victim.resetForRecompute(kv);
     waiting.addFirst(victim);
     queued.incrementAndGet();
     preemptions++;
@@ -357,7 +346,11 @@ public final class Scheduler {
         int pos = seq.computed + k;
         int row =
             batch.add(
-                seq.tokens[pos], pos, seq.cache, pos == seq.length - 1, seq.request.adapter());
+                seq.tokens[pos],
+                pos,
+                seq.blocks.cache(),
+                pos == seq.length - 1,
+                seq.request.adapter());
         if (row >= 0) {
           s.logitRow()[0] = row;
         }
@@ -417,14 +410,7 @@ public final class Scheduler {
   }
 
   private void registerFullBlocks(Sequence seq) {
-    int bs = config.blockSize();
-    int adapter = seq.request.adapterId();
-    while ((seq.hashedBlocks + 1) * bs <= seq.computed) {
-      long h = BlockHasher.hash(seq.lastHash, seq.tokens, seq.hashedBlocks * bs, bs, adapter);
-      pool.register(seq.cache.block(seq.hashedBlocks), h);
-      seq.hashedBlocks++;
-      seq.lastHash = h;
-    }
+    kv.registerFull(seq.blocks, seq.tokens, seq.computed);
   }
 
   private void dropCancelled() {
@@ -438,7 +424,7 @@ public final class Scheduler {
       if (s.cancelled) {
         it.remove();
         queued.decrementAndGet();
-        s.cache.releaseAll();
+        kv.free(s.blocks);
         s.request
             .listener()
             .onFinish(FinishReason.ABORT, s.promptLength(), s.emitter.generated(), null);
@@ -460,7 +446,7 @@ public final class Scheduler {
         seq.request.listener().onTrailingText(rest);
       }
     }
-    seq.cache.releaseAll();
+    kv.free(seq.blocks);
     noteAdapters();
     if (reason == FinishReason.STOP && seq.emitter.stopReason() != null) {
       seq.request.listener().onStopReason(seq.emitter.stopReason());
@@ -479,7 +465,7 @@ public final class Scheduler {
     while (!waiting.isEmpty()) {
       Sequence s = waiting.pollFirst();
       queued.decrementAndGet();
-      s.cache.releaseAll();
+      kv.free(s.blocks);
       s.request.listener().onFinish(FinishReason.ABORT, s.promptLength(), 0, error);
     }
   }

@@ -1,20 +1,18 @@
 package dev.modelforge.engine.scheduler;
 
 import dev.modelforge.engine.generate.TokenEmitter;
-import dev.modelforge.engine.kvcache.BlockHasher;
-import dev.modelforge.engine.kvcache.BlockPool;
-import dev.modelforge.engine.kvcache.PagedKvCache;
+import dev.modelforge.engine.kvcache.KvCacheManager;
 import java.util.Arrays;
 
 /**
  * A request inside the scheduler: its tokens (prompt, then output), how many of them have keys and
- * values in its paged cache, and the hashes of its full blocks for prefix caching.
+ * values in its blocks (which the {@link KvCacheManager} owns).
  */
 final class Sequence {
 
   final long id;
   final Request request;
-  final PagedKvCache cache;
+  final KvCacheManager.SequenceBlocks blocks;
   final TokenEmitter emitter;
   int[] tokens;
   int length;
@@ -22,17 +20,13 @@ final class Sequence {
   /** Tokens whose keys and values are in the cache. */
   int computed;
 
-  /** Full blocks whose hash is known, and the hash of the last of them. */
-  int hashedBlocks;
-
-  long lastHash = BlockHasher.ROOT;
   volatile boolean cancelled;
   boolean everScheduled;
 
-  Sequence(long id, Request request, BlockPool pool, int vocab) {
+  Sequence(long id, Request request, KvCacheManager kv, int vocab) {
     this.id = id;
     this.request = request;
-    this.cache = new PagedKvCache(pool);
+    this.blocks = kv.open(request.adapterId());
     this.emitter =
         new TokenEmitter(
             request.params(),
@@ -61,16 +55,9 @@ final class Sequence {
     return length - computed;
   }
 
-  /** Blocks needed to hold the first {@code positions} positions. */
-  static int blocksFor(int positions, int blockSize) {
-    return (positions + blockSize - 1) / blockSize;
-  }
-
-  /** Frees the cache (preemption, or an admission that did not fit): recompute from scratch. */
-  void resetForRecompute() {
-    cache.releaseAll();
+  /** Back to nothing computed (preemption, or an admission that did not fit): recompute. */
+  void resetForRecompute(KvCacheManager kv) {
+    kv.free(blocks);
     computed = 0;
-    hashedBlocks = 0;
-    lastHash = BlockHasher.ROOT;
   }
 }
