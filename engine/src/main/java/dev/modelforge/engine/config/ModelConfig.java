@@ -4,6 +4,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.modelforge.engine.format.ModelFormatException;
+import dev.modelforge.engine.tensor.DType;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -173,11 +174,7 @@ public record ModelConfig(
         c.hasNonNull("torch_dtype")
             ? c.get("torch_dtype").asText()
             : c.path("dtype").asText("float32");
-    return switch (d) {
-      case "float16" -> "f16";
-      case "bfloat16" -> "bf16";
-      default -> "f32";
-    };
+    return DType.parse(d).filter(t -> !t.isQuantized()).orElse(DType.F32).shortName();
   }
 
   /** A divisor: zero would surface as an ArithmeticException instead of this message. */
@@ -202,13 +199,9 @@ public record ModelConfig(
     ObjectNode c = JSON.createObjectNode();
     c.putArray("architectures").add(architecture.hfClass());
     c.put("model_type", architecture.modelType());
-    String hfDtype =
-        switch (torchDtype) {
-          case "f16" -> "float16";
-          case "bf16" -> "bfloat16";
-          default -> "float32";
-        };
-    c.put("torch_dtype", hfDtype);
+    c.put(
+        "torch_dtype",
+        DType.parse(torchDtype).filter(t -> !t.isQuantized()).orElse(DType.F32).hfName());
     c.put("vocab_size", vocabSize);
     c.put("tie_word_embeddings", tiedEmbeddings);
     if (architecture.isGpt2()) {

@@ -63,7 +63,7 @@ class EngineLayeringTest {
         .whereLayer("tensor records")
         .mayOnlyAccessLayers("kernels")
         .whereLayer("configuration")
-        .mayOnlyAccessLayers("tensor records")
+        .mayOnlyAccessLayers("kernels", "tensor records")
         .whereLayer("file formats")
         .mayOnlyAccessLayers("kernels", "tokenizers", "tensor records", "configuration")
         .whereLayer("adapters")

@@ -171,16 +171,11 @@ public final class ExportCommand implements Callable<Integer> {
     if (dtype == null) {
       return null;
     }
-    return switch (dtype.toLowerCase(Locale.ROOT)) {
-      case "f32" -> DType.F32;
-      case "f16" -> DType.F16;
-      case "bf16" -> DType.BF16;
-      case "q8_0" -> DType.Q8_0;
-      case "q4_0" -> DType.Q4_0;
-      default ->
-          throw new IllegalArgumentException(
-              "--dtype must be f32, f16, bf16, q8_0 or q4_0, got '" + dtype + "'");
-    };
+    return DType.parse(dtype)
+        .orElseThrow(
+            () ->
+                new IllegalArgumentException(
+                    "--dtype must be f32, f16, bf16, q8_0 or q4_0, got '" + dtype + "'"));
   }
 
   /** The type of the model's largest tensor: how its weights are stored. */

@@ -10,7 +10,6 @@ import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
-import java.util.Locale;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
@@ -79,19 +78,17 @@ public final class InitCommand implements Callable<Integer> {
   public Integer call() throws IOException {
     Preset p = Preset.fromCliName(preset);
     DType type =
-        switch (dtype.toLowerCase(Locale.ROOT)) {
-          case "f32" -> DType.F32;
-          case "f16" -> DType.F16;
-          case "bf16" -> DType.BF16;
-          default ->
-              throw new IllegalArgumentException(
-                  "--dtype must be f32, f16 or bf16, got '" + dtype + "'");
-        };
+        DType.parse(dtype)
+            .filter(t -> !t.isQuantized())
+            .orElseThrow(
+                () ->
+                    new IllegalArgumentException(
+                        "--dtype must be f32, f16 or bf16, got '" + dtype + "'"));
     int vocab = p.defaultVocabSize();
     if (tokenizer != null) {
       vocab = tokenizerVocabSize(tokenizer.resolve("tokenizer.json"));
     }
-    ModelConfig config = withOverrides(p.config(vocab, dtype.toLowerCase(Locale.ROOT)));
+    ModelConfig config = withOverrides(p.config(vocab, type.shortName()));
     new RandomModelWriter(config, seed, type).write(out);
     if (tokenizer != null) {
       for (String f : TOKENIZER_FILES) {

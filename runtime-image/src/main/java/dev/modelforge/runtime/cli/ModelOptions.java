@@ -3,7 +3,6 @@ package dev.modelforge.runtime.cli;
 import dev.modelforge.engine.tensor.DType;
 import dev.modelforge.engine.tensor.Parallel;
 import java.nio.file.Path;
-import java.util.Locale;
 import picocli.CommandLine.Option;
 
 /** Options shared by the commands that load a model to run it. */
@@ -27,13 +26,12 @@ final class ModelOptions {
     if (quantize == null || quantize.equalsIgnoreCase("none")) {
       return null;
     }
-    return switch (quantize.toLowerCase(Locale.ROOT)) {
-      case "q8_0", "q8" -> DType.Q8_0;
-      case "q4_0", "q4" -> DType.Q4_0;
-      default ->
-          throw new IllegalArgumentException(
-              "--quantize must be q8_0 or q4_0, got '" + quantize + "'");
-    };
+    return DType.parse(quantize)
+        .filter(DType::isQuantized)
+        .orElseThrow(
+            () ->
+                new IllegalArgumentException(
+                    "--quantize must be q8_0 or q4_0, got '" + quantize + "'"));
   }
 
   int threadCount() {

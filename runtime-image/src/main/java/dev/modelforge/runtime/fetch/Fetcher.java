@@ -473,7 +473,7 @@ public final class Fetcher {
     Map<String, Object> out = new LinkedHashMap<>();
     out.put("architecture", "PeftLoraAdapter");
     out.put("parameters", parameters);
-    out.put("dtype", dtypeName(mainType(byType)));
+    out.put("dtype", mainType(byType).hfName());
     out.put("rank", adapter.path("r").asInt());
     out.put("baseModel", adapter.path("base_model_name_or_path").asText(""));
     return out;
@@ -498,21 +498,10 @@ public final class Fetcher {
     Map<String, Object> out = new LinkedHashMap<>();
     out.put("architecture", config.architecture().hfClass());
     out.put("parameters", parameters);
-    out.put("dtype", dtypeName(main));
+    out.put("dtype", main.hfName());
     out.put("contextLength", config.maxPositions());
     out.put("vocabSize", config.vocabSize());
     return out;
-  }
-
-  /** The names Hugging Face's torch_dtype uses, and ggml's for quantized blocks. */
-  private static String dtypeName(DType t) {
-    return switch (t) {
-      case F32 -> "float32";
-      case F16 -> "float16";
-      case BF16 -> "bfloat16";
-      case Q8_0 -> "q8_0";
-      case Q4_0 -> "q4_0";
-    };
   }
 
   private static MessageDigest sha256() {

@@ -28,7 +28,6 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.util.HashSet;
 import java.util.List;
-import java.util.Locale;
 import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
@@ -143,13 +142,12 @@ public class ServingEngine {
               .quantize()
               .map(
                   q ->
-                      switch (q.toLowerCase(Locale.ROOT)) {
-                        case "q8_0" -> DType.Q8_0;
-                        case "q4_0" -> DType.Q4_0;
-                        default ->
-                            throw new IllegalArgumentException(
-                                "--quantize must be q8_0 or q4_0, got " + q);
-                      })
+                      DType.parse(q)
+                          .filter(DType::isQuantized)
+                          .orElseThrow(
+                              () ->
+                                  new IllegalArgumentException(
+                                      "--quantize must be q8_0 or q4_0, got " + q)))
               .orElse(null);
       if (quantize == null) {
         quantize = weightType(config.dtype());
@@ -560,17 +558,20 @@ public class ServingEngine {
 
   /** The weight type for {@code --dtype}; null keeps the stored types. */
   static DType weightType(String dtype) {
-    return switch (dtype.toLowerCase(Locale.ROOT)) {
-      case "auto" -> null;
-      case "float32", "float" -> DType.F32;
-      case "bfloat16" -> DType.BF16;
-      case "float16", "half" -> {
-        LOG.warn("float16 is not supported on the CPU backend; serving the weights as bfloat16");
-        yield DType.BF16;
-      }
-      default ->
-          throw new IllegalArgumentException(
-              "--dtype must be auto, float32, bfloat16 or float16, got '" + dtype + "'");
-    };
+    if (dtype.equalsIgnoreCase("auto")) {
+      return null;
+    }
+    DType t =
+        DType.parse(dtype)
+            .filter(d -> !d.isQuantized())
+            .orElseThrow(
+                () ->
+                    new IllegalArgumentException(
+                        "--dtype must be auto, float32, bfloat16 or float16, got '" + dtype + "'"));
+    if (t == DType.F16) {
+      LOG.warn("float16 is not supported on the CPU backend; serving the weights as bfloat16");
+      return DType.BF16;
+    }
+    return t;
   }
 }

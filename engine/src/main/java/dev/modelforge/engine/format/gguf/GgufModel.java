@@ -101,12 +101,8 @@ public final class GgufModel implements AutoCloseable {
         meta.contains(k.vocabSize())
             ? meta.getPositiveInt(k.vocabSize())
             : (int) Math.min(gguf.get(LlamaCppNames.TOKEN_EMBEDDING).dim(0), Integer.MAX_VALUE);
-    String dtype =
-        switch (gguf.get(LlamaCppNames.TOKEN_EMBEDDING).dtype()) {
-          case F16 -> "f16";
-          case BF16 -> "bf16";
-          default -> "f32";
-        };
+    DType embedding = gguf.get(LlamaCppNames.TOKEN_EMBEDDING).dtype();
+    String dtype = (embedding.isQuantized() ? DType.F32 : embedding).shortName();
     try {
       if (arch.isGpt2()) {
         return new ModelConfig(
