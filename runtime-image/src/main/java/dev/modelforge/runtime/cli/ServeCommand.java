@@ -63,18 +63,24 @@ public final class ServeCommand implements Callable<Integer> {
 
   @Option(
       names = {"--max-batch", "--max-batch-size"},
-      description = "Sequences decoded together at most (default 32).")
+      description =
+          "Sequences decoded together at most (default " + ServeConfig.DEFAULT_MAX_BATCH + ").")
   Integer maxBatch;
 
   @Option(
       names = "--max-tokens-per-step",
-      description = "Token budget of one engine step (default 512).")
+      description =
+          "Token budget of one engine step (default "
+              + ServeConfig.DEFAULT_MAX_TOKENS_PER_STEP
+              + ").")
   Integer maxTokensPerStep;
 
   @Option(
       names = "--kv-cache-memory",
       description =
-          "Memory for the paged KV cache, e.g. 512M (default 1G), or auto: the heap the loaded"
+          "Memory for the paged KV cache, e.g. 512M (default "
+              + ServeConfig.DEFAULT_KV_CACHE_MEMORY
+              + "), or auto: the heap the loaded"
               + " model leaves, times --memory-utilization (what the operator passes).")
   String kvCacheMemory;
 
@@ -82,7 +88,9 @@ public final class ServeCommand implements Callable<Integer> {
       names = "--memory-utilization",
       description =
           "With --kv-cache-memory auto: the fraction of the free heap the KV cache may take"
-              + " (default 0.9).")
+              + " (default "
+              + ServeConfig.DEFAULT_MEMORY_UTILIZATION
+              + ").")
   Double memoryUtilization;
 
   @Option(
@@ -90,7 +98,9 @@ public final class ServeCommand implements Callable<Integer> {
       description = "Longest prompt + completion (default: the model's context).")
   Integer maxModelLen;
 
-  @Option(names = "--block-size", description = "Positions per KV block (default 16).")
+  @Option(
+      names = "--block-size",
+      description = "Positions per KV block (default " + ServeConfig.DEFAULT_BLOCK_SIZE + ").")
   Integer blockSize;
 
   @Option(
@@ -106,7 +116,9 @@ public final class ServeCommand implements Callable<Integer> {
       description = "Weight type: auto (default, as stored), float32, bfloat16, float16.")
   String dtype;
 
-  @Option(names = "--max-waiting", description = "Queued requests before 429 (default 256).")
+  @Option(
+      names = "--max-waiting",
+      description = "Queued requests before 429 (default " + ServeConfig.DEFAULT_MAX_WAITING + ").")
   Integer maxWaiting;
 
   @Option(names = "--threads", description = "Kernel threads (default: all cores).")
@@ -117,7 +129,10 @@ public final class ServeCommand implements Callable<Integer> {
 
   @Option(
       names = "--drain-timeout",
-      description = "Shutdown waits this long for requests in flight (default 30s).")
+      description =
+          "Shutdown waits this long for requests in flight (default "
+              + ServeConfig.DEFAULT_DRAIN_TIMEOUT
+              + ").")
   String drainTimeout;
 
   @Option(

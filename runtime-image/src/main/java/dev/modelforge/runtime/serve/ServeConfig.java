@@ -19,35 +19,35 @@ public interface ServeConfig {
   Optional<String> servedModelName();
 
   /** Sequences decoded together at most. */
-  @WithDefault("32")
+  @WithDefault(DEFAULT_MAX_BATCH)
   int maxBatch();
 
   /** Token budget of one engine step (decodes plus prefill chunks). */
-  @WithDefault("512")
+  @WithDefault(DEFAULT_MAX_TOKENS_PER_STEP)
   int maxTokensPerStep();
 
   /**
    * Memory for the paged KV cache, e.g. 512M or 2G; or {@code auto}: the heap the loaded model
    * leaves, times {@link #memoryUtilization}.
    */
-  @WithDefault("1G")
+  @WithDefault(DEFAULT_KV_CACHE_MEMORY)
   String kvCacheMemory();
 
   /** With {@code kv-cache-memory=auto}: the fraction of the free heap the KV cache may take. */
-  @WithDefault("0.9")
+  @WithDefault(DEFAULT_MEMORY_UTILIZATION)
   double memoryUtilization();
 
   /** Longest prompt plus completion; defaults to the model's context length. */
   Optional<Integer> maxModelLen();
 
-  @WithDefault("16")
+  @WithDefault(DEFAULT_BLOCK_SIZE)
   int blockSize();
 
   @WithDefault("true")
   boolean prefixCaching();
 
   /** Requests queued before new ones get 429. */
-  @WithDefault("256")
+  @WithDefault(DEFAULT_MAX_WAITING)
   int maxWaiting();
 
   /** Kernel threads; defaults to all cores. */
@@ -64,6 +64,16 @@ public interface ServeConfig {
   String dtype();
 
   /** Default of {@link #drainTimeout()}, and of {@code serve --drain-timeout}. */
+  // the defaults, also quoted by serve's --help
+  String DEFAULT_MAX_BATCH = "32";
+
+  String DEFAULT_MAX_TOKENS_PER_STEP = "512";
+  String DEFAULT_KV_CACHE_MEMORY = "1G";
+  String DEFAULT_MEMORY_UTILIZATION = "0.9";
+  String DEFAULT_BLOCK_SIZE = "16";
+  String DEFAULT_MAX_WAITING = "256";
+  String DEFAULT_POOLING_TYPE = "last";
+  String DEFAULT_METRICS_PREFIX = "vllm";
   String DEFAULT_DRAIN_TIMEOUT = "30s";
 
   /** How long shutdown waits for requests in flight before cancelling them. */
@@ -87,10 +97,10 @@ public interface ServeConfig {
   Optional<String> chatTemplate();
 
   /** How /v1/embeddings pools hidden states: last (vLLM's default for decoders), mean or cls. */
-  @WithDefault("last")
+  @WithDefault(DEFAULT_POOLING_TYPE)
   String poolingType();
 
   /** The metrics' name prefix: vLLM's, so what is built for vLLM reads this server as it is. */
-  @WithDefault("vllm")
+  @WithDefault(DEFAULT_METRICS_PREFIX)
   String metricsPrefix();
 }
