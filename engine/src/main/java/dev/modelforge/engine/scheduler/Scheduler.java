@@ -5,12 +5,15 @@ import dev.modelforge.engine.generate.TokenEmitter;
 import dev.modelforge.engine.kvcache.BlockPool;
 import dev.modelforge.engine.kvcache.KvCacheManager;
 import dev.modelforge.engine.lora.LoraAdapter;
-import dev.modelforge.engine.model.Batch;
 import dev.modelforge.engine.model.DecoderModel;
-import dev.modelforge.engine.model.InferenceState;
+import dev.modelforge.engine.runner.CpuModelRunner;
+import dev.modelforge.engine.runner.ModelRunner;
+import dev.modelforge.engine.runner.StepOutput;
+import dev.modelforge.engine.runner.StepPlan;
 import dev.modelforge.engine.tensor.Parallel;
 import java.util.ArrayDeque;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.List;
 import java.util.concurrent.ConcurrentLinkedQueue;
 import java.util.concurrent.atomic.AtomicInteger;
@@ -23,18 +26,21 @@ import java.util.function.IntConsumer;
  * out, the most recently admitted sequence is preempted: its blocks are freed and it goes back to
  * the front of the queue to be recomputed, which gives the same tokens.
  *
+ * <p>A step is vLLM's three parts: {@link #schedule} decides who runs and returns a {@link
+ * StepPlan}, a {@link ModelRunner} computes it, and {@link #apply} takes the sampled tokens back to
+ * the sequences and their listeners. Blocks are the {@link KvCacheManager}'s.
+ *
  * <p>{@link #submit} and {@link RequestHandle#cancel} may be called from any thread; {@link #step}
  * runs on one engine thread (see {@link EngineLoop}).
  */
 public final class Scheduler {
 
-  private record Scheduled(Sequence seq, int count, int[] logitRow) {}
+  /** A sequence in the step being scheduled, and how many of its tokens run. */
+  private record Planned(Sequence seq, int count) {}
 
-  private final DecoderModel model;
+  private final ModelRunner runner;
   private final KvCacheManager kv;
   private final SchedulerConfig config;
-  private final InferenceState state;
-  private final Batch batch;
   private final int vocab;
   private final ArrayDeque<Sequence> waiting = new ArrayDeque<>();
   private final List<Sequence> running = new ArrayList<>();
@@ -44,15 +50,10 @@ public final class Scheduler {
   private final ConcurrentLinkedQueue<Runnable> engineTasks = new ConcurrentLinkedQueue<>();
 
   private final AtomicInteger queued = new AtomicInteger();
-  private final List<Scheduled> scheduled = new ArrayList<>();
-  private final Parallel threads;
 
-  /** This step's sequences that sample a token, and what each sampled (see {@link #sample}). */
-  private final List<Scheduled> sampling = new ArrayList<>();
+  /** The step being scheduled, in plan order: the plan's chunks are these sequences' parts. */
+  private final List<Planned> planned = new ArrayList<>();
 
-  private TokenEmitter.Step[] sampled = new TokenEmitter.Step[0];
-  private float[] stepLogits;
-  private final Parallel.RangeTask sampleTask = this::sample;
   private volatile Runnable wakeUp = () -> {};
 
   /** Told the token count of every forward step (vLLM's iteration_tokens_total). */
@@ -71,7 +72,29 @@ public final class Scheduler {
 
   private volatile List<String> waitingAdapters = List.of();
 
+  /** A scheduler whose plans run on the CPU. */
   public Scheduler(DecoderModel model, BlockPool pool, SchedulerConfig config, Parallel threads) {
+    this(
+        new CpuModelRunner(model, config.maxTokensPerStep(), config.maxSequences(), threads),
+        pool,
+        config);
+  }
+
+  /** A scheduler whose plans {@code runner} executes. */
+  public Scheduler(ModelRunner runner, BlockPool pool, SchedulerConfig config) {
+    DecoderModel model = runner.model();
+    if (runner.maxTokens() < config.maxTokensPerStep()
+        || runner.maxSequences() < config.maxSequences()) {
+      throw new IllegalArgumentException(
+          "the model runner takes "
+              + runner.maxTokens()
+              + " tokens of "
+              + runner.maxSequences()
+              + " sequences a step but the scheduler plans "
+              + config.maxTokensPerStep()
+              + " of "
+              + config.maxSequences());
+    }
     if (config.maxModelLength() > model.maxPositions()) {
       throw new IllegalArgumentException(
           "max model length "
@@ -86,13 +109,10 @@ public final class Scheduler {
               + " positions but the scheduler is configured for "
               + config.blockSize());
     }
-    this.model = model;
+    this.runner = runner;
     this.kv = new KvCacheManager(pool);
     this.config = config;
     this.vocab = model.config().vocabSize();
-    this.state = model.newBatchState(config.maxTokensPerStep(), config.maxSequences(), threads);
-    this.batch = new Batch(config.maxTokensPerStep(), config.maxSequences());
-    this.threads = threads;
   }
 
   public SchedulerConfig config() {
@@ -193,7 +213,9 @@ public final class Scheduler {
         waitingAdapters);
   }
 
-  /** Runs one forward step over the batch the budget allows. */
+  /**
+   * Runs one step: the engine tasks queued before it, then a forward over what the budget allows.
+   */
   public void step() {
     // the tasks queued before this step only: one that queues its next part (a beam search's
     // next step) runs again after the batch, not in a loop that starves it
@@ -204,39 +226,99 @@ public final class Scheduler {
       }
       task.run();
     }
+    StepPlan plan = schedule();
+    if (!plan.isEmpty()) {
+      apply(plan, runner.execute(plan));
+    }
+    noteAdapters();
+  }
+
+  /**
+   * Decides this step: takes new and cancelled requests in, then fills the token budget with one
+   * token for each decoding sequence, prefill chunks of admitted sequences, and new admissions,
+   * reserving their blocks (preempting when they run out). Returns what to compute; until {@link
+   * #apply} takes its output back, no other step may be scheduled.
+   */
+  StepPlan schedule() {
     for (Sequence s; (s = incoming.poll()) != null; ) {
       waiting.addLast(s);
     }
     dropCancelled();
-    scheduled.clear();
+    planned.clear();
     int budget = config.maxTokensPerStep();
     // decodes first, then prefill chunks of admitted sequences, oldest first
     for (int pass = 0; pass < 2; pass++) {
       for (int i = 0; i < running.size() && budget > 0; i++) {
         Sequence seq = running.get(i);
         boolean decoding = seq.pending() == 1;
-        if (decoding != (pass == 0) || isScheduled(seq)) {
+        if (decoding != (pass == 0) || isPlanned(seq)) {
           continue;
         }
         int n = Math.min(seq.pending(), budget);
         if (!reserve(seq, n, true)) {
           continue;
         }
-        scheduled.add(new Scheduled(seq, n, new int[] {-1}));
+        planned.add(new Planned(seq, n));
         budget -= n;
       }
     }
-    budget = admit(budget);
-    if (scheduled.isEmpty()) {
-      if (!running.isEmpty()) {
-        // alone and still short of blocks: the KV cache cannot hold this sequence any longer
-        finish(running.getFirst(), FinishReason.LENGTH, null);
-      }
-      noteAdapters();
-      return;
+    admit(budget);
+    if (planned.isEmpty() && !running.isEmpty()) {
+      // alone and still short of blocks: the KV cache cannot hold this sequence any longer
+      finish(running.getFirst(), FinishReason.LENGTH, null);
     }
-    runBatch();
-    noteAdapters();
+    if (planned.isEmpty()) {
+      return StepPlan.EMPTY;
+    }
+    List<StepPlan.Chunk> chunks = new ArrayList<>(planned.size());
+    for (Planned p : planned) {
+      Sequence seq = p.seq();
+      int start = seq.computed;
+      boolean samples = start + p.count() == seq.length;
+      chunks.add(
+          new StepPlan.Chunk(
+              Arrays.copyOfRange(seq.tokens, start, start + p.count()),
+              start,
+              seq.blocks.cache(),
+              seq.request.adapter(),
+              samples ? seq.emitter : null,
+              config.maxModelLength() - (seq.length + 1)));
+    }
+    return new StepPlan(chunks);
+  }
+
+  /**
+   * Takes a step's output back: the planned tokens are computed (full blocks join the prefix
+   * cache), then each sampled token is appended and told to its listener, in plan order, and the
+   * sequences that finished end.
+   */
+  void apply(StepPlan plan, StepOutput output) {
+    if (plan.chunks().size() != planned.size()) {
+      throw new IllegalStateException("the output is not for the plan this scheduler made last");
+    }
+    steps++;
+    stepObserver.accept(plan.tokenCount());
+    for (Planned p : planned) {
+      Sequence seq = p.seq();
+      if (seq.computed < seq.promptLength()) {
+        promptTokens += Math.min(p.count(), seq.promptLength() - seq.computed);
+      }
+      seq.computed += p.count();
+      kv.registerFull(seq.blocks, seq.tokens, seq.computed);
+    }
+    for (StepOutput.Sampled s : output.sampled()) {
+      Sequence seq = planned.get(s.chunk()).seq();
+      TokenEmitter.Step step = s.step();
+      if (step.token() != null) {
+        seq.append(step.token().id());
+        generationTokens++;
+        seq.request.listener().onToken(step.token());
+      }
+      if (step.finish() != null) {
+        finish(seq, step.finish(), null);
+      }
+    }
+    planned.clear();
   }
 
   /**
@@ -263,8 +345,8 @@ public final class Scheduler {
     return names == null ? List.of() : List.copyOf(names);
   }
 
-  private boolean isScheduled(Sequence seq) {
-    for (Scheduled s : scheduled) {
+  private boolean isPlanned(Sequence seq) {
+    for (Planned s : planned) {
       if (s.seq() == seq) {
         return true;
       }
@@ -273,7 +355,7 @@ public final class Scheduler {
   }
 
   /** Admits waiting sequences in arrival order while budget, batch size and blocks allow. */
-  private int admit(int budget) {
+  private void admit(int budget) {
     while (budget > 0 && !waiting.isEmpty() && running.size() < config.maxSequences()) {
       Sequence seq = waiting.peekFirst();
       if (seq.computed == 0 && seq.blocks.blockCount() == 0) {
@@ -292,11 +374,10 @@ public final class Scheduler {
         noteAdapters();
         seq.request.listener().onScheduled();
       }
-      scheduled.add(new Scheduled(seq, n, new int[] {-1}));
+      planned.add(new Planned(seq, n));
       budget -= n;
     }
     runningCount = running.size();
-    return budget;
   }
 
   /** Takes the cached blocks of the longest known prefix; at least one token stays to compute. */
@@ -322,7 +403,7 @@ public final class Scheduler {
   private Sequence youngestUnscheduled(Sequence except) {
     for (int i = running.size() - 1; i >= 0; i--) {
       Sequence s = running.get(i);
-      if (s != except && !isScheduled(s)) {
+      if (s != except && !isPlanned(s)) {
         return s;
       }
     }
@@ -336,81 +417,6 @@ public final class Scheduler {
     queued.incrementAndGet();
     preemptions++;
     runningCount = running.size();
-  }
-
-  private void runBatch() {
-    batch.clear();
-    for (Scheduled s : scheduled) {
-      Sequence seq = s.seq();
-      for (int k = 0; k < s.count(); k++) {
-        int pos = seq.computed + k;
-        int row =
-            batch.add(
-                seq.tokens[pos],
-                pos,
-                seq.blocks.cache(),
-                pos == seq.length - 1,
-                seq.request.adapter());
-        if (row >= 0) {
-          s.logitRow()[0] = row;
-        }
-      }
-    }
-    float[] logits = model.forward(state, batch);
-    steps++;
-    stepObserver.accept(batch.size());
-    sampling.clear();
-    for (Scheduled s : scheduled) {
-      Sequence seq = s.seq();
-      if (seq.computed < seq.promptLength()) {
-        promptTokens += Math.min(s.count(), seq.promptLength() - seq.computed);
-      }
-      seq.computed += s.count();
-      registerFullBlocks(seq);
-      if (s.logitRow()[0] >= 0) {
-        sampling.add(s);
-      }
-    }
-    int n = sampling.size();
-    if (sampled.length < n) {
-      sampled = new TokenEmitter.Step[Math.max(n, 2 * sampled.length)];
-    }
-    // a sequence's sampler, penalties and text decoder are its own, so the sequences sample on all
-    // threads (a vocabulary-wide pass or two each); what they sampled is applied in batch order
-    stepLogits = logits;
-    try {
-      threads.runChunked(n, 1, sampleTask);
-    } finally {
-      stepLogits = null;
-    }
-    for (int i = 0; i < n; i++) {
-      Sequence seq = sampling.get(i).seq();
-      TokenEmitter.Step step = sampled[i];
-      sampled[i] = null;
-      if (step.token() != null) {
-        seq.append(step.token().id());
-        generationTokens++;
-        seq.request.listener().onToken(step.token());
-      }
-      if (step.finish() != null) {
-        finish(seq, step.finish(), null);
-      }
-    }
-    batch.clear();
-  }
-
-  /** Samples the next token of the sequences {@code sampling[from, to)} from this step's logits. */
-  private void sample(int from, int to) {
-    for (int i = from; i < to; i++) {
-      Scheduled s = sampling.get(i);
-      Sequence seq = s.seq();
-      int contextLeft = config.maxModelLength() - (seq.length + 1);
-      sampled[i] = seq.emitter.next(stepLogits, s.logitRow()[0] * vocab, vocab, contextLeft);
-    }
-  }
-
-  private void registerFullBlocks(Sequence seq) {
-    kv.registerFull(seq.blocks, seq.tokens, seq.computed);
   }
 
   private void dropCancelled() {

@@ -46,6 +46,8 @@ class EngineLayeringTest {
         .definedBy(E + "model..", E + "kvcache..")
         .layer("generation")
         .definedBy(E + "generate..", E + "grammar..")
+        .layer("runner")
+        .definedBy(E + "runner..")
         .layer("serving")
         .definedBy(E + "scheduler..")
         .layer("training data")
@@ -74,8 +76,11 @@ class EngineLayeringTest {
         .whereLayer("generation")
         .mayOnlyAccessLayers(
             "kernels", "tokenizers", "tensor records", "configuration", "adapters", "model")
-        .whereLayer("serving")
+        .whereLayer("runner")
         .mayOnlyAccessLayers("kernels", "configuration", "adapters", "model", "generation")
+        .whereLayer("serving")
+        .mayOnlyAccessLayers(
+            "kernels", "configuration", "adapters", "model", "generation", "runner")
         .whereLayer("training data")
         .mayOnlyAccessLayers("tokenizers")
         .whereLayer("training layers")

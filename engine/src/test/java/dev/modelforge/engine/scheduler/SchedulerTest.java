@@ -14,10 +14,15 @@ import dev.modelforge.engine.lora.LoraTarget;
 import dev.modelforge.engine.model.DecoderModel;
 import dev.modelforge.engine.model.LoadedModel;
 import dev.modelforge.engine.model.TestModels;
+import dev.modelforge.engine.runner.CpuModelRunner;
+import dev.modelforge.engine.runner.ModelRunner;
+import dev.modelforge.engine.runner.StepOutput;
+import dev.modelforge.engine.runner.StepPlan;
 import dev.modelforge.engine.tensor.DType;
 import dev.modelforge.engine.tensor.Parallel;
 import java.nio.file.Path;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.List;
 import java.util.Map;
 import java.util.Random;
@@ -153,6 +158,97 @@ class SchedulerTest {
     assertBatchedEqualsSequential(s, 8);
 
     assertThat(s.stats().preemptions()).isPositive();
+  }
+
+  /** The plans a step made and what the CPU runner returned for them. */
+  private static final class RecordingRunner implements ModelRunner {
+    final CpuModelRunner cpu;
+    final List<StepPlan> plans = new ArrayList<>();
+    final List<StepOutput> outputs = new ArrayList<>();
+
+    RecordingRunner(CpuModelRunner cpu) {
+      this.cpu = cpu;
+    }
+
+    @Override
+    public DecoderModel model() {
+      return cpu.model();
+    }
+
+    @Override
+    public int maxTokens() {
+      return cpu.maxTokens();
+    }
+
+    @Override
+    public int maxSequences() {
+      return cpu.maxSequences();
+    }
+
+    @Override
+    public StepOutput execute(StepPlan plan) {
+      plans.add(plan);
+      StepOutput out = cpu.execute(plan);
+      outputs.add(out);
+      return out;
+    }
+  }
+
+  @Test
+  void eachStepIsAPlanThatTheRunnerExecutesAndTheSchedulerApplies() throws Exception {
+    RecordingRunner runner = new RecordingRunner(new CpuModelRunner(model, 16, 4, pool));
+    Scheduler s =
+        new Scheduler(
+            runner,
+            new BlockPool(config, 64, 8, false),
+            new SchedulerConfig(16, 4, 64, 100, 8, false));
+    int[] a = prompt(10, 1);
+    int[] b = prompt(20, 2);
+    Collector outA = new Collector();
+    Collector outB = new Collector();
+    s.submit(new Request(a, SamplingParams.greedy(5), Set.of(), null, null, outA));
+    s.submit(new Request(b, SamplingParams.greedy(5), Set.of(), null, null, outB));
+
+    runToCompletion(s);
+
+    assertThat(outA.ids).isEqualTo(sequential(a, 5));
+    assertThat(outB.ids).isEqualTo(sequential(b, 5));
+    // step 1: all of a's prompt (it samples), then the first 6 of b's (it does not)
+    StepPlan first = runner.plans.getFirst();
+    assertThat(first.chunks()).hasSize(2);
+    assertThat(first.chunks().get(0).tokens()).isEqualTo(a);
+    assertThat(first.chunks().get(0).samples()).isTrue();
+    assertThat(first.chunks().get(1).tokens()).isEqualTo(Arrays.copyOf(b, 6));
+    assertThat(first.chunks().get(1).samples()).isFalse();
+    assertThat(runner.outputs.getFirst().sampled())
+        .singleElement()
+        .satisfies(x -> assertThat(x.chunk()).isZero())
+        .satisfies(x -> assertThat(x.step().token().id()).isEqualTo(outA.ids.getFirst()));
+    // step 2: a decodes its first token at position 10 before b's prefill goes on from 6
+    StepPlan second = runner.plans.get(1);
+    assertThat(second.chunks().get(0).tokens()).containsExactly(outA.ids.getFirst());
+    assertThat(second.chunks().get(0).start()).isEqualTo(10);
+    assertThat(second.chunks().get(1).start()).isEqualTo(6);
+    assertThat(second.chunks().get(1).tokens()).isEqualTo(Arrays.copyOfRange(b, 6, 20));
+    for (StepPlan plan : runner.plans) {
+      assertThat(plan.tokenCount()).isLessThanOrEqualTo(16);
+    }
+    assertThat(s.stats().steps()).isEqualTo(runner.plans.size());
+  }
+
+  @Test
+  void aRunnerSmallerThanThePlansIsRefused() {
+    CpuModelRunner small = new CpuModelRunner(model, 8, 4, pool);
+
+    assertThatThrownBy(
+            () ->
+                new Scheduler(
+                    small,
+                    new BlockPool(config, 64, 8, false),
+                    new SchedulerConfig(16, 4, 64, 100, 8, false)))
+        .isInstanceOf(IllegalArgumentException.class)
+        .hasMessageContaining("takes 8 tokens of 4 sequences")
+        .hasMessageContaining("plans 16 of 4");
   }
 
   @Test
