@@ -2,8 +2,8 @@ package dev.modelforge.local;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
-import dev.modelforge.engine.train.ArithmeticTask;
-import dev.modelforge.engine.train.ArithmeticTask.Problem;
+import dev.modelforge.examples.ArithmeticTask;
+import dev.modelforge.examples.ArithmeticTask.Problem;
 import io.fabric8.kubernetes.api.model.ConfigMapBuilder;
 import io.fabric8.kubernetes.api.model.DeletionPropagation;
 import io.fabric8.kubernetes.api.model.GenericKubernetesResource;

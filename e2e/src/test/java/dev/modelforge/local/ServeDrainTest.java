@@ -5,7 +5,7 @@ import static org.awaitility.Awaitility.await;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
-import dev.modelforge.engine.train.ArithmeticTask;
+import dev.modelforge.examples.ArithmeticTask;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;

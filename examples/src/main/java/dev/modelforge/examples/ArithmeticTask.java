@@ -1,31 +1,23 @@
-package dev.modelforge.engine.train;
+package dev.modelforge.examples;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
-import dev.modelforge.engine.generate.GeneratedToken;
-import dev.modelforge.engine.generate.GenerationResult;
-import dev.modelforge.engine.generate.Generator;
-import dev.modelforge.engine.generate.SamplingParams;
-import dev.modelforge.engine.model.DecoderModel;
-import dev.modelforge.engine.tensor.Parallel;
-import dev.modelforge.engine.tokenizer.Tokenizer;
 import java.io.BufferedWriter;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
-import java.util.HashSet;
 import java.util.List;
-import java.util.Set;
 import java.util.SplittableRandom;
 
 /**
  * The task the tests and the demo teach a model from scratch: two-operand addition and subtraction
  * as prompt-completion pairs ({@code "12+7="} → {@code "19"}), with a character-level tokenizer
  * small enough that a tiny model learns it in minutes. Subtractions put the larger operand first,
- * so every answer is a plain non-negative number.
+ * so every answer is a plain non-negative number. A model's score on it (greedy completions that
+ * equal the answer) is the engine's to compute; this class only writes the data.
  */
 public final class ArithmeticTask {
 
@@ -45,29 +37,6 @@ public final class ArithmeticTask {
   public record Problem(String prompt, String completion) {}
 
   private ArithmeticTask() {}
-
-  /**
-   * The fraction of {@code problems} whose greedy completion (up to EOS) is exactly the answer: the
-   * task's behavioural score.
-   */
-  public static double exactMatch(
-      DecoderModel model, Tokenizer tokenizer, List<Problem> problems, Parallel pool) {
-    Generator generator = new Generator(model, pool);
-    Set<Integer> eos = new HashSet<>();
-    for (int id : tokenizer.eosTokenIds()) {
-      eos.add(id);
-    }
-    int correct = 0;
-    for (Problem p : problems) {
-      int[] prompt = tokenizer.encode(p.prompt(), true);
-      GenerationResult r = generator.generate(prompt, SamplingParams.greedy(8), eos, null, null);
-      int[] ids = r.tokens().stream().mapToInt(GeneratedToken::id).toArray();
-      if (tokenizer.decode(ids, true).equals(p.completion())) {
-        correct++;
-      }
-    }
-    return (double) correct / problems.size();
-  }
 
   /** Vocabulary size of the tokenizer that {@link #writeTokenizer} writes. */
   public static int vocabSize() {

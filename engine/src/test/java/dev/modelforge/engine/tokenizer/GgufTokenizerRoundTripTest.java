@@ -12,7 +12,7 @@ import dev.modelforge.engine.format.gguf.GgufValue;
 import dev.modelforge.engine.format.gguf.GgufValueType;
 import dev.modelforge.engine.format.gguf.GgufWriter;
 import dev.modelforge.engine.tokenizer.TokenizerFixtures.Expectation;
-import dev.modelforge.engine.train.ArithmeticTask;
+import dev.modelforge.examples.ArithmeticTask;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.file.Files;

@@ -1,6 +1,6 @@
 package dev.modelforge.runtime.cli;
 
-import dev.modelforge.engine.train.ArithmeticTask;
+import dev.modelforge.examples.ArithmeticTask;
 import java.io.IOException;
 import java.nio.file.Path;
 import java.util.concurrent.Callable;

@@ -10,7 +10,7 @@ import com.sun.net.httpserver.HttpExchange;
 import com.sun.net.httpserver.HttpServer;
 import dev.modelforge.engine.format.gguf.GgufModelWriter;
 import dev.modelforge.engine.format.safetensors.SafetensorsWriter;
-import dev.modelforge.engine.train.ArithmeticTask;
+import dev.modelforge.examples.ArithmeticTask;
 import dev.modelforge.runtime.fetch.Fetcher;
 import java.io.IOException;
 import java.io.OutputStream;

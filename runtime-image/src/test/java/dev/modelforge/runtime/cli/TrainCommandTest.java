@@ -4,11 +4,16 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.modelforge.engine.generate.GeneratedToken;
+import dev.modelforge.engine.generate.GenerationResult;
+import dev.modelforge.engine.generate.Generator;
+import dev.modelforge.engine.generate.SamplingParams;
 import dev.modelforge.engine.lora.PeftAdapterFiles;
+import dev.modelforge.engine.model.DecoderModel;
 import dev.modelforge.engine.model.LoadedModel;
 import dev.modelforge.engine.tensor.Parallel;
 import dev.modelforge.engine.tokenizer.Tokenizer;
-import dev.modelforge.engine.train.ArithmeticTask;
+import dev.modelforge.examples.ArithmeticTask;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -125,7 +130,7 @@ class TrainCommandTest {
     assertThat(heldOut).hasSize(200);
     try (LoadedModel model = LoadedModel.open(out, null);
         Parallel pool = new Parallel(2)) {
-      double exact = ArithmeticTask.exactMatch(model.model(), Tokenizer.load(out), heldOut, pool);
+      double exact = exactMatch(model.model(), Tokenizer.load(out), heldOut, pool);
       System.out.printf("held-out exact match: %.1f%%%n", 100 * exact);
       assertThat(exact).as("exact match on 200 unseen problems").isGreaterThanOrEqualTo(0.9);
     }
@@ -493,5 +498,28 @@ class TrainCommandTest {
     assertThat(r.get("tokens_per_s").asDouble()).isPositive();
     assertThat(r.get("achieved_gflop_s").asDouble()).isPositive();
     assertThat(r.get("trainable_parameters").asLong()).isLessThan(r.get("parameters").asLong());
+  }
+
+  /** The fraction of {@code problems} whose greedy completion (up to EOS) is exactly the answer. */
+  private static double exactMatch(
+      DecoderModel model,
+      Tokenizer tokenizer,
+      List<ArithmeticTask.Problem> problems,
+      Parallel pool) {
+    Generator generator = new Generator(model, pool);
+    Set<Integer> eos = new HashSet<>();
+    for (int id : tokenizer.eosTokenIds()) {
+      eos.add(id);
+    }
+    int correct = 0;
+    for (ArithmeticTask.Problem p : problems) {
+      int[] prompt = tokenizer.encode(p.prompt(), true);
+      GenerationResult r = generator.generate(prompt, SamplingParams.greedy(8), eos, null, null);
+      int[] ids = r.tokens().stream().mapToInt(GeneratedToken::id).toArray();
+      if (tokenizer.decode(ids, true).equals(p.completion())) {
+        correct++;
+      }
+    }
+    return (double) correct / problems.size();
   }
 }
