@@ -3,6 +3,8 @@ package dev.modelforge.engine.init;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.modelforge.engine.config.ModelConfig;
+import dev.modelforge.engine.config.TensorNames;
+import dev.modelforge.engine.config.TensorNames.Tensor;
 import dev.modelforge.engine.format.FloatEncoding;
 import dev.modelforge.engine.format.safetensors.SafetensorsWriter;
 import dev.modelforge.engine.tensor.DType;
@@ -72,61 +74,61 @@ public final class RandomModelWriter {
   }
 
   private void addLlamaFamily(SafetensorsWriter out) {
+    TensorNames names = TensorNames.of(config.architecture());
     int c = config.dim();
     int q = config.qDim();
     int kv = config.kvDim();
     int f = config.ffnDim();
     int v = config.vocabSize();
-    random(out, "model.embed_tokens.weight", v, c);
+    random(out, names.hf(Tensor.EMBED), v, c);
     for (int i = 0; i < config.layers(); i++) {
-      String p = "model.layers." + i + ".";
-      ones(out, p + "input_layernorm.weight", c);
-      random(out, p + "self_attn.q_proj.weight", q, c);
-      random(out, p + "self_attn.k_proj.weight", kv, c);
-      random(out, p + "self_attn.v_proj.weight", kv, c);
+      ones(out, names.hf(Tensor.ATTN_NORM, i), c);
+      random(out, names.hf(Tensor.Q, i), q, c);
+      random(out, names.hf(Tensor.K, i), kv, c);
+      random(out, names.hf(Tensor.V, i), kv, c);
       if (config.qkvBias()) {
-        random(out, p + "self_attn.q_proj.bias", q);
-        random(out, p + "self_attn.k_proj.bias", kv);
-        random(out, p + "self_attn.v_proj.bias", kv);
+        random(out, names.hf(Tensor.Q_BIAS, i), q);
+        random(out, names.hf(Tensor.K_BIAS, i), kv);
+        random(out, names.hf(Tensor.V_BIAS, i), kv);
       }
       if (config.architecture().qkNorm()) {
-        ones(out, p + "self_attn.q_norm.weight", config.headDim());
-        ones(out, p + "self_attn.k_norm.weight", config.headDim());
+        ones(out, names.hf(Tensor.Q_NORM, i), config.headDim());
+        ones(out, names.hf(Tensor.K_NORM, i), config.headDim());
       }
-      random(out, p + "self_attn.o_proj.weight", c, q);
-      ones(out, p + "post_attention_layernorm.weight", c);
-      random(out, p + "mlp.gate_proj.weight", f, c);
-      random(out, p + "mlp.up_proj.weight", f, c);
-      random(out, p + "mlp.down_proj.weight", c, f);
+      random(out, names.hf(Tensor.O, i), c, q);
+      ones(out, names.hf(Tensor.FFN_NORM, i), c);
+      random(out, names.hf(Tensor.GATE, i), f, c);
+      random(out, names.hf(Tensor.UP, i), f, c);
+      random(out, names.hf(Tensor.DOWN, i), c, f);
     }
-    ones(out, "model.norm.weight", c);
+    ones(out, names.hf(Tensor.FINAL_NORM), c);
     if (!config.tiedEmbeddings()) {
-      random(out, "lm_head.weight", v, c);
+      random(out, names.hf(Tensor.LM_HEAD), v, c);
     }
   }
 
   private void addGpt2(SafetensorsWriter out) {
+    TensorNames names = TensorNames.of(config.architecture());
     int c = config.dim();
     int f = config.ffnDim();
-    random(out, "transformer.wte.weight", config.vocabSize(), c);
-    random(out, "transformer.wpe.weight", config.maxPositions(), c);
+    random(out, names.hf(Tensor.EMBED), config.vocabSize(), c);
+    random(out, names.hf(Tensor.POSITIONS), config.maxPositions(), c);
     for (int i = 0; i < config.layers(); i++) {
-      String p = "transformer.h." + i + ".";
-      ones(out, p + "ln_1.weight", c);
-      zeros(out, p + "ln_1.bias", c);
-      random(out, p + "attn.c_attn.weight", c, 3 * c);
-      random(out, p + "attn.c_attn.bias", 3 * c);
-      random(out, p + "attn.c_proj.weight", c, c);
-      zeros(out, p + "attn.c_proj.bias", c);
-      ones(out, p + "ln_2.weight", c);
-      zeros(out, p + "ln_2.bias", c);
-      random(out, p + "mlp.c_fc.weight", c, f);
-      random(out, p + "mlp.c_fc.bias", f);
-      random(out, p + "mlp.c_proj.weight", f, c);
-      zeros(out, p + "mlp.c_proj.bias", c);
+      ones(out, names.hf(Tensor.ATTN_NORM, i), c);
+      zeros(out, names.hf(Tensor.ATTN_NORM_BIAS, i), c);
+      random(out, names.hf(Tensor.QKV, i), c, 3 * c);
+      random(out, names.hf(Tensor.QKV_BIAS, i), 3 * c);
+      random(out, names.hf(Tensor.O, i), c, c);
+      zeros(out, names.hf(Tensor.O_BIAS, i), c);
+      ones(out, names.hf(Tensor.FFN_NORM, i), c);
+      zeros(out, names.hf(Tensor.FFN_NORM_BIAS, i), c);
+      random(out, names.hf(Tensor.UP, i), c, f);
+      random(out, names.hf(Tensor.UP_BIAS, i), f);
+      random(out, names.hf(Tensor.DOWN, i), f, c);
+      zeros(out, names.hf(Tensor.DOWN_BIAS, i), c);
     }
-    ones(out, "transformer.ln_f.weight", c);
-    zeros(out, "transformer.ln_f.bias", c);
+    ones(out, names.hf(Tensor.FINAL_NORM), c);
+    zeros(out, names.hf(Tensor.FINAL_NORM_BIAS), c);
   }
 
   private void random(SafetensorsWriter out, String name, long... shape) {

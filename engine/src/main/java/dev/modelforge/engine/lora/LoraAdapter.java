@@ -75,7 +75,7 @@ public final class LoraAdapter {
       for (int l = 0; l < base.layers(); l++) {
         Map<LoraTarget, Pair> m = new EnumMap<>(LoraTarget.class);
         for (LoraTarget t : LoraTarget.values()) {
-          String module = modulePath(base, l, t);
+          String module = t.module(base.architecture(), l);
           int[] dims = dims(base, t);
           Pair pair = module == null ? null : files.take(module, dims[0], dims[1]);
           if (pair != null) {
@@ -89,14 +89,6 @@ public final class LoraAdapter {
       LoraSettings s = files.settings();
       return new LoraAdapter(name, dir, s.rank(), (float) s.scaling(), List.copyOf(layers));
     }
-  }
-
-  private static String modulePath(ModelConfig base, int layer, LoraTarget t) {
-    if (base.architecture().isGpt2()) {
-      String p = LoraTarget.gpt2Path(t);
-      return p == null ? null : "transformer.h." + layer + "." + p;
-    }
-    return t == LoraTarget.QKV ? null : "model.layers." + layer + "." + t.modulePath();
   }
 
   /** {in, out} of a target in the base model. */

@@ -1,38 +1,39 @@
 package dev.modelforge.engine.lora;
 
+import dev.modelforge.engine.config.Architecture;
+import dev.modelforge.engine.config.TensorNames;
+import dev.modelforge.engine.config.TensorNames.Tensor;
+
 /**
- * The linear layers of a block that a LoRA adapter can adapt, with their Hugging Face module names
- * (Llama family) and GPT-2's Conv1D names. GPT-2's c_attn covers q, k and v at once.
+ * The linear layers of a block that a LoRA adapter can adapt. Their module names are {@link
+ * TensorNames}'s: the Llama family's q/k/v/o and gate/up/down projections, GPT-2's Conv1D c_attn
+ * (q, k and v at once), c_proj and c_fc.
  */
 public enum LoraTarget {
-  Q("self_attn.q_proj"),
-  K("self_attn.k_proj"),
-  V("self_attn.v_proj"),
-  O("self_attn.o_proj"),
-  GATE("mlp.gate_proj"),
-  UP("mlp.up_proj"),
-  DOWN("mlp.down_proj"),
+  Q(Tensor.Q),
+  K(Tensor.K),
+  V(Tensor.V),
+  O(Tensor.O),
+  GATE(Tensor.GATE),
+  UP(Tensor.UP),
+  DOWN(Tensor.DOWN),
   /** GPT-2: attn.c_attn, output [3C] = q | k | v. */
-  QKV("attn.c_attn");
+  QKV(Tensor.QKV);
 
-  private final String modulePath;
+  private final Tensor weight;
 
-  LoraTarget(String modulePath) {
-    this.modulePath = modulePath;
+  LoraTarget(Tensor weight) {
+    this.weight = weight;
   }
 
-  public String modulePath() {
-    return modulePath;
+  /** The weight this target adapts. */
+  public Tensor weight() {
+    return weight;
   }
 
-  /** GPT-2's module path for the targets it names differently. */
-  public static String gpt2Path(LoraTarget t) {
-    return switch (t) {
-      case O -> "attn.c_proj";
-      case UP -> "mlp.c_fc";
-      case DOWN -> "mlp.c_proj";
-      case QKV -> "attn.c_attn";
-      default -> null;
-    };
+  /** Layer {@code layer}'s module of this target in {@code arch}, or null if it has none. */
+  public String module(Architecture arch, int layer) {
+    TensorNames names = TensorNames.of(arch);
+    return names.has(weight) ? names.module(weight, layer) : null;
   }
 }

@@ -1,6 +1,8 @@
 package dev.modelforge.engine.model;
 
 import dev.modelforge.engine.config.ModelConfig;
+import dev.modelforge.engine.config.TensorNames;
+import dev.modelforge.engine.config.TensorNames.Tensor;
 import dev.modelforge.engine.format.ModelFormatException;
 import dev.modelforge.engine.format.TensorData;
 import dev.modelforge.engine.format.TensorStore;
@@ -33,6 +35,7 @@ public final class WeightLoader {
 
   private final ModelConfig config;
   private final TensorStore store;
+  private final TensorNames names;
   private final DType quantize;
   private final DType conv1dStoredAs;
   private final Arena arena;
@@ -62,6 +65,7 @@ public final class WeightLoader {
     }
     this.config = config;
     this.store = store;
+    this.names = TensorNames.forStore(config.architecture(), store.names());
     this.quantize = quantize;
     this.conv1dStoredAs = conv1dStoredAs;
     this.arena = arena;
@@ -77,61 +81,61 @@ public final class WeightLoader {
     int kv = config.kvDim();
     int f = config.ffnDim();
     int v = config.vocabSize();
-    Matrix embed = matrix("model.embed_tokens.weight", v, c, false);
+    Matrix embed = matrix(names.hf(Tensor.EMBED), v, c, false);
     List<LayerWeights> layers = new ArrayList<>();
     for (int i = 0; i < config.layers(); i++) {
-      String p = "model.layers." + i + ".";
       boolean bias = config.qkvBias();
       boolean qkNorm = config.architecture().qkNorm();
       layers.add(
           new LayerWeights(
-              vector(p + "input_layernorm.weight", c),
+              vector(names.hf(Tensor.ATTN_NORM, i), c),
               null,
-              matrix(p + "self_attn.q_proj.weight", q, c, true),
-              matrix(p + "self_attn.k_proj.weight", kv, c, true),
-              matrix(p + "self_attn.v_proj.weight", kv, c, true),
-              bias ? vector(p + "self_attn.q_proj.bias", q) : null,
-              bias ? vector(p + "self_attn.k_proj.bias", kv) : null,
-              bias ? vector(p + "self_attn.v_proj.bias", kv) : null,
-              qkNorm ? vector(p + "self_attn.q_norm.weight", config.headDim()) : null,
-              qkNorm ? vector(p + "self_attn.k_norm.weight", config.headDim()) : null,
-              matrix(p + "self_attn.o_proj.weight", c, q, true),
+              matrix(names.hf(Tensor.Q, i), q, c, true),
+              matrix(names.hf(Tensor.K, i), kv, c, true),
+              matrix(names.hf(Tensor.V, i), kv, c, true),
+              bias ? vector(names.hf(Tensor.Q_BIAS, i), q) : null,
+              bias ? vector(names.hf(Tensor.K_BIAS, i), kv) : null,
+              bias ? vector(names.hf(Tensor.V_BIAS, i), kv) : null,
+              qkNorm ? vector(names.hf(Tensor.Q_NORM, i), config.headDim()) : null,
+              qkNorm ? vector(names.hf(Tensor.K_NORM, i), config.headDim()) : null,
+              matrix(names.hf(Tensor.O, i), c, q, true),
               null,
-              vector(p + "post_attention_layernorm.weight", c),
+              vector(names.hf(Tensor.FFN_NORM, i), c),
               null,
-              matrix(p + "mlp.gate_proj.weight", f, c, true),
-              matrix(p + "mlp.up_proj.weight", f, c, true),
+              matrix(names.hf(Tensor.GATE, i), f, c, true),
+              matrix(names.hf(Tensor.UP, i), f, c, true),
               null,
-              matrix(p + "mlp.down_proj.weight", c, f, true),
+              matrix(names.hf(Tensor.DOWN, i), c, f, true),
               null));
     }
     Matrix head =
-        config.tiedEmbeddings() || !store.names().contains("lm_head.weight")
+        config.tiedEmbeddings() || !store.names().contains(names.hf(Tensor.LM_HEAD))
             ? maybeQuantize(embed)
-            : matrix("lm_head.weight", v, c, true);
-    if (!config.tiedEmbeddings() && !store.names().contains("lm_head.weight")) {
+            : matrix(names.hf(Tensor.LM_HEAD), v, c, true);
+    if (!config.tiedEmbeddings() && !store.names().contains(names.hf(Tensor.LM_HEAD))) {
       throw new ModelFormatException(
-          "tensor 'lm_head.weight' is missing and config.json does not set tie_word_embeddings");
+          "tensor '"
+              + names.hf(Tensor.LM_HEAD)
+              + "' is missing and config.json does not set tie_word_embeddings");
     }
-    return new ModelWeights(embed, null, layers, vector("model.norm.weight", c), null, head);
+    return new ModelWeights(
+        embed, null, layers, vector(names.hf(Tensor.FINAL_NORM), c), null, head);
   }
 
   private ModelWeights loadGpt2() {
-    String prefix = store.names().contains("transformer.wte.weight") ? "transformer." : "";
     int c = config.dim();
     int f = config.ffnDim();
-    Matrix wte = matrix(prefix + "wte.weight", config.vocabSize(), c, false);
-    Matrix wpe = matrix(prefix + "wpe.weight", config.maxPositions(), c, false);
+    Matrix wte = matrix(names.hf(Tensor.EMBED), config.vocabSize(), c, false);
+    Matrix wpe = matrix(names.hf(Tensor.POSITIONS), config.maxPositions(), c, false);
     List<LayerWeights> layers = new ArrayList<>();
     for (int i = 0; i < config.layers(); i++) {
-      String p = prefix + "h." + i + ".";
       // Conv1D stores [in, out]; c_attn's out is q | k | v.
-      float[] cAttn = floats(p + "attn.c_attn.weight", c, 3 * c);
-      float[] cAttnBias = vector(p + "attn.c_attn.bias", 3 * c);
+      float[] cAttn = floats(names.hf(Tensor.QKV, i), c, 3 * c);
+      float[] cAttnBias = vector(names.hf(Tensor.QKV_BIAS, i), 3 * c);
       layers.add(
           new LayerWeights(
-              vector(p + "ln_1.weight", c),
-              vector(p + "ln_1.bias", c),
+              vector(names.hf(Tensor.ATTN_NORM, i), c),
+              vector(names.hf(Tensor.ATTN_NORM_BIAS, i), c),
               fromConv1d(cAttn, c, 3 * c, 0, c),
               fromConv1d(cAttn, c, 3 * c, c, c),
               fromConv1d(cAttn, c, 3 * c, 2 * c, c),
@@ -140,22 +144,22 @@ public final class WeightLoader {
               Arrays.copyOfRange(cAttnBias, 2 * c, 3 * c),
               null,
               null,
-              fromConv1d(floats(p + "attn.c_proj.weight", c, c), c, c, 0, c),
-              vector(p + "attn.c_proj.bias", c),
-              vector(p + "ln_2.weight", c),
-              vector(p + "ln_2.bias", c),
+              fromConv1d(floats(names.hf(Tensor.O, i), c, c), c, c, 0, c),
+              vector(names.hf(Tensor.O_BIAS, i), c),
+              vector(names.hf(Tensor.FFN_NORM, i), c),
+              vector(names.hf(Tensor.FFN_NORM_BIAS, i), c),
               null,
-              fromConv1d(floats(p + "mlp.c_fc.weight", c, f), c, f, 0, f),
-              vector(p + "mlp.c_fc.bias", f),
-              fromConv1d(floats(p + "mlp.c_proj.weight", f, c), f, c, 0, c),
-              vector(p + "mlp.c_proj.bias", c)));
+              fromConv1d(floats(names.hf(Tensor.UP, i), c, f), c, f, 0, f),
+              vector(names.hf(Tensor.UP_BIAS, i), f),
+              fromConv1d(floats(names.hf(Tensor.DOWN, i), f, c), f, c, 0, c),
+              vector(names.hf(Tensor.DOWN_BIAS, i), c)));
     }
     return new ModelWeights(
         wte,
         wpe,
         layers,
-        vector(prefix + "ln_f.weight", c),
-        vector(prefix + "ln_f.bias", c),
+        vector(names.hf(Tensor.FINAL_NORM), c),
+        vector(names.hf(Tensor.FINAL_NORM_BIAS), c),
         maybeQuantize(wte));
   }
 

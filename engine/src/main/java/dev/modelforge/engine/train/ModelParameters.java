@@ -1,6 +1,8 @@
 package dev.modelforge.engine.train;
 
 import dev.modelforge.engine.config.ModelConfig;
+import dev.modelforge.engine.config.TensorNames;
+import dev.modelforge.engine.config.TensorNames.Tensor;
 import dev.modelforge.engine.format.FloatEncoding;
 import dev.modelforge.engine.format.InMemoryTensorStore;
 import dev.modelforge.engine.format.ModelFormatException;
@@ -134,7 +136,17 @@ public record ModelParameters(
   }
 
   /** Builds the parameters from stored tensors, checking every shape against the config. */
-  private record Reader(ModelConfig config, SafetensorsStore store, Path dir) {
+  private record Reader(
+      ModelConfig config, SafetensorsStore store, Path dir, TensorNames names, TensorNames stored) {
+
+    Reader(ModelConfig config, SafetensorsStore store, Path dir) {
+      this(
+          config,
+          store,
+          dir,
+          TensorNames.of(config.architecture()),
+          TensorNames.forStore(config.architecture(), store.names()));
+    }
 
     ModelParameters read() {
       return config.architecture().isGpt2() ? gpt2() : llamaFamily();
@@ -150,89 +162,101 @@ public record ModelParameters(
       boolean qkNorm = config.architecture().qkNorm();
       List<BlockParameters> blocks = new ArrayList<>();
       for (int i = 0; i < config.layers(); i++) {
-        String p = "model.layers." + i + ".";
         blocks.add(
             new BlockParameters(
-                tensor(p + "input_layernorm.weight", c),
+                tensor(Tensor.ATTN_NORM, i, c),
                 null,
-                linear(p + "self_attn.q_proj", q, c, bias),
-                linear(p + "self_attn.k_proj", kv, c, bias),
-                linear(p + "self_attn.v_proj", kv, c, bias),
+                linear(Tensor.Q, bias ? Tensor.Q_BIAS : null, i, q, c),
+                linear(Tensor.K, bias ? Tensor.K_BIAS : null, i, kv, c),
+                linear(Tensor.V, bias ? Tensor.V_BIAS : null, i, kv, c),
                 null,
-                qkNorm ? tensor(p + "self_attn.q_norm.weight", hs) : null,
-                qkNorm ? tensor(p + "self_attn.k_norm.weight", hs) : null,
-                linear(p + "self_attn.o_proj", c, q, false),
-                tensor(p + "post_attention_layernorm.weight", c),
+                qkNorm ? tensor(Tensor.Q_NORM, i, hs) : null,
+                qkNorm ? tensor(Tensor.K_NORM, i, hs) : null,
+                linear(Tensor.O, null, i, c, q),
+                tensor(Tensor.FFN_NORM, i, c),
                 null,
-                linear(p + "mlp.gate_proj", f, c, false),
-                linear(p + "mlp.up_proj", f, c, false),
-                linear(p + "mlp.down_proj", c, f, false)));
+                linear(Tensor.GATE, null, i, f, c),
+                linear(Tensor.UP, null, i, f, c),
+                linear(Tensor.DOWN, null, i, c, f)));
       }
       Parameter head = null;
       if (!config.tiedEmbeddings()) {
-        if (store.find("lm_head.weight").isEmpty()) {
+        String name = names.hf(Tensor.LM_HEAD);
+        if (store.find(name).isEmpty()) {
           throw ModelFormatException.of(
-              dir, "tensor 'lm_head.weight' is missing and config.json does not tie embeddings");
+              dir, "tensor '" + name + "' is missing and config.json does not tie embeddings");
         }
-        head = tensor("lm_head.weight", config.vocabSize(), c);
+        head = tensor(name, config.vocabSize(), c);
       }
       return new ModelParameters(
           config,
-          tensor("model.embed_tokens.weight", config.vocabSize(), c),
+          tensor(names.hf(Tensor.EMBED), config.vocabSize(), c),
           null,
           blocks,
-          tensor("model.norm.weight", c),
+          tensor(names.hf(Tensor.FINAL_NORM), c),
           null,
           head);
     }
 
     private ModelParameters gpt2() {
-      // Saved models always use the "transformer." prefix; some checkpoints have none.
-      String stored = store.names().contains("transformer.wte.weight") ? "transformer." : "";
       int c = config.dim();
       int f = config.ffnDim();
       List<BlockParameters> blocks = new ArrayList<>();
       for (int i = 0; i < config.layers(); i++) {
-        String p = "transformer.h." + i + ".";
-        String s = stored + "h." + i + ".";
         blocks.add(
             new BlockParameters(
-                tensor(p + "ln_1.weight", s + "ln_1.weight", false, c),
-                tensor(p + "ln_1.bias", s + "ln_1.bias", false, c),
+                renamed(Tensor.ATTN_NORM, i, c),
+                renamed(Tensor.ATTN_NORM_BIAS, i, c),
                 null,
                 null,
                 null,
-                conv1d(p + "attn.c_attn", s + "attn.c_attn", 3 * c, c),
+                conv1d(Tensor.QKV, Tensor.QKV_BIAS, i, 3 * c, c),
                 null,
                 null,
-                conv1d(p + "attn.c_proj", s + "attn.c_proj", c, c),
-                tensor(p + "ln_2.weight", s + "ln_2.weight", false, c),
-                tensor(p + "ln_2.bias", s + "ln_2.bias", false, c),
+                conv1d(Tensor.O, Tensor.O_BIAS, i, c, c),
+                renamed(Tensor.FFN_NORM, i, c),
+                renamed(Tensor.FFN_NORM_BIAS, i, c),
                 null,
-                conv1d(p + "mlp.c_fc", s + "mlp.c_fc", f, c),
-                conv1d(p + "mlp.c_proj", s + "mlp.c_proj", c, f)));
+                conv1d(Tensor.UP, Tensor.UP_BIAS, i, f, c),
+                conv1d(Tensor.DOWN, Tensor.DOWN_BIAS, i, c, f)));
       }
       return new ModelParameters(
           config,
-          tensor("transformer.wte.weight", stored + "wte.weight", false, config.vocabSize(), c),
-          tensor("transformer.wpe.weight", stored + "wpe.weight", false, config.maxPositions(), c),
+          renamed(Tensor.EMBED, -1, config.vocabSize(), c),
+          renamed(Tensor.POSITIONS, -1, config.maxPositions(), c),
           blocks,
-          tensor("transformer.ln_f.weight", stored + "ln_f.weight", false, c),
-          tensor("transformer.ln_f.bias", stored + "ln_f.bias", false, c),
+          renamed(Tensor.FINAL_NORM, -1, c),
+          renamed(Tensor.FINAL_NORM_BIAS, -1, c),
           null);
     }
 
-    private Linear linear(String module, int out, int in, boolean bias) {
+    /** Layer {@code layer}'s linear {@code weight}, with {@code bias} unless that is null. */
+    private Linear linear(Tensor weight, Tensor bias, int layer, int out, int in) {
       return new Linear(
-          module, tensor(module + ".weight", out, in), bias ? tensor(module + ".bias", out) : null);
+          names.module(weight, layer),
+          tensor(names.hf(weight, layer), out, in),
+          bias == null ? null : tensor(names.hf(bias, layer), out));
     }
 
     /** A GPT-2 Conv1D: stored [in, out], held as [out, in]. */
-    private Linear conv1d(String module, String storedModule, int out, int in) {
+    private Linear conv1d(Tensor weight, Tensor bias, int layer, int out, int in) {
       return new Linear(
-          module,
-          tensor(module + ".weight", storedModule + ".weight", true, out, in),
-          tensor(module + ".bias", storedModule + ".bias", false, out));
+          names.module(weight, layer),
+          tensor(names.hf(weight, layer), stored.hf(weight, layer), true, out, in),
+          tensor(names.hf(bias, layer), stored.hf(bias, layer), false, out));
+    }
+
+    private Parameter tensor(Tensor t, int layer, int... shape) {
+      return tensor(names.hf(t, layer), shape);
+    }
+
+    /**
+     * A tensor held under its canonical name but read under the checkpoint's (GPT-2's bare
+     * GPT2Model names; saved models always use the canonical ones). {@code layer} -1: a global.
+     */
+    private Parameter renamed(Tensor t, int layer, int... shape) {
+      TensorNames.Named n = new TensorNames.Named(t, layer);
+      return tensor(names.hf(n), stored.hf(n), false, shape);
     }
 
     private Parameter tensor(String name, int... shape) {

@@ -204,12 +204,8 @@ public final class GgufModel implements AutoCloseable {
 
   private static TensorData toRotateHalf(
       Path file, String hfName, TensorData t, ModelConfig config) {
-    int heads;
-    if (hfName.endsWith(".q_proj.weight") || hfName.endsWith(".q_proj.bias")) {
-      heads = config.heads();
-    } else if (hfName.endsWith(".k_proj.weight") || hfName.endsWith(".k_proj.bias")) {
-      heads = config.kvHeads();
-    } else {
+    int heads = LlamaCppNames.interleavedHeads(config, hfName);
+    if (heads == 0) {
       return t;
     }
     if (t.dim(0) != (long) heads * config.headDim()) {

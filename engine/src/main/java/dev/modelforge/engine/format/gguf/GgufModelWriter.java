@@ -3,6 +3,8 @@ package dev.modelforge.engine.format.gguf;
 import dev.modelforge.engine.config.Architecture;
 import dev.modelforge.engine.config.ModelConfig;
 import dev.modelforge.engine.config.RopeConfig;
+import dev.modelforge.engine.config.TensorNames;
+import dev.modelforge.engine.config.TensorNames.Tensor;
 import dev.modelforge.engine.format.ModelFormatException;
 import dev.modelforge.engine.format.TensorData;
 import dev.modelforge.engine.format.TensorStore;
@@ -110,7 +112,8 @@ public final class GgufModelWriter {
     }
     Architecture arch = config.architecture();
     for (String name : hf.names()) {
-      boolean tiedHead = name.equals("lm_head.weight") && config.tiedEmbeddings();
+      boolean tiedHead =
+          name.equals(TensorNames.of(arch).hf(Tensor.LM_HEAD)) && config.tiedEmbeddings();
       String ggufName = LlamaCppNames.toGguf(arch, name);
       if (tiedHead || (ggufName == null && LlamaCppNames.isDroppedBuffer(name))) {
         continue;
@@ -176,12 +179,8 @@ public final class GgufModelWriter {
     if (matrixType != null) {
       return matrixType;
     }
-    String embedding =
-        config.architecture().isGpt2() ? "transformer.wte.weight" : "model.embed_tokens.weight";
-    return hf.find(embedding)
-        .or(() -> hf.find("wte.weight"))
-        .map(TensorData::dtype)
-        .orElse(DType.F32);
+    String embedding = TensorNames.forStore(config.architecture(), hf.names()).hf(Tensor.EMBED);
+    return hf.find(embedding).map(TensorData::dtype).orElse(DType.F32);
   }
 
   private void addTensor(GgufWriter out, String hfName, String ggufName, TensorData t) {
@@ -254,20 +253,16 @@ public final class GgufModelWriter {
     if (a != Architecture.LLAMA && a != Architecture.MISTRAL) {
       return 0;
     }
-    if (hfName.endsWith(".self_attn.q_proj.weight") || hfName.endsWith(".self_attn.q_proj.bias")) {
-      return config.heads();
-    }
-    if (hfName.endsWith(".self_attn.k_proj.weight") || hfName.endsWith(".self_attn.k_proj.bias")) {
-      return config.kvHeads();
-    }
-    return 0;
+    return LlamaCppNames.interleavedHeads(config, hfName);
   }
 
   static boolean isConv1dWeight(String hfName) {
-    return hfName.endsWith(".attn.c_attn.weight")
-        || hfName.endsWith(".attn.c_proj.weight")
-        || hfName.endsWith(".mlp.c_fc.weight")
-        || hfName.endsWith(".mlp.c_proj.weight");
+    TensorNames.Named n = TensorNames.of(Architecture.GPT2).parseHf(hfName);
+    return n != null
+        && switch (n.tensor()) {
+          case QKV, O, UP, DOWN -> true;
+          default -> false;
+        };
   }
 
   /**
