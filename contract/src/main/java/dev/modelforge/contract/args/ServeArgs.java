@@ -12,6 +12,7 @@ import java.util.Objects;
  * @param adapters adapter name (the {@code model} field clients send) to its directory, in order
  * @param drainSeconds how long shutdown waits for requests in flight
  * @param threads kernel threads, from the pod's CPU request
+ * @param device where the kernels run, from the pod's GPU request
  * @param kvCacheMemory the paged KV cache's size ({@code 512M}) or {@code auto}: what the memory
  *     limit leaves once the model is loaded
  * @param dtype weight type: auto, float32, bfloat16, float16
@@ -22,6 +23,7 @@ public record ServeArgs(
     int port,
     long drainSeconds,
     int threads,
+    Device device,
     String kvCacheMemory,
     Integer maxBatchSize,
     Integer maxSequenceLength,
@@ -32,6 +34,7 @@ public record ServeArgs(
 
   public ServeArgs {
     Objects.requireNonNull(model, "model");
+    Objects.requireNonNull(device, "device");
     adapters = adapters == null ? Map.of() : new LinkedHashMap<>(adapters);
     if (threads < 1) {
       throw new IllegalArgumentException("threads must be at least 1, got " + threads);
@@ -44,6 +47,7 @@ public record ServeArgs(
     a.add("--port", Integer.toString(port))
         .add("--drain-timeout", drainSeconds + "s")
         .add("--threads", Integer.toString(threads))
+        .add(Device.FLAG, device.flagValue())
         .addIfSet("--kv-cache-memory", kvCacheMemory)
         .addIfSet("--max-batch-size", maxBatchSize)
         .addIfSet("--max-sequence-length", maxSequenceLength);

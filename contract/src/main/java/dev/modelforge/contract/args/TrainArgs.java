@@ -9,9 +9,16 @@ import java.util.Objects;
  * from the last complete checkpoint there.
  *
  * @param threads kernel threads, from the pod's CPU request
+ * @param device where the kernels run, from the pod's GPU request
  */
 public record TrainArgs(
-    String base, String dataset, String config, String output, int threads, boolean resume) {
+    String base,
+    String dataset,
+    String config,
+    String output,
+    int threads,
+    Device device,
+    boolean resume) {
 
   public static final String COMMAND = "train";
 
@@ -20,6 +27,7 @@ public record TrainArgs(
     Objects.requireNonNull(dataset, "dataset");
     Objects.requireNonNull(config, "config");
     Objects.requireNonNull(output, "output");
+    Objects.requireNonNull(device, "device");
     if (threads < 1) {
       throw new IllegalArgumentException("threads must be at least 1, got " + threads);
     }
@@ -32,7 +40,8 @@ public record TrainArgs(
             .add("--dataset", dataset)
             .add("--config", config)
             .add("--output", output)
-            .add("--threads", Integer.toString(threads));
+            .add("--threads", Integer.toString(threads))
+            .add(Device.FLAG, device.flagValue());
     return (resume ? a.flag("--resume") : a).list();
   }
 }

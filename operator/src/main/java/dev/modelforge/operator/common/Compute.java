@@ -1,5 +1,6 @@
 package dev.modelforge.operator.common;
 
+import dev.modelforge.contract.args.Device;
 import dev.modelforge.operator.api.v1alpha1.WorkloadResources;
 import dev.modelforge.operator.config.ModelForgeConfig;
 import io.fabric8.kubernetes.api.model.Quantity;
@@ -22,6 +23,12 @@ public final class Compute {
     var spec = resources == null ? new WorkloadResources() : resources;
     var cpu = new Quantity(spec.getCpu() != null ? spec.getCpu() : defaults.cpu());
     return Math.max(1, Quantity.getAmountInBytes(cpu).intValue());
+  }
+
+  /** Where a runtime pod runs its kernels: on the GPUs it requests, or its CPUs. */
+  public static Device device(WorkloadResources resources) {
+    Integer gpus = resources == null ? null : resources.getGpus();
+    return Device.forGpus(gpus == null ? 0 : gpus);
   }
 
   public static ResourceRequirements requirements(

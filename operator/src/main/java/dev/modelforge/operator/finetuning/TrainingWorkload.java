@@ -187,6 +187,7 @@ public final class TrainingWorkload {
                     Mounts.TRAINING_CONFIG,
                     Mounts.TRAINED_MODEL,
                     Compute.threads(spec.getResources(), config.defaults()),
+                    Compute.device(spec.getResources()),
                     // A replacement pod continues from the last checkpoint on the output volume.
                     true)
                 .toArgs())

@@ -198,6 +198,7 @@ public final class ServingWorkload {
             PORT,
             DRAIN_SECONDS,
             Compute.threads(spec.getResources(), config.defaults()),
+            Compute.device(spec.getResources()),
             // the KV cache takes what the memory limit leaves once the model is loaded
             "auto",
             engine.getMaxBatchSize(),

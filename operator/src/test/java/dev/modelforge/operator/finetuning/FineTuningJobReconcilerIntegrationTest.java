@@ -81,6 +81,8 @@ class FineTuningJobReconcilerIntegrationTest {
             "/output/model",
             "--threads",
             "1",
+            "--device",
+            "cuda",
             "--resume");
     assertThat(container.getResources().getLimits())
         .containsEntry("nvidia.com/gpu", new Quantity("1"));

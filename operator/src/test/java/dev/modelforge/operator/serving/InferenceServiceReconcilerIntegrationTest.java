@@ -77,6 +77,8 @@ class InferenceServiceReconcilerIntegrationTest {
             "30s",
             "--threads",
             "1",
+            "--device",
+            "cuda",
             "--kv-cache-memory",
             "auto");
     assertThat(container.getReadinessProbe().getHttpGet().getPath()).isEqualTo("/health/ready");

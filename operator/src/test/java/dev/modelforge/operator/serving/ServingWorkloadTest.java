@@ -30,6 +30,21 @@ class ServingWorkloadTest {
   }
 
   @Test
+  void aPodGivenGpusIsToldToRunOnThem() {
+    var service = TestResources.inferenceService("ns", "chat", "qwen");
+    var resources = new dev.modelforge.operator.api.v1alpha1.WorkloadResources();
+    resources.setGpus(2);
+    service.getSpec().setResources(resources);
+
+    var args = ServingWorkload.fromCrd(service, TestResources.config()).serverArgs();
+
+    assertThat(args).containsSequence("--device", "cuda");
+    resources.setGpus(0);
+    assertThat(ServingWorkload.fromCrd(service, TestResources.config()).serverArgs())
+        .containsSequence("--device", "cpu");
+  }
+
+  @Test
   void deploymentServesTheModelAndEachAdapterUnderItsName() {
     var service = TestResources.inferenceService("ns", "chat", "qwen", "arith", "poems");
 
@@ -52,6 +67,8 @@ class ServingWorkloadTest {
             "30s",
             "--threads",
             "1",
+            "--device",
+            "cuda",
             "--kv-cache-memory",
             "auto");
     assertThat(pod.getVolumes())

@@ -1,5 +1,6 @@
 package dev.modelforge.runtime.cli;
 
+import dev.modelforge.contract.args.ExportArgs;
 import dev.modelforge.engine.config.ModelConfig;
 import dev.modelforge.engine.format.TensorData;
 import dev.modelforge.engine.format.TensorStore;
@@ -17,7 +18,6 @@ import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Comparator;
-import java.util.Locale;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
@@ -69,14 +69,7 @@ public final class ExportCommand implements Callable<Integer> {
 
   @Override
   public Integer call() throws IOException {
-    boolean gguf =
-        switch (format.toLowerCase(Locale.ROOT)) {
-          case "safetensors" -> false;
-          case "gguf" -> true;
-          default ->
-              throw new IllegalArgumentException(
-                  "--format must be safetensors or gguf, got '" + format + "'");
-        };
+    boolean gguf = ExportArgs.Format.parse(format) == ExportArgs.Format.GGUF;
     if (merge && adapter == null) {
       throw new IllegalArgumentException("--merge needs --adapter DIR");
     }

@@ -1,5 +1,6 @@
 package dev.modelforge.runtime.cli;
 
+import dev.modelforge.contract.args.Device;
 import dev.modelforge.runtime.serve.ReasoningParser;
 import dev.modelforge.runtime.serve.ServeConfig;
 import java.nio.file.Path;
@@ -124,6 +125,11 @@ public final class ServeCommand implements Callable<Integer> {
   @Option(names = "--threads", description = "Kernel threads (default: all cores).")
   Integer threads;
 
+  @Option(
+      names = Device.FLAG,
+      description = "Where the kernels run: cpu (default; the only backend this runtime has).")
+  String device;
+
   @Option(names = "--quantize", description = "Re-encode weights on load: q8_0 or q4_0.")
   String quantize;
 
@@ -191,6 +197,7 @@ public final class ServeCommand implements Callable<Integer> {
     put(p, "modelforge.serve.block-size", blockSize);
     put(p, "modelforge.serve.max-waiting", maxWaiting);
     put(p, "modelforge.serve.threads", threads);
+    put(p, "modelforge.serve.device", device);
     put(p, "modelforge.serve.quantize", quantize);
     Duration drain =
         parseDuration(drainTimeout == null ? ServeConfig.DEFAULT_DRAIN_TIMEOUT : drainTimeout);

@@ -4,6 +4,7 @@ import com.fasterxml.jackson.core.JacksonException;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import com.fasterxml.jackson.dataformat.yaml.YAMLMapper;
+import dev.modelforge.contract.args.Device;
 import dev.modelforge.engine.config.ModelConfig;
 import dev.modelforge.engine.tensor.Parallel;
 import dev.modelforge.engine.tokenizer.Tokenizer;
@@ -87,8 +88,14 @@ public final class TrainCommand implements Callable<Integer> {
   @Option(names = "--threads", description = "Kernel threads (default: all cores).")
   Integer threads;
 
+  @Option(
+      names = Device.FLAG,
+      description = "Where the kernels run: cpu (default; the only backend this runtime has).")
+  String device;
+
   @Override
   public Integer call() throws IOException {
+    DeviceSupport.require(device);
     OperatorDataset expected = OperatorDataset.read(config);
     TrainingConfig training = readConfig(config, ModelConfig.read(base).architecture().isGpt2());
     Path data = DatasetSource.resolve(dataset, sourceRoot);

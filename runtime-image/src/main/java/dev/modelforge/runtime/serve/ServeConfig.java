@@ -53,6 +53,9 @@ public interface ServeConfig {
   /** Kernel threads; defaults to all cores. */
   Optional<Integer> threads();
 
+  /** Where the kernels run ({@code --device}); the CPU unless set. */
+  Optional<String> device();
+
   /** Re-encode weights on load: q8_0 or q4_0. */
   Optional<String> quantize();
 

@@ -18,6 +18,7 @@ import dev.modelforge.engine.scheduler.SchedulerStats;
 import dev.modelforge.engine.tensor.DType;
 import dev.modelforge.engine.tensor.Parallel;
 import dev.modelforge.engine.tokenizer.Tokenizer;
+import dev.modelforge.runtime.cli.DeviceSupport;
 import io.quarkus.runtime.ShutdownEvent;
 import io.quarkus.runtime.StartupEvent;
 import jakarta.enterprise.context.ApplicationScoped;
@@ -137,6 +138,7 @@ public class ServingEngine {
               .orElseThrow(
                   () -> new IllegalArgumentException("no model: pass --model DIR to serve"));
       Path path = Path.of(dir);
+      DeviceSupport.require(config.device().orElse(null));
       DType quantize =
           config
               .quantize()

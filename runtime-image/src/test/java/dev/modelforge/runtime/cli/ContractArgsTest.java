@@ -1,7 +1,10 @@
 package dev.modelforge.runtime.cli;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import dev.modelforge.contract.args.Device;
+import dev.modelforge.contract.args.ExportArgs;
 import dev.modelforge.contract.args.FetchArgs;
 import dev.modelforge.contract.args.ServeArgs;
 import dev.modelforge.contract.args.TrainArgs;
@@ -43,7 +46,13 @@ class ContractArgsTest {
     TrainCommand c =
         parse(
             new TrainArgs(
-                    "/models/base", "pvc://data/train.jsonl", "/etc/c.json", "/output/m", 3, true)
+                    "/models/base",
+                    "pvc://data/train.jsonl",
+                    "/etc/c.json",
+                    "/output/m",
+                    3,
+                    Device.CUDA,
+                    true)
                 .toArgs(),
             TrainCommand.class);
     assertThat(c.base).isEqualTo(Path.of("/models/base"));
@@ -51,10 +60,14 @@ class ContractArgsTest {
     assertThat(c.config).isEqualTo(Path.of("/etc/c.json"));
     assertThat(c.output).isEqualTo(Path.of("/output/m"));
     assertThat(c.threads).isEqualTo(3);
+    assertThat(Device.parse(c.device)).isEqualTo(Device.CUDA);
     assertThat(c.resume).isTrue();
     TrainCommand fresh =
-        parse(new TrainArgs("/b", "/d", "/c", "/o", 1, false).toArgs(), TrainCommand.class);
+        parse(
+            new TrainArgs("/b", "/d", "/c", "/o", 1, Device.CPU, false).toArgs(),
+            TrainCommand.class);
     assertThat(fresh.resume).isFalse();
+    assertThat(DeviceSupport.require(fresh.device)).isEqualTo(Device.CPU);
   }
 
   @Test
@@ -65,7 +78,17 @@ class ContractArgsTest {
     ServeCommand c =
         parse(
             new ServeArgs(
-                    "/models/base", adapters, 8000, 30, 4, "auto", 16, 2048, false, "bfloat16")
+                    "/models/base",
+                    adapters,
+                    8000,
+                    30,
+                    4,
+                    Device.CPU,
+                    "auto",
+                    16,
+                    2048,
+                    false,
+                    "bfloat16")
                 .toArgs(),
             ServeCommand.class);
     assertThat(c.model).isEqualTo(Path.of("/models/base"));
@@ -73,6 +96,7 @@ class ContractArgsTest {
     assertThat(c.port).isEqualTo(8000);
     assertThat(c.drainTimeout).isEqualTo("30s");
     assertThat(c.threads).isEqualTo(4);
+    assertThat(c.toProperties()).containsEntry("modelforge.serve.device", "cpu");
     assertThat(c.kvCacheMemory).isEqualTo("auto");
     assertThat(c.maxBatch).isEqualTo(16);
     assertThat(c.maxModelLen).isEqualTo(2048);
@@ -84,7 +108,8 @@ class ContractArgsTest {
   void serveLeavesUnsetSettingsToTheRuntimesDefaults() {
     ServeCommand c =
         parse(
-            new ServeArgs("/models/base", Map.of(), 8000, 30, 1, null, null, null, null, null)
+            new ServeArgs(
+                    "/models/base", Map.of(), 8000, 30, 1, Device.CPU, null, null, null, null, null)
                 .toArgs(),
             ServeCommand.class);
     assertThat(c.kvCacheMemory).isNull();
@@ -93,5 +118,38 @@ class ContractArgsTest {
     assertThat(c.prefixCaching).isTrue();
     assertThat(c.dtype).isNull();
     assertThat(c.adapters).isEmpty();
+  }
+
+  @Test
+  void export() {
+    ExportCommand c =
+        parse(
+            new ExportArgs(
+                    "/models/base", "/models/sql", true, ExportArgs.Format.GGUF, "q8_0", "/out")
+                .toArgs(),
+            ExportCommand.class);
+    assertThat(c.model).isEqualTo(Path.of("/models/base"));
+    assertThat(c.adapter).isEqualTo(Path.of("/models/sql"));
+    assertThat(c.merge).isTrue();
+    assertThat(ExportArgs.Format.parse(c.format)).isEqualTo(ExportArgs.Format.GGUF);
+    assertThat(c.dtype).isEqualTo("q8_0");
+    assertThat(c.out).isEqualTo(Path.of("/out"));
+    ExportCommand plain =
+        parse(
+            new ExportArgs("/m", null, false, ExportArgs.Format.SAFETENSORS, null, "/o").toArgs(),
+            ExportCommand.class);
+    assertThat(plain.adapter).isNull();
+    assertThat(plain.merge).isFalse();
+    assertThat(plain.dtype).isNull();
+  }
+
+  @Test
+  void aDeviceThisRuntimeHasNoBackendForIsRefusedByName() {
+    assertThatThrownBy(() -> DeviceSupport.require("cuda"))
+        .hasMessageContaining("--device cuda: this runtime has no CUDA backend yet")
+        .hasMessageContaining("--device cpu");
+    assertThatThrownBy(() -> DeviceSupport.require("tpu"))
+        .hasMessage("--device takes cpu or cuda, got 'tpu'");
+    assertThat(DeviceSupport.require(null)).isEqualTo(Device.CPU);
   }
 }
