@@ -2,6 +2,7 @@ package dev.modelforge.contract.args;
 
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Locale;
 
 /** A command line being built: a subcommand, then options in order. */
 final class Args {
@@ -25,6 +26,15 @@ final class Args {
   Args flag(String option) {
     args.add(option);
     return this;
+  }
+
+  /** The command-line names of {@code values}, lower case, joined with "or": "cpu or cuda". */
+  static String oneOf(Enum<?>[] values) {
+    StringBuilder s = new StringBuilder();
+    for (Enum<?> v : values) {
+      s.append(s.isEmpty() ? "" : " or ").append(v.name().toLowerCase(Locale.ROOT));
+    }
+    return s.toString();
   }
 
   List<String> list() {

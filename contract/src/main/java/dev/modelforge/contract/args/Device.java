@@ -1,8 +1,6 @@
 package dev.modelforge.contract.args;
 
-import java.util.Arrays;
 import java.util.Locale;
-import java.util.stream.Collectors;
 
 /**
  * Where a runtime pod runs its kernels ({@code --device}): the CPUs, or the CUDA GPUs a pod that
@@ -21,18 +19,14 @@ public enum Device {
 
   /** The device named {@code value}; an unknown name is refused with the names there are. */
   public static Device parse(String value) {
+    String name = value == null ? "" : value.trim();
     for (Device d : values()) {
-      if (d.flagValue().equals(value == null ? null : value.trim().toLowerCase(Locale.ROOT))) {
+      if (d.flagValue().equalsIgnoreCase(name)) {
         return d;
       }
     }
     throw new IllegalArgumentException(
-        FLAG
-            + " takes "
-            + Arrays.stream(values()).map(Device::flagValue).collect(Collectors.joining(" or "))
-            + ", got '"
-            + value
-            + "'");
+        FLAG + " takes " + Args.oneOf(values()) + ", got '" + value + "'");
   }
 
   /** The device for a pod given {@code gpus} GPUs. */

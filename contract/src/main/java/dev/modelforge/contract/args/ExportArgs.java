@@ -34,7 +34,7 @@ public record ExportArgs(
         }
       }
       throw new IllegalArgumentException(
-          "--format must be safetensors or gguf, got '" + value + "'");
+          "--format must be " + Args.oneOf(values()) + ", got '" + value + "'");
     }
   }
 

@@ -24,7 +24,8 @@ public record StepPlan(List<Chunk> chunks) {
    * whose cache is {@code cache}, run through {@code adapter} (null: the base model). When the
    * chunk ends at the sequence's last known token, {@code sampler} picks the next one with at most
    * {@code contextLeft} positions left after it; otherwise {@code sampler} is null (a prefill chunk
-   * that more of the prompt follows).
+   * that more of the prompt follows). The chunk keeps {@code tokens}: its maker hands over an array
+   * of its own (the scheduler copies the sequence's slice) and nobody writes it after.
    */
   public record Chunk(
       int[] tokens,
@@ -38,7 +39,6 @@ public record StepPlan(List<Chunk> chunks) {
       if (tokens.length == 0) {
         throw new IllegalArgumentException("a chunk runs at least one token");
       }
-      tokens = tokens.clone();
     }
 
     public int count() {
