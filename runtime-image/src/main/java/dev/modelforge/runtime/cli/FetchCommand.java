@@ -24,7 +24,8 @@ import picocli.CommandLine.Spec;
     mixinStandardHelpOptions = true,
     description = {
       "Copy a model into --dest from hf://ORG/NAME[@REV][/FILE], an https:// file URL,",
-      "s3://BUCKET/PREFIX (AWS_* environment; AWS_ENDPOINT_URL_S3 for S3-compatible stores),",
+      "s3://BUCKET/PREFIX (the AWS default credential chain; AWS_ENDPOINT_URL_S3 for S3-compatible",
+      "stores),",
       "pvc://CLAIM/PATH or configmap://NAME[/KEY] (under MODELFORGE_SOURCE_ROOT) or a local path;",
       "verify sizes and SHA-256 digests, check that the result loads, and write progress JSON.",
       "A rerun resumes: files already verified are kept, a file cut short continues from its",

@@ -37,6 +37,12 @@ public final class RetryableFetchException extends FetchException {
         headers.firstValue("Retry-After").map(RetryableFetchException::parse).orElse(null));
   }
 
+  /** As above, for a client that hands over the Retry-After header alone. */
+  static RetryableFetchException forStatus(String message, java.util.Optional<String> retryAfter) {
+    return new RetryableFetchException(
+        message, null, retryAfter.map(RetryableFetchException::parse).orElse(null));
+  }
+
   /** Retry-After as seconds or an HTTP date; null when it is neither. */
   static Duration parse(String value) {
     try {

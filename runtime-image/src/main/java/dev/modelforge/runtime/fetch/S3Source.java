@@ -1,61 +1,92 @@
 package dev.modelforge.runtime.fetch;
 
-import java.io.IOException;
-import java.io.InputStream;
 import java.net.URI;
-import java.net.http.HttpClient;
-import java.net.http.HttpRequest;
-import java.net.http.HttpResponse;
-import java.nio.charset.StandardCharsets;
 import java.time.Duration;
-import java.time.ZoneOffset;
-import java.time.ZonedDateTime;
-import java.time.format.DateTimeFormatter;
 import java.util.ArrayList;
-import java.util.LinkedHashMap;
+import java.util.Base64;
+import java.util.HexFormat;
 import java.util.List;
 import java.util.Map;
-import java.util.regex.Matcher;
-import java.util.regex.Pattern;
+import java.util.Optional;
+import software.amazon.awssdk.auth.credentials.AnonymousCredentialsProvider;
+import software.amazon.awssdk.auth.credentials.AwsBasicCredentials;
+import software.amazon.awssdk.auth.credentials.AwsCredentials;
+import software.amazon.awssdk.auth.credentials.AwsCredentialsProvider;
+import software.amazon.awssdk.auth.credentials.AwsCredentialsProviderChain;
+import software.amazon.awssdk.auth.credentials.AwsSessionCredentials;
+import software.amazon.awssdk.auth.credentials.DefaultCredentialsProvider;
+import software.amazon.awssdk.auth.credentials.StaticCredentialsProvider;
+import software.amazon.awssdk.awscore.exception.AwsServiceException;
+import software.amazon.awssdk.awscore.retry.AwsRetryStrategy;
+import software.amazon.awssdk.core.ResponseInputStream;
+import software.amazon.awssdk.core.exception.SdkClientException;
+import software.amazon.awssdk.core.exception.SdkException;
+import software.amazon.awssdk.http.apache5.Apache5HttpClient;
+import software.amazon.awssdk.regions.Region;
+import software.amazon.awssdk.services.s3.S3Client;
+import software.amazon.awssdk.services.s3.model.ChecksumMode;
+import software.amazon.awssdk.services.s3.model.ChecksumType;
+import software.amazon.awssdk.services.s3.model.GetObjectRequest;
+import software.amazon.awssdk.services.s3.model.GetObjectResponse;
+import software.amazon.awssdk.services.s3.model.HeadObjectResponse;
+import software.amazon.awssdk.services.s3.model.ListObjectsV2Request;
+import software.amazon.awssdk.services.s3.model.S3Object;
 
 /**
  * A model in an S3 bucket or an S3-compatible store: {@code s3://BUCKET/PREFIX} names a folder of
- * model files (or one object). Objects are listed with ListObjectsV2 and fetched with GET,
- * path-style against {@code AWS_ENDPOINT_URL_S3}/{@code AWS_ENDPOINT_URL} or {@code
- * https://s3.REGION.amazonaws.com}; requests are signed with SigV4 when {@code AWS_ACCESS_KEY_ID}
- * and {@code AWS_SECRET_ACCESS_KEY} are set (plus {@code AWS_SESSION_TOKEN}), unsigned otherwise
- * (public buckets).
+ * model files (or one object), listed with ListObjectsV2 and read with ranged GETs through the AWS
+ * SDK. Who asks is the SDK's default credential chain (environment keys, web identity for EKS's
+ * IRSA, profiles, EKS pod identity and ECS container credentials, the instance profile); with none
+ * of them the requests go unsigned (public buckets). {@code AWS_ENDPOINT_URL_S3} or {@code
+ * AWS_ENDPOINT_URL} point it at a compatible store, addressed path-style. An object's SHA-256
+ * checksum, where the store keeps one, is the digest a download is verified against.
+ *
+ * <p>The SDK's own retries are off: a failure that may pass is a {@link RetryableFetchException}
+ * for the fetcher's one retry policy, which also resumes the file where it stopped.
  */
 public final class S3Source implements ModelSource {
 
-  private static final DateTimeFormatter AMZ_DATE =
-      DateTimeFormatter.ofPattern("yyyyMMdd'T'HHmmss'Z'");
-  private static final Pattern CONTENTS =
-      Pattern.compile("<Contents>(.*?)</Contents>", Pattern.DOTALL);
-
-  /** Where the store is and who asks. */
+  /**
+   * Where the store is and who asks.
+   *
+   * @param endpoint a compatible store's endpoint, or empty for AWS's regional one
+   * @param credentials the chain that signs the requests (anonymous at its end)
+   */
   public record Settings(
-      URI endpoint, String region, String accessKey, String secretKey, String sessionToken) {
+      Optional<URI> endpoint, String region, AwsCredentialsProvider credentials) {
 
-    /** From the AWS CLI's environment variables. */
+    /**
+     * From the AWS CLI's environment variables in {@code env}: keys given there come first (as the
+     * SDK's environment provider reads them from the process), then the rest of the default chain,
+     * then anonymous.
+     */
     public static Settings fromEnvironment(Map<String, String> env) {
       String region =
           env.getOrDefault("AWS_REGION", env.getOrDefault("AWS_DEFAULT_REGION", "us-east-1"));
-      String endpoint =
-          env.getOrDefault(
-              "AWS_ENDPOINT_URL_S3",
-              env.getOrDefault("AWS_ENDPOINT_URL", "https://s3." + region + ".amazonaws.com"));
+      Optional<URI> endpoint =
+          Optional.ofNullable(env.getOrDefault("AWS_ENDPOINT_URL_S3", env.get("AWS_ENDPOINT_URL")))
+              .filter(e -> !e.isBlank())
+              .map(e -> URI.create(e.endsWith("/") ? e.substring(0, e.length() - 1) : e));
+      List<AwsCredentialsProvider> chain = new ArrayList<>();
+      String key = env.get("AWS_ACCESS_KEY_ID");
+      String secret = env.get("AWS_SECRET_ACCESS_KEY");
+      if (key != null && !key.isBlank() && secret != null && !secret.isBlank()) {
+        String session = env.get("AWS_SESSION_TOKEN");
+        AwsCredentials given =
+            session == null || session.isBlank()
+                ? AwsBasicCredentials.create(key, secret)
+                : AwsSessionCredentials.create(key, secret, session);
+        chain.add(StaticCredentialsProvider.create(given));
+      }
+      chain.add(DefaultCredentialsProvider.builder().build());
+      chain.add(AnonymousCredentialsProvider.create());
       return new Settings(
-          URI.create(
-              endpoint.endsWith("/") ? endpoint.substring(0, endpoint.length() - 1) : endpoint),
+          endpoint,
           region,
-          env.get("AWS_ACCESS_KEY_ID"),
-          env.get("AWS_SECRET_ACCESS_KEY"),
-          env.get("AWS_SESSION_TOKEN"));
-    }
-
-    boolean signed() {
-      return accessKey != null && !accessKey.isBlank() && secretKey != null && !secretKey.isBlank();
+          AwsCredentialsProviderChain.builder()
+              .credentialsProviders(chain)
+              .reuseLastProviderEnabled(true)
+              .build());
     }
   }
 
@@ -63,9 +94,9 @@ public final class S3Source implements ModelSource {
   private final String bucket;
   private final String prefix;
   private final Settings settings;
-  private final HttpClient http;
+  private final S3Client s3;
 
-  S3Source(String uri, Settings settings, HttpClient http) {
+  S3Source(String uri, Settings settings) {
     this.uri = uri;
     String rest = uri.substring("s3://".length());
     int slash = rest.indexOf('/');
@@ -77,7 +108,17 @@ public final class S3Source implements ModelSource {
           "source " + uri + " must be s3://BUCKET/PREFIX with a valid bucket name");
     }
     this.settings = settings;
-    this.http = http;
+    var client =
+        S3Client.builder()
+            .region(Region.of(settings.region()))
+            .credentialsProvider(settings.credentials())
+            .httpClientBuilder(
+                Apache5HttpClient.builder()
+                    .connectionTimeout(Duration.ofSeconds(30))
+                    .socketTimeout(Duration.ofMinutes(5)))
+            .overrideConfiguration(o -> o.retryStrategy(AwsRetryStrategy.doNotRetry()));
+    settings.endpoint().ifPresent(e -> client.endpointOverride(e).forcePathStyle(true));
+    this.s3 = client.build();
   }
 
   @Override
@@ -86,163 +127,150 @@ public final class S3Source implements ModelSource {
   }
 
   @Override
-  public List<RemoteFile> list() throws IOException {
-    List<RemoteFile> all = new ArrayList<>();
+  public List<RemoteFile> list() {
     String folder = prefix.isEmpty() ? "" : prefix + "/";
-    String token = null;
-    do {
-      Map<String, String> query = new LinkedHashMap<>();
-      query.put("list-type", "2");
-      query.put("prefix", folder);
-      if (token != null) {
-        query.put("continuation-token", token);
-      }
-      String xml = new String(get("/" + bucket, query).readAllBytes(), StandardCharsets.UTF_8);
-      Matcher m = CONTENTS.matcher(xml);
-      while (m.find()) {
-        String key = unescape(tag(m.group(1), "Key"));
-        long size = Long.parseLong(tag(m.group(1), "Size"));
-        if (!key.endsWith("/")) {
-          all.add(new RemoteFile(key.substring(folder.length()), size, null));
-        }
-      }
-      token =
-          "true".equals(tag(xml, "IsTruncated"))
-              ? unescape(tag(xml, "NextContinuationToken"))
-              : null;
-    } while (token != null);
+    List<RemoteFile> all = new ArrayList<>();
+    call(
+        "listing",
+        () -> {
+          ListObjectsV2Request request =
+              ListObjectsV2Request.builder().bucket(bucket).prefix(folder).build();
+          for (S3Object o : s3.listObjectsV2Paginator(request).contents()) {
+            if (!o.key().endsWith("/")) {
+              all.add(new RemoteFile(o.key().substring(folder.length()), o.size(), null));
+            }
+          }
+          return null;
+        });
     if (all.isEmpty() && !prefix.isEmpty()) {
       // Not a folder: one object, e.g. s3://bucket/models/tiny.gguf.
-      HttpResponse<Void> head =
-          send(
-              "HEAD",
-              "/" + bucket + "/" + prefix,
-              Map.of(),
-              HttpResponse.BodyHandlers.discarding());
+      HeadObjectResponse head = head(prefix);
       String name = prefix.substring(prefix.lastIndexOf('/') + 1);
-      return List.of(
-          new RemoteFile(name, head.headers().firstValueAsLong("Content-Length").orElse(-1), null));
+      return List.of(new RemoteFile(name, head.contentLength(), sha256(head)));
     }
     if (all.isEmpty()) {
       throw new FetchException(uri + " holds no objects");
     }
-    return ModelFiles.select(all);
+    return ModelFiles.select(all).stream()
+        .map(f -> new RemoteFile(f.path(), f.size(), sha256(head(folder + f.path()))))
+        .toList();
+  }
+
+  private HeadObjectResponse head(String key) {
+    return call(
+        key,
+        () -> s3.headObject(b -> b.bucket(bucket).key(key).checksumMode(ChecksumMode.ENABLED)));
+  }
+
+  /**
+   * The object's SHA-256 in hex when the store keeps one of the whole object (uploaded with {@code
+   * --checksum-algorithm SHA256}), so a resumed download is verified as a hub's is; null for a
+   * multipart upload's checksum of part checksums, or none.
+   */
+  static String sha256(HeadObjectResponse head) {
+    String b64 = head.checksumSHA256();
+    if (b64 == null || b64.contains("-") || head.checksumType() == ChecksumType.COMPOSITE) {
+      return null;
+    }
+    byte[] digest = Base64.getDecoder().decode(b64);
+    return digest.length == 32 ? HexFormat.of().formatHex(digest) : null;
   }
 
   @Override
-  public Opened open(RemoteFile file, long offset) throws IOException {
+  public Opened open(RemoteFile file, long offset) {
     String key =
         prefix.isEmpty() ? file.path() : isSingleObject(file) ? prefix : prefix + "/" + file.path();
-    HttpResponse<InputStream> r =
-        send(
-            "GET",
-            "/" + bucket + "/" + key,
-            Map.of(),
-            HttpResponse.BodyHandlers.ofInputStream(),
-            offset);
-    return HttpRange.opened(r, offset, uri + " (" + key + ")");
+    GetObjectRequest.Builder get = GetObjectRequest.builder().bucket(bucket).key(key);
+    if (offset > 0) {
+      get.range("bytes=" + offset + "-");
+    }
+    ResponseInputStream<GetObjectResponse> body = call(key, () -> s3.getObject(get.build()));
+    String range = body.response().contentRange();
+    if (offset == 0 || range == null) {
+      return new Opened(body, 0);
+    }
+    if (range.startsWith("bytes " + offset + "-")) {
+      return new Opened(body, offset);
+    }
+    body.abort();
+    throw new RetryableFetchException(
+        uri + " (" + key + "): asked for bytes from " + offset + ", got the range '" + range + "'",
+        null,
+        null);
   }
 
   private boolean isSingleObject(RemoteFile file) {
     return prefix.endsWith("/" + file.path()) || prefix.equals(file.path());
   }
 
-  private InputStream get(String path, Map<String, String> query) throws IOException {
-    return send("GET", path, query, HttpResponse.BodyHandlers.ofInputStream()).body();
-  }
-
-  private <T> HttpResponse<T> send(
-      String method, String rawPath, Map<String, String> query, HttpResponse.BodyHandler<T> body)
-      throws IOException {
-    return send(method, rawPath, query, body, 0);
-  }
-
-  private <T> HttpResponse<T> send(
-      String method,
-      String rawPath,
-      Map<String, String> query,
-      HttpResponse.BodyHandler<T> body,
-      long offset)
-      throws IOException {
-    String path = settings.endpoint().getRawPath() + AwsSigV4.encodePath(rawPath);
-    StringBuilder target =
-        new StringBuilder(
-            settings.endpoint().getScheme() + "://" + settings.endpoint().getRawAuthority() + path);
-    if (!query.isEmpty()) {
-      List<String> pairs = new ArrayList<>();
-      query.forEach((k, v) -> pairs.add(AwsSigV4.encode(k) + "=" + AwsSigV4.encode(v)));
-      target.append('?').append(String.join("&", pairs));
-    }
-    HttpRequest.Builder request =
-        HttpRequest.newBuilder(URI.create(target.toString()))
-            .timeout(Duration.ofMinutes(5))
-            .method(method, HttpRequest.BodyPublishers.noBody());
-    if (settings.signed()) {
-      String amzDate = ZonedDateTime.now(ZoneOffset.UTC).format(AMZ_DATE);
-      Map<String, String> headers = new LinkedHashMap<>();
-      headers.put("host", settings.endpoint().getRawAuthority());
-      headers.put("x-amz-content-sha256", AwsSigV4.EMPTY_SHA256);
-      headers.put("x-amz-date", amzDate);
-      if (settings.sessionToken() != null && !settings.sessionToken().isBlank()) {
-        headers.put("x-amz-security-token", settings.sessionToken());
-      }
-      String auth =
-          AwsSigV4.authorization(
-              method,
-              path,
-              query,
-              headers,
-              settings.accessKey(),
-              settings.secretKey(),
-              settings.region(),
-              "s3",
-              amzDate);
-      headers.forEach(
-          (k, v) -> {
-            if (!k.equals("host")) {
-              request.header(k, v);
-            }
-          });
-      request.header("Authorization", auth);
-    }
-    HttpRange.from(request, offset); // unsigned: SigV4 allows headers outside the signature
-    HttpResponse<T> response;
+  /**
+   * One SDK call, its failures as the fetcher's: an answer that may pass (408, 429, 5xx) and no
+   * answer at all are retryable; 403 and 404 are final, with what to check.
+   */
+  private <T> T call(String what, SdkCall<T> request) {
     try {
-      response = http.send(request.build(), body);
-    } catch (IOException e) {
-      throw FetchException.unreachable(URI.create(target.toString()), e);
-    } catch (InterruptedException e) {
-      Thread.currentThread().interrupt();
-      throw new IOException("interrupted while fetching " + target, e);
+      return request.get();
+    } catch (AwsServiceException e) {
+      int status = e.statusCode();
+      String code = e.awsErrorDetails() == null ? null : e.awsErrorDetails().errorCode();
+      String answer =
+          "HTTP " + status + (code == null || code.isBlank() ? "" : " " + code) + " for " + what;
+      if (RetryableFetchException.isTransient(status)) {
+        throw RetryableFetchException.forStatus(
+            uri + " answered " + answer,
+            e.awsErrorDetails() == null || e.awsErrorDetails().sdkHttpResponse() == null
+                ? Optional.empty()
+                : e.awsErrorDetails().sdkHttpResponse().firstMatchingHeader("Retry-After"));
+      }
+      throw new FetchException(
+          switch (status) {
+            case 403 ->
+                uri
+                    + " refused access ("
+                    + answer
+                    + "): "
+                    + (anonymous()
+                        ? "no AWS credentials were found (environment, web identity, profile,"
+                            + " pod identity or instance profile), so the request went unsigned;"
+                            + " give the Model a credentialsSecretRef or the pod an IAM role"
+                        : "check the credentials (the Model's credentialsSecretRef or the pod's"
+                            + " IAM role) and the bucket policy");
+            case 404 ->
+                uri
+                    + " was not found at "
+                    + settings.endpoint().map(URI::toString).orElse("S3 in " + settings.region())
+                    + " ("
+                    + answer
+                    + ")";
+            default -> uri + " answered " + answer;
+          });
+    } catch (SdkClientException e) {
+      throw new RetryableFetchException(
+          "no answer from "
+              + settings.endpoint().map(URI::toString).orElse("S3 in " + settings.region())
+              + " for "
+              + uri
+              + " ("
+              + what
+              + "): "
+              + FetchException.describe(e),
+          e,
+          null);
+    } catch (SdkException e) {
+      throw new FetchException(uri + " (" + what + "): " + FetchException.describe(e), e);
     }
-    if (response.statusCode() == 200 || (response.statusCode() == 206 && offset > 0)) {
-      return response;
-    }
-    if (response.body() instanceof InputStream in) {
-      in.close();
-    }
-    throw HttpRange.failure(
-        switch (response.statusCode()) {
-          case 403 ->
-              uri
-                  + " refused access (403): check AWS_ACCESS_KEY_ID/AWS_SECRET_ACCESS_KEY (the"
-                  + " Model's credentialsSecretRef) and the bucket policy";
-          case 404 -> uri + " was not found at " + settings.endpoint() + " (" + rawPath + ")";
-          default -> settings.endpoint() + rawPath + " answered HTTP " + response.statusCode();
-        },
-        response);
   }
 
-  private static String tag(String xml, String name) {
-    Matcher m = Pattern.compile("<" + name + ">(.*?)</" + name + ">", Pattern.DOTALL).matcher(xml);
-    return m.find() ? m.group(1) : "";
+  private boolean anonymous() {
+    try {
+      return settings.credentials().resolveCredentials().accessKeyId() == null;
+    } catch (SdkException e) {
+      return true;
+    }
   }
 
-  private static String unescape(String s) {
-    return s.replace("&lt;", "<")
-        .replace("&gt;", ">")
-        .replace("&quot;", "\"")
-        .replace("&apos;", "'")
-        .replace("&amp;", "&");
+  @FunctionalInterface
+  private interface SdkCall<T> {
+    T get();
   }
 }

@@ -34,7 +34,7 @@ public final class Sources {
       case "http", "https" -> new UrlSource(uri, http());
       case "file" -> new LocalSource(uri, Path.of(URI.create(uri)));
       case "pvc", "configmap" -> new LocalSource(uri, mounted(sourceRoot, scheme, rest, uri));
-      case "s3" -> new S3Source(uri, S3Source.Settings.fromEnvironment(env), http());
+      case "s3" -> new S3Source(uri, S3Source.Settings.fromEnvironment(env));
       default ->
           throw new FetchException(
               "source "
