@@ -73,6 +73,15 @@ public final class FetchCommand implements Callable<Integer> {
               + " ${DEFAULT-VALUE}).")
   long stallSeconds;
 
+  @Option(
+      names = "--connections",
+      defaultValue = "4",
+      description =
+          "Connections a file of 64 MiB or more is fetched over at once, in ranges, where the"
+              + " source answers range requests (hf://, https://, s3://); 1 fetches every file"
+              + " over one (default: ${DEFAULT-VALUE}).")
+  int connections;
+
   @Override
   public Integer call() throws IOException {
     Map<String, String> env = System.getenv();
@@ -111,7 +120,8 @@ public final class FetchCommand implements Callable<Integer> {
                       retries,
                       Fetcher.Retry.DEFAULT.firstBackoff(),
                       Fetcher.Retry.DEFAULT.maxBackoff(),
-                      Duration.ofSeconds(stallSeconds)))
+                      Duration.ofSeconds(stallSeconds)),
+                  new Fetcher.Parallel(connections, Fetcher.Parallel.DEFAULT.minSize()))
               .run();
       out.printf(
           "fetched %d files (%d bytes) into %s: %s%n",

@@ -74,6 +74,26 @@ public final class Fetcher {
         new Retry(8, Duration.ofSeconds(1), Duration.ofMinutes(1), Duration.ofMinutes(2));
   }
 
+  /**
+   * How a large file is fetched over several connections at once: in {@code connections} bounded
+   * ranges when the source answers range requests and the file has at least {@code minSize} bytes
+   * (1 connection turns it off).
+   */
+  public record Parallel(int connections, long minSize) {
+    public Parallel {
+      if (connections < 1 || connections > 64 || minSize < 1) {
+        throw new IllegalArgumentException(
+            "--connections must be 1 to 64, got "
+                + connections
+                + " (minimum size "
+                + minSize
+                + ")");
+      }
+    }
+
+    public static final Parallel DEFAULT = new Parallel(4, 64L << 20);
+  }
+
   /** Records the files already complete in the destination, with their digests. */
   public static final String MANIFEST = ".modelforge-fetch.json";
 
@@ -85,6 +105,7 @@ public final class Fetcher {
   private final FetchProgress progress;
   private final Consumer<String> log;
   private final Retry retry;
+  private final Parallel parallel;
 
   private final List<FetchedFile> done = new ArrayList<>();
   private long totalBytes;
@@ -99,6 +120,17 @@ public final class Fetcher {
 
   public Fetcher(
       ModelSource source, Path dest, Path progressFile, Consumer<String> log, Retry retry) {
+    this(source, dest, progressFile, log, retry, Parallel.DEFAULT);
+  }
+
+  public Fetcher(
+      ModelSource source,
+      Path dest,
+      Path progressFile,
+      Consumer<String> log,
+      Retry retry,
+      Parallel parallel) {
+    this.parallel = parallel;
     this.source = source;
     this.dest = dest;
     this.progress = new FetchProgress(progressFile);
@@ -219,7 +251,7 @@ public final class Fetcher {
 
   /** What a download needs done; may throw what the retry policy judges. */
   @FunctionalInterface
-  private interface CheckedSupplier<T> {
+  interface CheckedSupplier<T> {
     T get() throws IOException;
   }
 
@@ -227,6 +259,20 @@ public final class Fetcher {
     Path target = dest.resolve(f.path());
     Files.createDirectories(target.getParent());
     Path part = target.resolveSibling(target.getFileName() + ".part");
+    // a plain .part (from one connection) resumes as it was written
+    boolean plainPart =
+        Files.isRegularFile(part) && !Files.isRegularFile(SegmentedDownload.rangesOf(part));
+    if (source.ranges()
+        && parallel.connections() > 1
+        && f.size() >= parallel.minSize()
+        && !plainPart) {
+      FetchedFile fetched = downloadInRanges(f, part);
+      if (fetched != null) {
+        Files.move(
+            part, target, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
+        return fetched;
+      }
+    }
     Partial state = new Partial();
     if (Files.isRegularFile(part)) {
       long have = Files.size(part);
@@ -248,6 +294,75 @@ public final class Fetcher {
     }
     Files.move(part, target, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
     return fetched;
+  }
+
+  /**
+   * {@code f} over several connections ({@link SegmentedDownload}), verified whole; null when the
+   * source sent the whole file for a range (nothing is kept; the caller fetches it over one).
+   */
+  private FetchedFile downloadInRanges(RemoteFile f, Path part) throws IOException {
+    SegmentedDownload ranges = new SegmentedDownload(source, f, part, host, retry.stallTimeout());
+    long base = bytesDone;
+    for (boolean mayRetryWhole = true; ; mayRetryWhole = false) {
+      long have = ranges.prepare(parallel.connections());
+      bytesDone += have;
+      bytesAtStart += have;
+      try {
+        ranges.run();
+      } catch (SegmentedDownload.RangesIgnored e) {
+        log.accept(e.getMessage() + " when asked for a range; fetching it over one connection");
+        ranges.forget();
+        Files.deleteIfExists(part);
+        bytesDone = base;
+        return null;
+      }
+      String digest = digestOf(part);
+      if (f.sha256() == null || f.sha256().equalsIgnoreCase(digest)) {
+        ranges.forget();
+        return new FetchedFile(f.path(), f.size(), digest);
+      }
+      ranges.forget();
+      Files.deleteIfExists(part);
+      bytesDone = base;
+      if (have == 0 || !mayRetryWhole) {
+        throw new FetchException(
+            f.path() + " is corrupt: SHA-256 " + digest + ", the source publishes " + f.sha256());
+      }
+      log.accept(f.path() + " failed its SHA-256 check after a resume; downloading it whole");
+    }
+  }
+
+  /** What a ranged download needs of this fetcher; bytes arrive from several threads. */
+  private final SegmentedDownload.Host host =
+      new SegmentedDownload.Host() {
+        @Override
+        public <T> T retrying(String what, CheckedSupplier<T> work) throws IOException {
+          return Fetcher.this.retrying(what, work);
+        }
+
+        @Override
+        public void advance(String path, long n) {
+          synchronized (Fetcher.this) {
+            bytesDone += n;
+            maybeReport(path);
+          }
+        }
+
+        @Override
+        public void log(String line) {
+          log.accept(line);
+        }
+      };
+
+  private static String digestOf(Path file) throws IOException {
+    MessageDigest sha = sha256();
+    try (InputStream in = Files.newInputStream(file)) {
+      byte[] buffer = new byte[1 << 20];
+      for (int n; (n = in.read(buffer)) > 0; ) {
+        sha.update(buffer, 0, n);
+      }
+    }
+    return HexFormat.of().formatHex(sha.digest());
   }
 
   /**

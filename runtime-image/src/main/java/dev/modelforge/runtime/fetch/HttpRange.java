@@ -10,9 +10,21 @@ final class HttpRange {
 
   private HttpRange() {}
 
-  /** Asks for the bytes from {@code offset} on (nothing to add at 0). */
-  static HttpRequest.Builder from(HttpRequest.Builder request, long offset) {
-    return offset > 0 ? request.header("Range", "bytes=" + offset + "-") : request;
+  /**
+   * Asks for the bytes from {@code offset} up to {@code end} (exclusive; -1 for all the rest:
+   * nothing to add at 0).
+   */
+  static HttpRequest.Builder from(HttpRequest.Builder request, long offset, long end) {
+    String range = header(offset, end);
+    return range == null ? request : request.header("Range", range);
+  }
+
+  /** The Range header's value, or null for the whole file. */
+  static String header(long offset, long end) {
+    if (end >= 0) {
+      return "bytes=" + offset + "-" + (end - 1);
+    }
+    return offset > 0 ? "bytes=" + offset + "-" : null;
   }
 
   /**

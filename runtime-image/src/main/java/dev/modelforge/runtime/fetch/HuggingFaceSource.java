@@ -115,21 +115,27 @@ public final class HuggingFaceSource implements ModelSource {
   }
 
   @Override
-  public Opened open(RemoteFile file, long offset) throws IOException {
+  public boolean ranges() {
+    return true;
+  }
+
+  @Override
+  public Opened open(RemoteFile file, long offset, long end) throws IOException {
     URI url =
         endpoint.resolve(repo + "/resolve/" + encode(revision) + "/" + encodePath(file.path()));
-    HttpResponse<InputStream> r = send(url, HttpResponse.BodyHandlers.ofInputStream(), offset);
+    HttpResponse<InputStream> r = send(url, HttpResponse.BodyHandlers.ofInputStream(), offset, end);
     return HttpRange.opened(r, offset, url.toString());
   }
 
   private <T> HttpResponse<T> send(URI url, HttpResponse.BodyHandler<T> body) throws IOException {
-    return send(url, body, 0);
+    return send(url, body, 0, -1);
   }
 
-  private <T> HttpResponse<T> send(URI url, HttpResponse.BodyHandler<T> body, long offset)
+  private <T> HttpResponse<T> send(URI url, HttpResponse.BodyHandler<T> body, long offset, long end)
       throws IOException {
     HttpRequest.Builder request =
-        HttpRange.from(HttpRequest.newBuilder(url).timeout(Duration.ofMinutes(5)).GET(), offset);
+        HttpRange.from(
+            HttpRequest.newBuilder(url).timeout(Duration.ofMinutes(5)).GET(), offset, end);
     if (token != null) {
       request.header("Authorization", "Bearer " + token);
     }
@@ -143,7 +149,7 @@ public final class HuggingFaceSource implements ModelSource {
       throw new IOException("interrupted while fetching " + url, e);
     }
     int status = response.statusCode();
-    if (status == 200 || (status == 206 && offset > 0)) {
+    if (status == 200 || (status == 206 && HttpRange.header(offset, end) != null)) {
       return response;
     }
     if (response.body() instanceof InputStream in) {

@@ -61,7 +61,7 @@ public final class LocalSource implements ModelSource {
   }
 
   @Override
-  public Opened open(RemoteFile file, long offset) throws IOException {
+  public Opened open(RemoteFile file, long offset, long end) throws IOException {
     InputStream in =
         Files.newInputStream(Files.isRegularFile(root) ? root : root.resolve(file.path()));
     in.skipNBytes(offset);

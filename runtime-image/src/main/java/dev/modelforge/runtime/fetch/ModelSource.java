@@ -15,7 +15,24 @@ public interface ModelSource {
    * cannot start there; the caller closes the stream. A failure that may pass is a {@link
    * RetryableFetchException}.
    */
-  Opened open(RemoteFile file, long offset) throws IOException;
+  default Opened open(RemoteFile file, long offset) throws IOException {
+    return open(file, offset, -1);
+  }
+
+  /**
+   * The file's bytes from {@code offset} up to {@code end} (exclusive; -1 for the end of the file),
+   * as {@link #open(RemoteFile, long)} says; a source may send more than asked (the caller stops at
+   * {@code end}) or, for a bounded range, all of the file from 0.
+   */
+  Opened open(RemoteFile file, long offset, long end) throws IOException;
+
+  /**
+   * Whether the source answers bounded range requests, so that a large file can be fetched over
+   * several connections at once.
+   */
+  default boolean ranges() {
+    return false;
+  }
 
   /**
    * An open file.

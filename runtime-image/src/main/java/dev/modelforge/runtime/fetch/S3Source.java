@@ -177,16 +177,19 @@ public final class S3Source implements ModelSource {
   }
 
   @Override
-  public Opened open(RemoteFile file, long offset) {
+  public boolean ranges() {
+    return true;
+  }
+
+  @Override
+  public Opened open(RemoteFile file, long offset, long end) {
     String key =
         prefix.isEmpty() ? file.path() : isSingleObject(file) ? prefix : prefix + "/" + file.path();
-    GetObjectRequest.Builder get = GetObjectRequest.builder().bucket(bucket).key(key);
-    if (offset > 0) {
-      get.range("bytes=" + offset + "-");
-    }
+    GetObjectRequest.Builder get =
+        GetObjectRequest.builder().bucket(bucket).key(key).range(HttpRange.header(offset, end));
     ResponseInputStream<GetObjectResponse> body = call(key, () -> s3.getObject(get.build()));
     String range = body.response().contentRange();
-    if (offset == 0 || range == null) {
+    if (range == null) {
       return new Opened(body, 0);
     }
     if (range.startsWith("bytes " + offset + "-")) {

@@ -49,8 +49,13 @@ public final class UrlSource implements ModelSource {
   }
 
   @Override
-  public Opened open(RemoteFile file, long offset) throws IOException {
-    HttpRequest.Builder request = HttpRange.from(HttpRequest.newBuilder(url).GET(), offset);
+  public boolean ranges() {
+    return true;
+  }
+
+  @Override
+  public Opened open(RemoteFile file, long offset, long end) throws IOException {
+    HttpRequest.Builder request = HttpRange.from(HttpRequest.newBuilder(url).GET(), offset, end);
     try {
       HttpResponse<InputStream> r =
           http.send(

@@ -175,6 +175,35 @@ class S3FetchTest {
   }
 
   @Test
+  void aLargeObjectIsFetchedInRangesOverSeveralConnections() throws Exception {
+    byte[] big = new byte[3 << 20];
+    new java.util.Random(3).nextBytes(big);
+    try (S3Client admin = minio.admin()) {
+      admin.putObject(
+          b ->
+              b.bucket("weights")
+                  .key("blobs/big/weights.gguf")
+                  .checksumAlgorithm(ChecksumAlgorithm.SHA256),
+          RequestBody.fromBytes(big));
+    }
+    Path dest = dir.resolve("out");
+    Fetcher ranged =
+        new Fetcher(
+            source("s3://weights/blobs/big/weights.gguf", MinioServer.ROOT_PASSWORD),
+            dest,
+            null,
+            log::add,
+            FAST,
+            new Fetcher.Parallel(3, 1 << 20));
+
+    // random bytes are no GGUF: every byte arrives, then the model check refuses
+    assertThatThrownBy(ranged::run).hasMessageContaining("weights.gguf");
+
+    assertThat(log).anyMatch(l -> l.contains("fetching weights.gguf over 3 connections"));
+    assertThat(dest.resolve("weights.gguf")).hasBinaryContent(big);
+  }
+
+  @Test
   void aPartFromAnotherVersionFailsTheStoresChecksumAndIsFetchedWholeAgain() throws Exception {
     Path dest = dir.resolve("out");
     Files.createDirectories(dest);

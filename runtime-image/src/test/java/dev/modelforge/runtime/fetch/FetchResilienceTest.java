@@ -44,6 +44,9 @@ class FetchResilienceTest {
   /** What the server does with each GET, in order; once empty, it serves properly. */
   private final Queue<Fault> faults = new ConcurrentLinkedQueue<>();
 
+  /** Whether the server ignores every Range header (answers 200 with the whole file). */
+  private volatile boolean ignoreRanges;
+
   /** The Range header of each GET (null without one). */
   private final List<String> ranges = Collections.synchronizedList(new ArrayList<>());
 
@@ -97,10 +100,14 @@ class FetchResilienceTest {
       return;
     }
     int from = 0;
-    if (range != null && !(fault instanceof IgnoreRange)) {
-      from = Integer.parseInt(range.substring("bytes=".length(), range.indexOf('-')));
-      ex.getResponseHeaders().add("Content-Range", "bytes " + from + "-" + (SIZE - 1) + "/" + SIZE);
-      ex.sendResponseHeaders(206, SIZE - from);
+    int to = SIZE; // exclusive
+    if (range != null && !(fault instanceof IgnoreRange) && !ignoreRanges) {
+      String spec = range.substring("bytes=".length());
+      from = Integer.parseInt(spec.substring(0, spec.indexOf('-')));
+      String last = spec.substring(spec.indexOf('-') + 1);
+      to = last.isEmpty() ? SIZE : Math.min(SIZE, Integer.parseInt(last) + 1);
+      ex.getResponseHeaders().add("Content-Range", "bytes " + from + "-" + (to - 1) + "/" + SIZE);
+      ex.sendResponseHeaders(206, to - from);
     } else {
       ex.sendResponseHeaders(200, SIZE);
     }
@@ -123,7 +130,7 @@ class FetchResilienceTest {
         closeConnection(ex);
       }
       case null, default -> {
-        out.write(file, from, SIZE - from);
+        out.write(file, from, to - from);
         out.close();
       }
     }
@@ -158,8 +165,13 @@ class FetchResilienceTest {
       }
 
       @Override
-      public Opened open(RemoteFile f, long offset) throws IOException {
-        return inner.open(f, offset);
+      public Opened open(RemoteFile f, long offset, long end) throws IOException {
+        return inner.open(f, offset, end);
+      }
+
+      @Override
+      public boolean ranges() {
+        return inner.ranges();
       }
 
       @Override
@@ -281,5 +293,107 @@ class FetchResilienceTest {
         .hasMessageContaining("HTTP 404")
         .hasMessageNotContaining("tries");
     assertThat(ranges).hasSize(1);
+  }
+
+  // Parallel ranged downloads: the file is "large" here from 1 MiB, in three ranges of 1 MiB.
+
+  private static final Fetcher.Parallel THREE = new Fetcher.Parallel(3, 1 << 20);
+  private static final int THIRD = SIZE / 3;
+
+  private Fetcher parallelFetcher(ModelSource source, Fetcher.Retry retry) {
+    return new Fetcher(source, dir.resolve("out"), null, log::add, retry, THREE);
+  }
+
+  private static String range(long from, long to) {
+    return "bytes=" + from + "-" + (to - 1);
+  }
+
+  @Test
+  void aLargeFileIsFetchedOverSeveralConnectionsInRanges() throws Exception {
+    runIgnoringTheModelCheck(parallelFetcher(withDigest(urlSource()), FAST));
+
+    assertThat(fetched()).isEqualTo(file);
+    assertThat(ranges)
+        .containsExactlyInAnyOrder(
+            range(0, THIRD), range(THIRD, 2 * THIRD), range(2 * THIRD, SIZE));
+    assertThat(log).anyMatch(l -> l.contains("fetching tiny.bin over 3 connections"));
+    assertThat(dir.resolve("out/tiny.bin.part")).doesNotExist();
+    assertThat(dir.resolve("out/tiny.bin.part.ranges")).doesNotExist();
+  }
+
+  @Test
+  void aRangeWhoseConnectionDropsResumesOnItsOwn() throws Exception {
+    faults.add(new Drop(100_000));
+
+    runIgnoringTheModelCheck(parallelFetcher(withDigest(urlSource()), FAST));
+
+    assertThat(fetched()).isEqualTo(file);
+    assertThat(ranges).hasSize(4);
+    List<String> resumed = new ArrayList<>();
+    for (int i = 0; i < 3; i++) {
+      resumed.add(range(i * THIRD + 100_000, i == 2 ? SIZE : (i + 1) * THIRD));
+    }
+    assertThat(ranges).anyMatch(resumed::contains);
+    assertThat(log).anyMatch(l -> l.contains("try 2 of 4"));
+  }
+
+  @Test
+  void aParallelFetchThatGaveUpIsResumedRangeByRangeByTheNextRun() throws Exception {
+    Fetcher.Retry once =
+        new Fetcher.Retry(0, Duration.ofMillis(10), Duration.ofMillis(50), Duration.ofMillis(400));
+    faults.add(new Drop(200_000));
+    assertThatThrownBy(() -> parallelFetcher(withDigest(urlSource()), once).run())
+        .hasMessageContaining("failed after 1 tries");
+    assertThat(dir.resolve("out/tiny.bin.part.ranges")).exists();
+    ranges.clear();
+
+    runIgnoringTheModelCheck(parallelFetcher(withDigest(urlSource()), FAST));
+
+    assertThat(fetched()).isEqualTo(file);
+    assertThat(log).anyMatch(l -> l.contains("resuming tiny.bin from its recorded ranges"));
+    // the second run asks only for what the first did not get
+    long asked =
+        ranges.stream()
+            .mapToLong(
+                r -> {
+                  String[] ends = r.substring("bytes=".length()).split("-");
+                  return Long.parseLong(ends[1]) + 1 - Long.parseLong(ends[0]);
+                })
+            .sum();
+    assertThat(asked).isLessThanOrEqualTo(SIZE - 200_000);
+  }
+
+  @Test
+  void recordedRangesWhoseBytesFailTheDigestAreFetchedWholeOnceMore() throws Exception {
+    Path part = dir.resolve("out/tiny.bin.part");
+    Files.createDirectories(part.getParent());
+    Files.write(part, new byte[SIZE]); // a killed run's zeros, recorded as done
+    ModelSource source = withDigest(urlSource());
+    String sha = source.list().getFirst().sha256();
+    StringBuilder json =
+        new StringBuilder("{\"sha256\":\"" + sha + "\",\"size\":" + SIZE + ",\"ranges\":[");
+    for (int i = 0; i < 3; i++) {
+      long end = i == 2 ? SIZE : (i + 1L) * THIRD;
+      json.append(i == 0 ? "" : ",")
+          .append("{\"start\":" + i * (long) THIRD + ",\"end\":" + end)
+          .append(",\"done\":" + (end - i * (long) THIRD) + "}");
+    }
+    Files.writeString(dir.resolve("out/tiny.bin.part.ranges"), json.append("]}"));
+
+    runIgnoringTheModelCheck(parallelFetcher(source, FAST));
+
+    assertThat(log).anyMatch(l -> l.contains("failed its SHA-256 check after a resume"));
+    assertThat(fetched()).isEqualTo(file);
+    assertThat(ranges).hasSize(3); // nothing asked for the recorded ranges; three for the whole
+  }
+
+  @Test
+  void aServerThatIgnoresRangesIsFetchedOverOneConnection() throws Exception {
+    ignoreRanges = true;
+
+    runIgnoringTheModelCheck(parallelFetcher(withDigest(urlSource()), FAST));
+
+    assertThat(fetched()).isEqualTo(file);
+    assertThat(log).anyMatch(l -> l.contains("fetching it over one connection"));
   }
 }
