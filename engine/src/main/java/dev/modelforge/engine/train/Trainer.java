@@ -10,6 +10,7 @@ import dev.modelforge.engine.train.optim.LrSchedule;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.file.Path;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
 
@@ -119,7 +120,8 @@ public final class Trainer {
     int patienceUsed = 0;
     double validationLoss = Double.NaN;
     if (resume && checkpointDir != null) {
-      Optional<Checkpoint> latest = Checkpoint.latest(checkpointDir);
+      List<String> skipped = new ArrayList<>();
+      Optional<Checkpoint> latest = Checkpoint.latest(checkpointDir, skipped::add);
       if (latest.isPresent()) {
         Checkpoint c = latest.get();
         if (c.totalSteps() != totalSteps || c.seed() != config.seed()) {
@@ -148,7 +150,19 @@ public final class Trainer {
             0,
             0,
             -1,
-            "resumed from " + c.directory());
+            "resumed from "
+                + c.directory()
+                + (skipped.isEmpty() ? "" : " (passed over: " + String.join("; ", skipped) + ")"));
+      } else if (!skipped.isEmpty()) {
+        report(
+            "training",
+            0,
+            Double.NaN,
+            Double.NaN,
+            0,
+            0,
+            -1,
+            "starting over: no checkpoint is whole (" + String.join("; ", skipped) + ")");
       }
     }
     long t0 = System.nanoTime();

@@ -453,6 +453,67 @@ class FineTuningTest {
   }
 
   /**
+   * A kill can leave the newest checkpoint torn (a file cut short that the disk had not written)
+   * and a half-written one beside it: the resume passes over both, says so, takes the one before,
+   * and still ends with the weights of a run never interrupted.
+   */
+  @Test
+  void aTornNewestCheckpointIsPassedOverAndTheRunStillEndsBitIdentical() throws IOException {
+    Path base = base(Architecture.QWEN3);
+    Path data = problems("train.jsonl", 60, 5);
+    TrainingConfig config =
+        config(
+            "{\"type\":\"lora\",\"lora\":{\"rank\":4,\"dropout\":0.2}}",
+            "{\"epochs\":3,\"learningRate\":5e-3,\"batchSize\":8,\"gradientAccumulationSteps\":2,"
+                + "\"lrScheduler\":\"cosine\",\"warmupSteps\":2,\"saveSteps\":2,"
+                + "\"validationSplit\":0.2,\"seed\":9}");
+    Path straight = dir.resolve("straight");
+    Path interrupted = dir.resolve("interrupted");
+    FineTuning.run(base, data, config, straight, false, pool, p -> {});
+    try {
+      FineTuning.run(
+          base,
+          data,
+          config,
+          interrupted,
+          false,
+          pool,
+          p -> {
+            if (p.phase().equals("training") && p.step() == 7) {
+              throw new IllegalStateException("simulated crash after step 7");
+            }
+          });
+    } catch (IllegalStateException expected) {
+      // checkpoints 4 and 6 are kept
+    }
+    Path checkpoints = interrupted.resolve("checkpoints");
+    Path newest = checkpoints.resolve("step-00000006/parameters.safetensors");
+    byte[] whole = Files.readAllBytes(newest);
+    Files.write(newest, java.util.Arrays.copyOf(whole, whole.length / 2));
+    Files.createDirectories(checkpoints.resolve("step-00000008.tmp"));
+    Files.writeString(checkpoints.resolve("step-00000008.tmp/parameters.safetensors"), "half");
+
+    List<String> messages = new java.util.ArrayList<>();
+    FineTuning.run(
+        base,
+        data,
+        config,
+        interrupted,
+        true,
+        pool,
+        p -> messages.add(String.valueOf(p.message())));
+
+    assertThat(messages)
+        .anyMatch(
+            m ->
+                m.contains("resumed from")
+                    && m.contains("step-00000004")
+                    && m.contains("passed over: step-00000006 is torn: parameters.safetensors"));
+    assertThat(Files.readAllBytes(interrupted.resolve(PeftAdapterFiles.WEIGHTS_FILE)))
+        .isEqualTo(Files.readAllBytes(straight.resolve(PeftAdapterFiles.WEIGHTS_FILE)));
+  }
+
+  /**
    * A stand-in for a Jinja template, in characters the arithmetic vocabulary has: a user turn is
    * "+content ", an assistant turn "-content ", and the generation prompt "-".
    */
