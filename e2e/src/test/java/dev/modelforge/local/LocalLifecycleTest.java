@@ -362,6 +362,190 @@ class LocalLifecycleTest {
         .containsPattern("(?m)^reconciliations_success_total\\{[^}]*controller_name=\"model\"");
   }
 
+  /**
+   * Tokens and keys from Secrets stay secret: with a Model whose S3 keys a real store refuses and
+   * an InferenceService behind an API key, neither value appears in any object's status, any Event,
+   * any workload's spec (the pods read them by reference), any process's command line, any pod's or
+   * the operator's log, or any error a client gets.
+   */
+  @Test
+  @Order(8)
+  void secretsNeverAppearInStatusEventsArgumentsLogsOrErrors() throws Exception {
+    String storeSecret = "s3-secret-never-shown-7c1f9e";
+    String apiKey = "sk-serving-key-never-shown-52ab0d";
+    try (Minio store = Minio.start(state.resolve("minio"))) {
+      client
+          .secrets()
+          .inNamespace(Demo.NAMESPACE)
+          .resource(
+              new io.fabric8.kubernetes.api.model.SecretBuilder()
+                  .withNewMetadata()
+                  .withName("store-keys")
+                  .endMetadata()
+                  .addToStringData("AWS_ACCESS_KEY_ID", "modelforge-fetch")
+                  .addToStringData("AWS_SECRET_ACCESS_KEY", storeSecret)
+                  .addToStringData("AWS_ENDPOINT_URL_S3", store.endpoint)
+                  .addToStringData("AWS_REGION", "us-east-1")
+                  .build())
+          .create();
+      client
+          .secrets()
+          .inNamespace(Demo.NAMESPACE)
+          .resource(
+              new io.fabric8.kubernetes.api.model.SecretBuilder()
+                  .withNewMetadata()
+                  .withName("serving-key")
+                  .endMetadata()
+                  .addToStringData("api-key", apiKey)
+                  .build())
+          .create();
+      apply(
+          MODELS,
+          """
+          apiVersion: modelforge.dev/v1alpha1
+          kind: Model
+          metadata: {name: refused}
+          spec:
+            source: {uri: "s3://weights/models/tiny", credentialsSecretRef: {name: store-keys}}
+            storage: {size: 1Gi}
+          """);
+      apply(
+          SERVICES,
+          """
+          apiVersion: modelforge.dev/v1alpha1
+          kind: InferenceService
+          metadata: {name: guarded}
+          spec:
+            model: {name: %s}
+            apiKeySecretRef: {name: serving-key}
+            replicas: {min: 1, max: 1}
+          """
+              .formatted(Demo.BASE));
+
+      // the fetch pod's first try is refused (the Job retries it; its Failed phase comes later)
+      await()
+          .atMost(Duration.ofMinutes(2))
+          .ignoreExceptions()
+          .until(() -> podLogs("refused-fetch").contains("refused access"));
+      await().atMost(Duration.ofMinutes(3)).until(() -> phase(SERVICES, "guarded").equals("Ready"));
+
+      // the command lines of every process here, the serving pod's among them, while it runs
+      assertThat(
+              ProcessHandle.allProcesses()
+                  .map(p -> p.info().commandLine().orElse(""))
+                  .filter(c -> c.contains(storeSecret) || c.contains(apiKey))
+                  .toList())
+          .isEmpty();
+
+      String url = cluster.serviceUrl(Demo.NAMESPACE, "guarded").orElseThrow();
+      try (HttpClient http = HttpClient.newHttpClient()) {
+        for (String key : new String[] {null, apiKey.substring(0, apiKey.length() - 1), apiKey}) {
+          HttpRequest.Builder request = HttpRequest.newBuilder(URI.create(url + "/v1/models"));
+          if (key != null) {
+            request.header("Authorization", "Bearer " + key);
+          }
+          HttpResponse<String> r = http.send(request.build(), HttpResponse.BodyHandlers.ofString());
+          assertThat(r.statusCode()).as("key %s", key).isEqualTo(apiKey.equals(key) ? 200 : 401);
+          assertThat(r.body() + r.headers().map()).doesNotContain(apiKey);
+        }
+      }
+
+      Kubectl kubectl = Kubectl.of(cluster);
+      var objects =
+          kubectl.run(
+              60,
+              "get",
+              "models,finetuningjobs,inferenceservices,deployments,jobs,pods,services,configmaps,events",
+              "-A",
+              "-o",
+              "yaml");
+      assertThat(objects.exitCode()).as(objects.stderr()).isZero();
+      assertThat(objects.stdout())
+          .contains("store-keys")
+          .contains("serving-key")
+          .doesNotContain(storeSecret)
+          .doesNotContain(apiKey);
+      StringBuilder logs = new StringBuilder();
+      try (var files = Files.walk(state)) {
+        for (Path f :
+            files
+                .filter(Files::isRegularFile)
+                .filter(
+                    f -> f.getFileName().toString().equals("log") || f.toString().endsWith(".log"))
+                .filter(f -> !f.startsWith(state.resolve("minio")))
+                .toList()) {
+          logs.append(Files.readString(f, StandardCharsets.ISO_8859_1));
+        }
+      }
+      assertThat(logs).contains("refused access").contains("guarded");
+      assertThat(logs.toString()).doesNotContain(storeSecret).doesNotContain(apiKey);
+    } finally {
+      client
+          .genericKubernetesResources(SERVICES)
+          .inNamespace(Demo.NAMESPACE)
+          .withName("guarded")
+          .delete();
+    }
+  }
+
+  /** The logs of every pod whose name starts with {@code prefix}, run after run. */
+  private static String podLogs(String prefix) throws java.io.IOException {
+    StringBuilder all = new StringBuilder();
+    try (var pods = Files.list(state.resolve("pods").resolve(Demo.NAMESPACE))) {
+      for (Path pod : pods.filter(p -> p.getFileName().toString().startsWith(prefix)).toList()) {
+        if (Files.isRegularFile(pod.resolve("log"))) {
+          all.append(Files.readString(pod.resolve("log")));
+        }
+      }
+    }
+    return all.toString();
+  }
+
+  /** A MinIO server (built by .ci/minio/build.sh) that refuses keys it does not know. */
+  private record Minio(Process process, String endpoint) implements AutoCloseable {
+    static Minio start(Path data) throws Exception {
+      String binary = System.getenv("MODELFORGE_MINIO");
+      boolean available = binary != null && Files.isExecutable(Path.of(binary));
+      if (!available && "true".equals(System.getenv("CI"))) {
+        throw new AssertionError("CI must run this against MinIO: export MODELFORGE_MINIO");
+      }
+      org.junit.jupiter.api.Assumptions.assumeTrue(available, "no MODELFORGE_MINIO");
+      int port;
+      try (var socket = new java.net.ServerSocket(0)) {
+        port = socket.getLocalPort();
+      }
+      Files.createDirectories(data);
+      ProcessBuilder pb =
+          new ProcessBuilder(binary, "server", data.toString(), "--address", "127.0.0.1:" + port)
+              .redirectErrorStream(true)
+              .redirectOutput(data.resolveSibling("minio-output").toFile());
+      pb.environment().put("MINIO_ROOT_USER", "minio-root");
+      pb.environment().put("MINIO_ROOT_PASSWORD", "minio-root-password");
+      pb.environment().put("MINIO_BROWSER", "off");
+      Minio minio = new Minio(pb.start(), "http://127.0.0.1:" + port);
+      try (HttpClient http = HttpClient.newHttpClient()) {
+        await()
+            .atMost(Duration.ofSeconds(60))
+            .ignoreExceptions()
+            .until(
+                () ->
+                    http.send(
+                                HttpRequest.newBuilder(
+                                        URI.create(minio.endpoint + "/minio/health/live"))
+                                    .build(),
+                                HttpResponse.BodyHandlers.discarding())
+                            .statusCode()
+                        == 200);
+      }
+      return minio;
+    }
+
+    @Override
+    public void close() {
+      process.destroyForcibly();
+    }
+  }
+
   private static void apply(ResourceDefinitionContext kind, String yaml) {
     client
         .genericKubernetesResources(kind)
